@@ -1,0 +1,3 @@
+//! RFC 6121 instant messaging logic. Not implemented yet: this crate has no API so far (see the README feature table).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

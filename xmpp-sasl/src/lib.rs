@@ -1,0 +1,3 @@
+//! Sans-IO SASL mechanisms. Under construction: see the README feature table.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
