@@ -1,0 +1,307 @@
+//! Stream-level configuration ([`Profile`]) and its named presets.
+//!
+//! This module owns every policy knob of the connection machines: TLS policy, which SASL
+//! mechanisms may be used, ANONYMOUS, the SASL retry limit, legacy (pre-1.0) stream support,
+//! the whitespace keepalive interval, the negotiation / idle / close timeouts, and the
+//! resource [`Limits`]. A profile is a plain struct: start from a preset and change fields.
+//!
+//! | knob | `rfc6120()` (default) | `dod_ucr_2008()` | `nato_bcs()` |
+//! |---|---|---|---|
+//! | TLS | required | required (UCR-TLS-1) | required (N-20, S-01) |
+//! | credentials before TLS | never | never (UCR-SASL-6) | never (S-14) |
+//! | ANONYMOUS | refused | refused (UCR-SASL-3) | allowed (S-13) |
+//! | SASL attempts | 3 | 3 (2..=3, UCR-SASL-27) | 3 |
+//! | client `from` in header | after TLS | always (UCR-ATTR-1) | after TLS |
+//! | legacy version-less peers | refused | refused | refused |
+//!
+//! ```
+//! use xmpp_stream::profile::{Profile, TlsPolicy};
+//! let mut p = Profile::dod_ucr_2008();
+//! assert_eq!(p.tls, TlsPolicy::Required);
+//! assert!(!p.allow_anonymous);
+//! p.sasl_max_attempts = 2;
+//! assert!(p.validate().is_ok());
+//! ```
+
+use std::time::Duration;
+
+/// Whether TLS is used on a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TlsPolicy {
+    /// TLS must be negotiated before anything else (receiver: `<starttls><required/>`
+    /// alone in the first features; initiator: never continues in plaintext).
+    #[default]
+    Required,
+    /// TLS is offered (receiver) or used when offered (initiator), but not mandatory.
+    Optional,
+    /// TLS is never offered or used (tests and loopback only).
+    Disabled,
+}
+
+/// Resource limits applied to what a peer sends and to what is queued for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Largest top-level element (stanza or negotiation element) in bytes; bigger ones end
+    /// the stream with `<policy-violation/>`. RFC 6120 §13.12 says not below 10000.
+    pub max_stanza_bytes: usize,
+    /// Deepest element nesting inside a stanza.
+    pub max_depth: usize,
+    /// Most attributes on one element (namespace declarations included).
+    pub max_attributes: usize,
+    /// Most bytes allowed in the stream header (initial bytes before the header's `>`).
+    pub max_header_bytes: usize,
+    /// Most bytes queued for the peer and not yet taken by `poll_transmit`; beyond it
+    /// `send` refuses new stanzas.
+    pub max_pending_output: usize,
+    /// Most events queued and not yet taken by `poll_event`; beyond it input is not read
+    /// until the application drains events.
+    pub max_pending_events: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_stanza_bytes: 256 * 1024,
+            max_depth: 64,
+            max_attributes: 64,
+            max_header_bytes: 4096,
+            max_pending_output: 1024 * 1024,
+            max_pending_events: 1024,
+        }
+    }
+}
+
+/// The configuration of a connection machine (both roles, all stream kinds).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Profile {
+    /// TLS policy.
+    pub tls: TlsPolicy,
+    /// Allow SASL before TLS (initiator: send credentials in plaintext; receiver: offer
+    /// mechanisms in plaintext). Off in every preset; only for tests and loopback.
+    pub allow_plaintext_auth: bool,
+    /// SASL mechanisms that may be used, in order of preference; empty means every
+    /// mechanism the SASL layer supports.
+    pub mechanisms: Vec<String>,
+    /// Whether the ANONYMOUS mechanism may be offered or used.
+    pub allow_anonymous: bool,
+    /// How many SASL attempts the receiver allows before `<policy-violation/>` (1 + retries).
+    pub sasl_max_attempts: u8,
+    /// Whether a peer speaking the pre-1.0 protocol (no `version`) is accepted; if not, it
+    /// gets `<unsupported-version/>`.
+    pub legacy_versions: bool,
+    /// Whether a c2s initiator puts `from` (its bare JID) into the header before TLS
+    /// (UCR-ATTR-1 makes this a SHALL; RFC 6120 only after TLS for privacy).
+    pub client_from_before_tls: bool,
+    /// Whether the initiator performs the RFC 3921 session step when the server offers a
+    /// non-optional `<session/>`, and the receiver offers `<session><optional/></session>`.
+    pub legacy_session: bool,
+    /// Interval of whitespace keepalives on an idle established stream (`None`: off).
+    pub keepalive_interval: Option<Duration>,
+    /// Longest time from the first byte to a negotiated stream; then `<connection-timeout/>`.
+    pub negotiation_timeout: Option<Duration>,
+    /// Longest silence from the peer on an established stream; then `<connection-timeout/>`.
+    pub idle_timeout: Option<Duration>,
+    /// How long to wait for the peer's `</stream:stream>` after ours; then closed anyway.
+    pub close_timeout: Duration,
+    /// The language announced when the initiator does not give one (`xml:lang`).
+    pub default_lang: String,
+    /// Resource limits.
+    pub limits: Limits,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::rfc6120()
+    }
+}
+
+/// A profile whose fields contradict each other or a preset's bounds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// `sasl_max_attempts` is zero.
+    #[error("sasl_max_attempts must be at least 1")]
+    NoSaslAttempts,
+    /// A limit is zero or too small to carry a stream header or a stanza.
+    #[error("limit {name} = {value} is too small (minimum {min})")]
+    LimitTooSmall {
+        /// Which limit.
+        name: &'static str,
+        /// Its value.
+        value: usize,
+        /// The least accepted value.
+        min: usize,
+    },
+    /// Plaintext authentication was allowed while TLS is required.
+    #[error("allow_plaintext_auth contradicts tls = Required")]
+    PlaintextAuthWithRequiredTls,
+}
+
+impl Profile {
+    /// RFC 6120 defaults: TLS required, no ANONYMOUS, 3 SASL attempts, version 1.0 only,
+    /// 60 s negotiation timeout, 30 s close timeout, no keepalive, no idle timeout.
+    pub fn rfc6120() -> Self {
+        Profile {
+            tls: TlsPolicy::Required,
+            allow_plaintext_auth: false,
+            mechanisms: Vec::new(),
+            allow_anonymous: false,
+            sasl_max_attempts: 3,
+            legacy_versions: false,
+            client_from_before_tls: false,
+            legacy_session: true,
+            keepalive_interval: None,
+            negotiation_timeout: Some(Duration::from_secs(60)),
+            idle_timeout: None,
+            close_timeout: Duration::from_secs(30),
+            default_lang: "en".to_owned(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// DoD UCR 2008 Change 3 §5.7 (UCR-GEN-3): TLS required on every stream (UCR-TLS-1),
+    /// PLAIN only over TLS (UCR-SASL-6), no ANONYMOUS (UCR-SASL-3), SASL attempts within
+    /// 2..=3 (UCR-SASL-27), the client's bare JID in `from` of every initial header
+    /// (UCR-ATTR-1), whitespace keepalive every 60 s.
+    pub fn dod_ucr_2008() -> Self {
+        Profile {
+            mechanisms: vec![
+                "EXTERNAL".into(),
+                "SCRAM-SHA-256-PLUS".into(),
+                "SCRAM-SHA-1-PLUS".into(),
+                "SCRAM-SHA-256".into(),
+                "SCRAM-SHA-1".into(),
+                "PLAIN".into(),
+            ],
+            allow_anonymous: false,
+            sasl_max_attempts: 3,
+            client_from_before_tls: true,
+            keepalive_interval: Some(Duration::from_secs(60)),
+            ..Profile::rfc6120()
+        }
+    }
+
+    /// NATO BCS XMPP profile: TLS required (N-20, S-01), PLAIN and EXTERNAL only under TLS
+    /// (S-14), ANONYMOUS supported (S-13), 3 SASL attempts.
+    pub fn nato_bcs() -> Self {
+        Profile {
+            mechanisms: vec![
+                "EXTERNAL".into(),
+                "SCRAM-SHA-256-PLUS".into(),
+                "SCRAM-SHA-1-PLUS".into(),
+                "SCRAM-SHA-256".into(),
+                "SCRAM-SHA-1".into(),
+                "PLAIN".into(),
+                "ANONYMOUS".into(),
+            ],
+            allow_anonymous: true,
+            keepalive_interval: Some(Duration::from_secs(60)),
+            ..Profile::rfc6120()
+        }
+    }
+
+    /// Checks that the fields are consistent.
+    pub fn validate(&self) -> Result<(), ProfileError> {
+        if self.sasl_max_attempts == 0 {
+            return Err(ProfileError::NoSaslAttempts);
+        }
+        if self.allow_plaintext_auth && self.tls == TlsPolicy::Required {
+            return Err(ProfileError::PlaintextAuthWithRequiredTls);
+        }
+        let l = &self.limits;
+        for (name, value, min) in [
+            ("max_stanza_bytes", l.max_stanza_bytes, 1024),
+            ("max_depth", l.max_depth, 4),
+            ("max_attributes", l.max_attributes, 8),
+            ("max_header_bytes", l.max_header_bytes, 512),
+            ("max_pending_output", l.max_pending_output, 4096),
+            ("max_pending_events", l.max_pending_events, 1),
+        ] {
+            if value < min {
+                return Err(ProfileError::LimitTooSmall { name, value, min });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `mechanism` may be used under this profile (allow-list and ANONYMOUS rule).
+    pub fn mechanism_allowed(&self, mechanism: &str) -> bool {
+        if mechanism.eq_ignore_ascii_case("ANONYMOUS") && !self.allow_anonymous {
+            return false;
+        }
+        self.mechanisms.is_empty()
+            || self
+                .mechanisms
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(mechanism))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_validate() {
+        for p in [
+            Profile::rfc6120(),
+            Profile::dod_ucr_2008(),
+            Profile::nato_bcs(),
+        ] {
+            assert_eq!(p.validate(), Ok(()));
+        }
+        assert_eq!(Profile::default(), Profile::rfc6120());
+    }
+
+    #[test]
+    fn ucr_gen_3_dod_preset_raises_the_elevated_items() {
+        let p = Profile::dod_ucr_2008();
+        assert_eq!(p.tls, TlsPolicy::Required);
+        assert!(!p.allow_plaintext_auth);
+        assert!(p.client_from_before_tls);
+        assert!((2..=3).contains(&p.sasl_max_attempts));
+    }
+
+    #[test]
+    fn ucr_sasl_3_anonymous_refused_under_dod_allowed_under_nato() {
+        assert!(!Profile::dod_ucr_2008().mechanism_allowed("ANONYMOUS"));
+        assert!(!Profile::rfc6120().mechanism_allowed("ANONYMOUS"));
+        assert!(Profile::nato_bcs().mechanism_allowed("ANONYMOUS"));
+        // An allow-list that names ANONYMOUS still does not override allow_anonymous.
+        let mut p = Profile::rfc6120();
+        p.mechanisms = vec!["ANONYMOUS".into()];
+        assert!(!p.mechanism_allowed("anonymous"));
+    }
+
+    #[test]
+    fn mechanism_allow_list() {
+        let p = Profile::dod_ucr_2008();
+        assert!(p.mechanism_allowed("PLAIN"));
+        assert!(p.mechanism_allowed("scram-sha-1"));
+        assert!(!p.mechanism_allowed("DIGEST-MD5"));
+        assert!(Profile::rfc6120().mechanism_allowed("DIGEST-MD5"));
+    }
+
+    #[test]
+    fn validate_rejects_contradictions() {
+        let mut p = Profile::rfc6120();
+        p.sasl_max_attempts = 0;
+        assert_eq!(p.validate(), Err(ProfileError::NoSaslAttempts));
+        let mut p = Profile::rfc6120();
+        p.allow_plaintext_auth = true;
+        assert_eq!(
+            p.validate(),
+            Err(ProfileError::PlaintextAuthWithRequiredTls)
+        );
+        p.tls = TlsPolicy::Optional;
+        assert_eq!(p.validate(), Ok(()));
+        p.limits.max_stanza_bytes = 10;
+        assert_eq!(
+            p.validate(),
+            Err(ProfileError::LimitTooSmall {
+                name: "max_stanza_bytes",
+                value: 10,
+                min: 1024
+            })
+        );
+    }
+}
