@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod component;
+pub mod header;
 pub mod profile;
 pub mod resolve;
 pub mod stream_error;
