@@ -8,3 +8,4 @@ pub mod profile;
 pub mod resolve;
 pub mod stream_error;
 pub mod tls;
+pub mod xml;

@@ -1,0 +1,46 @@
+//! Namespace names used by the XML layer and the core protocol (RFC 6120 §4.8, §11.2).
+//!
+//! Element and attribute namespaces are plain strings; these constants avoid typos and,
+//! being `&'static str`, turn into a [`SharedStr`](super::SharedStr) without allocating.
+
+/// The XML namespace, bound to the `xml` prefix by definition (`xml:lang`).
+pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+/// The namespace of namespace declarations themselves (`xmlns`, `xmlns:p`).
+pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
+/// The streams namespace: `<stream:stream>`, `<stream:features>`, `<stream:error>`.
+pub const STREAM: &str = "http://etherx.jabber.org/streams";
+/// Content namespace of client-to-server streams.
+pub const CLIENT: &str = "jabber:client";
+/// Content namespace of server-to-server streams.
+pub const SERVER: &str = "jabber:server";
+/// Content namespace of XEP-0114 component streams.
+pub const COMPONENT_ACCEPT: &str = "jabber:component:accept";
+/// Server dialback (XEP-0220), usually bound to the `db` prefix on the stream header.
+pub const DIALBACK: &str = "jabber:server:dialback";
+/// STARTTLS negotiation.
+pub const TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
+/// SASL negotiation.
+pub const SASL: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
+/// Stream error conditions and their `<text/>`.
+pub const STREAM_ERRORS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+/// Resource binding.
+pub const BIND: &str = "urn:ietf:params:xml:ns:xmpp-bind";
+/// Stanza error conditions and their `<text/>`.
+pub const STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+/// The well-known namespaces above, so a parsed namespace equal to one of them can be held as
+/// a `'static` string instead of keeping a receive buffer alive.
+#[allow(dead_code)] // Used by the reader.
+pub(crate) const WELL_KNOWN: &[&str] = &[
+    CLIENT,
+    SERVER,
+    COMPONENT_ACCEPT,
+    STREAM,
+    DIALBACK,
+    TLS,
+    SASL,
+    STREAM_ERRORS,
+    BIND,
+    STANZAS,
+    XML,
+];
