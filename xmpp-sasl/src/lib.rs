@@ -1,3 +1,97 @@
-//! Sans-IO SASL mechanisms. Under construction: see the README feature table.
+//! Sans-IO SASL mechanisms for XMPP, client and server side: pure step machines, bytes in and
+//! bytes out. No XML, no I/O, no clock; randomness and credentials are handed in.
+//!
+//! A full SCRAM-SHA-256 exchange, both sides in memory:
+//!
+//! ```
+//! use rand_chacha::ChaCha20Rng;
+//! use rand_core::SeedableRng;
+//! use xmpp_sasl::{
+//!     choose, ClientPolicy, Credentials, Identity, MemoryStore, ServerConfig, ServerContext,
+//!     ServerOutcome, ServerSession, Transport,
+//! };
+//!
+//! let mut rng = ChaCha20Rng::seed_from_u64(7);
+//! let mut store = MemoryStore::new();
+//! store.add_user("juliet", "r0m30myr0m30", 4096, &mut rng).unwrap();
+//!
+//! let transport = Transport::tls();
+//! let mut server = ServerSession::new(ServerConfig::rfc6120());
+//! let offered = server.offered(&transport); // the <mechanism/> names to advertise
+//!
+//! // Client: choose from the advertised list and start.
+//! let choice = choose(&offered, &ClientPolicy::rfc6120(), &transport).unwrap();
+//! let credentials = Credentials::password("juliet", "r0m30myr0m30").unwrap();
+//! let mut client = choice.start(&credentials, &mut rng).unwrap();
+//! let initial = client.initial_response().unwrap();
+//!
+//! // Server: <auth mechanism=...> with the initial response, then <response/>s.
+//! let mut server_rng = ChaCha20Rng::seed_from_u64(8);
+//! let mut ctx = ServerContext::new(&store, &mut server_rng, &transport);
+//! let mut outcome = server.auth(&mut ctx, Some(client.name()), initial.as_deref());
+//! let success = loop {
+//!     match outcome {
+//!         ServerOutcome::Challenge(challenge) => {
+//!             let response = client.step(&challenge).unwrap();
+//!             outcome = server.response(&mut ctx, &response);
+//!         }
+//!         ServerOutcome::Success(success) => break success,
+//!         ServerOutcome::Failure { failure, .. } => panic!("{failure}"),
+//!     }
+//! };
+//! // The client verifies the server's signature carried in <success/>.
+//! client.finish(success.additional_data.as_deref()).unwrap();
+//! assert_eq!(client.name(), "SCRAM-SHA-512");
+//! assert_eq!(
+//!     success.identity,
+//!     Identity::User { authcid: "juliet".into(), authzid: None }
+//! );
+//! ```
+//!
+//! # Map
+//!
+//! - Mechanisms: [`scram`] (SCRAM-SHA-1/256/512 and -PLUS with `tls-exporter` and
+//!   `tls-server-end-point`), [`plain`], [`external`] (XEP-0178 rules), [`anonymous`] (off
+//!   unless enabled), `digest_md5` (feature `legacy-digest-md5`).
+//! - Uniform interfaces: [`ClientMechanism`] and [`ServerMechanism`]. They are also the
+//!   extension point for mechanisms this crate does not implement (GSSAPI): implement them
+//!   outside and register the server side with [`ServerSession::with_extension`].
+//! - Client negotiation: [`ClientPolicy`] (presets `rfc6120`, `dod_ucr_2008`, `nato_bcs`),
+//!   [`choose`] → [`Choice`] → [`Choice::start`].
+//! - Server: [`ServerConfig`] (same presets), [`ServerSession`] (advertisement, dispatch, retry
+//!   counter), [`CredentialStore`] + [`MemoryStore`], [`ScramCredentials`] (salted keys, never
+//!   passwords).
+//! - Results: [`Failure`] = RFC 6120 §6.5 [`Condition`] + optional text + local [`Cause`].
+//! - [`wire`]: the strict base64 of the SASL elements with the `=` empty-payload rule.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod anonymous;
+mod client;
+mod condition;
+mod credentials;
+#[cfg(feature = "legacy-digest-md5")]
+pub mod digest_md5;
+pub mod external;
+mod failure;
+mod mechanism;
+mod negotiation;
+pub mod plain;
+pub mod scram;
+mod server;
+mod session;
+mod store;
+mod transport;
+pub mod wire;
+
+pub use client::ClientMechanism;
+pub use condition::{Condition, UnknownCondition};
+pub use credentials::{Credentials, CredentialsError, saslprep};
+pub use failure::{Cause, Failure};
+pub use mechanism::{Mechanism, UnknownMechanism, is_valid_mechanism_name};
+pub use negotiation::{Choice, ClientPolicy, NegotiationError, choose};
+pub use scram::{ChannelBindingMode, IterationLimits, ScramCredentials, ScramHash};
+pub use server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
+pub use session::{ServerConfig, ServerMechanismFactory, ServerOutcome, ServerSession};
+pub use store::{AccountStatus, CredentialStore, MemoryStore, StoreError};
+pub use transport::{ChannelBinding, ChannelBindingType, Transport, UnknownChannelBindingType};
