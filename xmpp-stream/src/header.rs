@@ -3,7 +3,7 @@
 //!
 //! This module owns [`Version`] (numeric `major.minor`, never a decimal), [`StreamKind`]
 //! (c2s, s2s, component: the content namespace and the role rules that differ between
-//! them), and [`StreamHeader`], the attribute set of one header with the checks a
+//! them), and [`StreamHeaderInfo`], the attribute set of one header with the checks a
 //! receiving or initiating side applies to the header it receives.
 //!
 //! ```
@@ -142,7 +142,7 @@ pub enum Role {
 
 /// The attributes of one `<stream:stream>` header.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct StreamHeader {
+pub struct StreamHeaderInfo {
     /// `from`.
     pub from: Option<String>,
     /// `to`.
@@ -157,7 +157,22 @@ pub struct StreamHeader {
     pub content_ns: String,
 }
 
-impl StreamHeader {
+impl StreamHeaderInfo {
+    /// Reads the attributes of a received header. A `version` that is not
+    /// `<digits>.<digits>` is read as 0.0 (refused like a pre-1.0 peer).
+    pub fn from_xml(h: &crate::xml::StreamHeader) -> StreamHeaderInfo {
+        StreamHeaderInfo {
+            from: h.from().map(str::to_owned),
+            to: h.to().map(str::to_owned),
+            id: h.id().map(str::to_owned),
+            version: h
+                .version()
+                .map(|v| v.parse().unwrap_or(Version { major: 0, minor: 0 })),
+            lang: h.lang().map(str::to_owned),
+            content_ns: h.content_ns().unwrap_or_default().to_owned(),
+        }
+    }
+
     /// The version the header announces, `0.9` when absent.
     pub fn effective_version(&self) -> Version {
         self.version.unwrap_or(Version::V0_9)
@@ -177,7 +192,7 @@ pub fn is_valid_lang(lang: &str) -> bool {
 /// namespace and prefix checks the XML layer does. Returns the version to answer with
 /// (`None`: answer without a version, legacy peer accepted).
 pub fn check_initial_header(
-    header: &StreamHeader,
+    header: &StreamHeaderInfo,
     kind: StreamKind,
     legacy_allowed: bool,
 ) -> Result<Option<Version>, StreamError> {
@@ -205,7 +220,10 @@ pub fn check_initial_header(
 }
 
 /// The checks an initiator applies to the response header of a stream of `kind`.
-pub fn check_response_header(header: &StreamHeader, kind: StreamKind) -> Result<(), StreamError> {
+pub fn check_response_header(
+    header: &StreamHeaderInfo,
+    kind: StreamKind,
+) -> Result<(), StreamError> {
     if header.content_ns != kind.content_ns() {
         return Err(StreamError::new(Condition::InvalidNamespace));
     }
@@ -259,12 +277,12 @@ mod tests {
         assert_eq!(v("1.13").negotiate(v("1.9")), v("1.9"));
     }
 
-    fn header(version: Option<&str>, ns: &str) -> StreamHeader {
-        StreamHeader {
+    fn header(version: Option<&str>, ns: &str) -> StreamHeaderInfo {
+        StreamHeaderInfo {
             to: Some("example.com".into()),
             version: version.map(v),
             content_ns: ns.into(),
-            ..StreamHeader::default()
+            ..StreamHeaderInfo::default()
         }
     }
 

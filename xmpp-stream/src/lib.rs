@@ -2,7 +2,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[allow(dead_code)] // Used by the connection machine (in progress).
+mod auth;
+pub mod bind;
 pub mod component;
+pub mod features;
 pub mod header;
 pub mod profile;
 pub mod resolve;

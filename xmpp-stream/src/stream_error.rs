@@ -17,6 +17,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::xml::{Element, ns};
+
 /// The namespace of stream error conditions and of `<text/>`.
 pub const NS_STREAM_ERRORS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
 
@@ -123,6 +125,11 @@ impl fmt::Display for Condition {
 #[error("unknown stream error condition {0:?}")]
 pub struct UnknownCondition(pub String);
 
+/// An element that is not `<stream:error/>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not a <stream:error/> element")]
+pub struct NotStreamError;
+
 /// A stream error: a condition, optional human-readable text with its language, the
 /// redirect target for `see-other-host`, and an optional application-specific child.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +138,7 @@ pub struct StreamError {
     other_host: Option<String>,
     text: Option<String>,
     lang: Option<String>,
+    app: Option<Box<Element>>,
 }
 
 impl StreamError {
@@ -141,6 +149,7 @@ impl StreamError {
             other_host: None,
             text: None,
             lang: None,
+            app: None,
         }
     }
 
@@ -157,6 +166,73 @@ impl StreamError {
         self.lang = if lang.is_empty() { None } else { Some(lang) };
         self.text = Some(text.into());
         self
+    }
+
+    /// Adds an application-specific condition element (in its own namespace).
+    pub fn with_app_condition(mut self, element: Element) -> Self {
+        self.app = Some(Box::new(element));
+        self
+    }
+
+    /// The application-specific condition element, if any.
+    pub fn app_condition(&self) -> Option<&Element> {
+        self.app.as_deref()
+    }
+
+    /// The `<stream:error/>` element.
+    pub fn to_element(&self) -> Element {
+        let mut el = Element::new("error", ns::STREAM);
+        let mut cond = Element::new(self.condition.as_str(), NS_STREAM_ERRORS);
+        if let Some(host) = &self.other_host {
+            cond.push_text(host.clone());
+        }
+        el.push_child(cond);
+        if let Some(text) = &self.text {
+            let mut t = Element::new("text", NS_STREAM_ERRORS);
+            if let Some(lang) = &self.lang {
+                t.set_lang(lang.clone());
+            }
+            t.push_text(text.clone());
+            el.push_child(t);
+        }
+        if let Some(app) = &self.app {
+            el.push_child((**app).clone());
+        }
+        el
+    }
+
+    /// Reads a received `<stream:error/>`. A missing or unknown condition is read as
+    /// `undefined-condition` (the peer still meant to end the stream); the `<text/>` and
+    /// the see-other-host target are trimmed of surrounding whitespace.
+    pub fn from_element(el: &Element) -> Result<StreamError, NotStreamError> {
+        if !el.is("error", ns::STREAM) {
+            return Err(NotStreamError);
+        }
+        let mut err = StreamError::new(Condition::UndefinedCondition);
+        let mut have_condition = false;
+        for child in el.children() {
+            if child.ns() == NS_STREAM_ERRORS {
+                if child.name() == "text" {
+                    err.text = Some(child.text().trim().to_owned());
+                    err.lang = child.lang().map(str::to_owned);
+                } else if !have_condition {
+                    if let Ok(c) = child.name().parse::<Condition>() {
+                        err.condition = c;
+                        have_condition = true;
+                        if c == Condition::SeeOtherHost {
+                            let host = child.text();
+                            let host = host.trim();
+                            if !host.is_empty() {
+                                err.other_host = Some(host.to_owned());
+                            }
+                        }
+                    }
+                }
+            } else if err.app.is_none() {
+                err.app = Some(Box::new(child.clone()));
+            }
+        }
+        Ok(err)
     }
 
     /// The defined condition.
@@ -272,5 +348,46 @@ mod tests {
         );
         let e = StreamError::new(Condition::Conflict).with_text("", "x");
         assert_eq!(e.text_lang(), None);
+    }
+
+    #[test]
+    fn ucr_serr_5_element_round_trip_with_text_and_app_condition() {
+        let app = Element::new("escape-your-data", "application-ns");
+        let e = StreamError::new(Condition::Conflict)
+            .with_text("en", "Replaced by new connection")
+            .with_app_condition(app.clone());
+        let el = e.to_element();
+        let mut out = Vec::new();
+        crate::xml::Writer::for_stream(&crate::xml::StreamHeader::new(ns::CLIENT))
+            .write_element(&el, &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "<stream:error>\
+             <conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>Replaced by new connection</text>\
+             <escape-your-data xmlns='application-ns'/></stream:error>"
+        );
+        assert_eq!(StreamError::from_element(&el).unwrap(), e);
+        assert_eq!(StreamError::from_element(&app), Err(NotStreamError));
+    }
+
+    #[test]
+    fn see_other_host_is_trimmed_and_unknown_condition_is_undefined() {
+        let el = Element::builder("error", ns::STREAM)
+            .child(
+                Element::builder("see-other-host", NS_STREAM_ERRORS)
+                    .text("\n  xmpp.example.com:9090\n"),
+            )
+            .build();
+        let e = StreamError::from_element(&el).unwrap();
+        assert_eq!(e, StreamError::see_other_host("xmpp.example.com:9090"));
+        let el = Element::builder("error", ns::STREAM)
+            .child(Element::new("made-up", NS_STREAM_ERRORS))
+            .build();
+        assert_eq!(
+            StreamError::from_element(&el).unwrap().condition(),
+            Condition::UndefinedCondition
+        );
     }
 }

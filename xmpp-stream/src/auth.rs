@@ -1,0 +1,298 @@
+//! The bridge between the connection machine and `xmpp-sasl`: mechanism choice and the
+//! client step machine on the initiating side, the [`xmpp_sasl::ServerSession`] on the
+//! receiving side, and the TLS facts (channel binding, certificate identities) SASL needs.
+//!
+//! This module owns how a [`Profile`] becomes SASL policy (allowed mechanisms, ANONYMOUS,
+//! retry limit, TLS requirements) and how SASL outcomes become identities: the bare JID
+//! for c2s, the peer's domain for s2s.
+
+use std::sync::Arc;
+
+use rand_core::CryptoRngCore;
+use rustls::pki_types::{CertificateDer, ServerName};
+use xmpp_sasl::{
+    ClientMechanism, ClientPolicy, CredentialStore, Credentials, Identity, Mechanism, ServerConfig,
+    ServerContext, ServerOutcome, ServerSession, Transport,
+};
+
+use crate::profile::{Profile, TlsPolicy};
+use crate::tls::{ChannelBinding, ChannelBindingType, PeerIdentity};
+
+/// Converts our channel-binding data into the SASL crate's type.
+pub(crate) fn to_sasl_binding(cb: &ChannelBinding) -> xmpp_sasl::ChannelBinding {
+    let kind = match cb.kind {
+        ChannelBindingType::TlsExporter => xmpp_sasl::ChannelBindingType::TlsExporter,
+        ChannelBindingType::TlsServerEndPoint => xmpp_sasl::ChannelBindingType::TlsServerEndPoint,
+    };
+    xmpp_sasl::ChannelBinding::new(kind, cb.data.clone())
+}
+
+/// The candidate names (domains) that the peer's end-entity certificate is valid for
+/// (XEP-0178 / RFC 6125 DNS-ID check through webpki). The chain itself was verified by the
+/// rustls configuration.
+pub(crate) fn certificate_identities<'a>(
+    peer: &PeerIdentity,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let Some(cert) = peer.certificates.first() else {
+        return Vec::new();
+    };
+    let cert: &CertificateDer<'_> = cert;
+    let Ok(ee) = webpki::EndEntityCert::try_from(cert) else {
+        return Vec::new();
+    };
+    candidates
+        .into_iter()
+        .filter(|name| {
+            ServerName::try_from(*name)
+                .ok()
+                .is_some_and(|sn| ee.verify_is_valid_for_subject_name(&sn).is_ok())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The client policy a profile implies.
+fn client_policy(profile: &Profile) -> ClientPolicy {
+    let mut policy = ClientPolicy::rfc6120();
+    if !profile.mechanisms.is_empty() {
+        policy.preference = profile
+            .mechanisms
+            .iter()
+            .filter_map(|m| m.parse::<Mechanism>().ok())
+            .collect();
+    }
+    policy
+        .preference
+        .retain(|m| profile.mechanism_allowed(m.name()));
+    if profile.allow_anonymous
+        && profile.mechanism_allowed("ANONYMOUS")
+        && !policy.preference.contains(&Mechanism::Anonymous)
+    {
+        policy.preference.push(Mechanism::Anonymous);
+    }
+    policy.allow_plain_without_tls = profile.allow_plaintext_auth;
+    policy.require_tls = profile.tls == TlsPolicy::Required;
+    policy
+}
+
+/// The server SASL configuration a profile implies.
+pub(crate) fn server_config(profile: &Profile) -> ServerConfig {
+    let mut config = ServerConfig::rfc6120().with_anonymous(profile.allow_anonymous);
+    config
+        .mechanisms
+        .retain(|m| profile.mechanism_allowed(m.name()));
+    if profile.allow_plaintext_auth {
+        config.plain_requires_tls = false;
+    }
+    config.with_max_retries(profile.sasl_max_attempts.saturating_sub(1))
+}
+
+/// The initiating side's SASL state.
+pub(crate) struct ClientAuth {
+    credentials: Credentials,
+    mechanism: Option<Box<dyn ClientMechanism>>,
+}
+
+/// What to answer a challenge with.
+pub(crate) enum ClientAuthStep {
+    Respond(Vec<u8>),
+    Abort(String),
+}
+
+impl ClientAuth {
+    pub(crate) fn new(credentials: Credentials) -> Self {
+        ClientAuth {
+            credentials,
+            mechanism: None,
+        }
+    }
+
+    /// Chooses a mechanism among `offered` and returns its name and initial response.
+    pub(crate) fn start(
+        &mut self,
+        offered: &[String],
+        transport: &Transport,
+        profile: &Profile,
+        rng: &mut dyn CryptoRngCore,
+    ) -> Result<(String, Option<Vec<u8>>), String> {
+        let choice = xmpp_sasl::choose(offered, &client_policy(profile), transport)
+            .map_err(|e| e.to_string())?;
+        let mut mech = choice
+            .start(&self.credentials, rng)
+            .map_err(|e| e.to_string())?;
+        let initial = mech.initial_response().map_err(|f| f.to_string())?;
+        let name = mech.name().to_owned();
+        self.mechanism = Some(mech);
+        Ok((name, initial))
+    }
+
+    pub(crate) fn mechanism_name(&self) -> &str {
+        self.mechanism.as_ref().map_or("", |m| m.name())
+    }
+
+    pub(crate) fn step(&mut self, challenge: &[u8]) -> ClientAuthStep {
+        match self.mechanism.as_mut() {
+            Some(m) => match m.step(challenge) {
+                Ok(r) => ClientAuthStep::Respond(r),
+                Err(f) => ClientAuthStep::Abort(f.to_string()),
+            },
+            None => ClientAuthStep::Abort("no SASL exchange in progress".into()),
+        }
+    }
+
+    pub(crate) fn finish(&mut self, additional: Option<&[u8]>) -> Result<(), String> {
+        match self.mechanism.as_mut() {
+            Some(m) => m.finish(additional).map_err(|f| f.to_string()),
+            None => Err("no SASL exchange in progress".into()),
+        }
+    }
+}
+
+/// The receiving side's SASL state.
+pub(crate) struct ServerAuth {
+    store: Arc<dyn CredentialStore + Send + Sync>,
+    session: Option<ServerSession>,
+}
+
+/// What the receiver does after a client SASL message.
+pub(crate) enum ServerAuthStep {
+    Challenge(Vec<u8>),
+    Success {
+        mechanism: String,
+        identity: Identity,
+        additional: Option<Vec<u8>>,
+    },
+    Failure {
+        condition: String,
+        text: Option<String>,
+        close: bool,
+    },
+}
+
+impl ServerAuth {
+    pub(crate) fn new(store: Arc<dyn CredentialStore + Send + Sync>) -> Self {
+        ServerAuth {
+            store,
+            session: None,
+        }
+    }
+
+    fn session(&mut self, profile: &Profile) -> &mut ServerSession {
+        self.session
+            .get_or_insert_with(|| ServerSession::new(server_config(profile)))
+    }
+
+    /// The mechanisms to advertise on this transport.
+    pub(crate) fn offered(&mut self, transport: &Transport, profile: &Profile) -> Vec<String> {
+        self.session(profile)
+            .offered(transport)
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn outcome(session: &ServerSession, outcome: ServerOutcome) -> ServerAuthStep {
+        match outcome {
+            ServerOutcome::Challenge(c) => ServerAuthStep::Challenge(c),
+            ServerOutcome::Success(s) => ServerAuthStep::Success {
+                mechanism: session.mechanism().unwrap_or_default().to_owned(),
+                identity: s.identity,
+                additional: s.additional_data,
+            },
+            ServerOutcome::Failure { failure, close } => ServerAuthStep::Failure {
+                condition: failure.condition().to_string(),
+                text: failure.text().map(str::to_owned),
+                close,
+            },
+        }
+    }
+
+    /// `<auth/>` with its decoded initial response (or the decoding error).
+    pub(crate) fn auth(
+        &mut self,
+        mechanism: Option<&str>,
+        initial: Result<Option<Vec<u8>>, xmpp_sasl::wire::WireError>,
+        transport: &Transport,
+        profile: &Profile,
+        rng: &mut dyn CryptoRngCore,
+    ) -> ServerAuthStep {
+        let store = self.store.clone();
+        let session = self.session(profile);
+        let outcome = match initial {
+            Ok(initial) => {
+                let mut ctx = ServerContext::new(&*store, rng, transport);
+                session.auth(&mut ctx, mechanism, initial.as_deref())
+            }
+            Err(e) => session.bad_encoding(e),
+        };
+        Self::outcome(session, outcome)
+    }
+
+    /// `<response/>` with its decoded data (or the decoding error).
+    pub(crate) fn response(
+        &mut self,
+        data: Result<Vec<u8>, xmpp_sasl::wire::WireError>,
+        transport: &Transport,
+        profile: &Profile,
+        rng: &mut dyn CryptoRngCore,
+    ) -> ServerAuthStep {
+        let store = self.store.clone();
+        let session = self.session(profile);
+        let outcome = match data {
+            Ok(data) => {
+                let mut ctx = ServerContext::new(&*store, rng, transport);
+                session.response(&mut ctx, &data)
+            }
+            Err(e) => session.bad_encoding(e),
+        };
+        Self::outcome(session, outcome)
+    }
+
+    /// `<abort/>`.
+    pub(crate) fn abort(&mut self, profile: &Profile) -> ServerAuthStep {
+        let session = self.session(profile);
+        let outcome = session.abort();
+        Self::outcome(session, outcome)
+    }
+
+    /// Whether an exchange is waiting for a `<response/>`.
+    pub(crate) fn in_progress(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(ServerSession::in_progress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ucr_sasl_3_profiles_shape_the_server_offer() {
+        let dod = server_config(&Profile::dod_ucr_2008());
+        assert!(!dod.mechanisms.contains(&Mechanism::Anonymous));
+        let nato = server_config(&Profile::nato_bcs());
+        assert!(nato.mechanisms.contains(&Mechanism::Anonymous));
+        let s = ServerSession::new(server_config(&Profile::rfc6120()));
+        // UCR-SASL-6: PLAIN only over TLS.
+        assert!(!s.offered(&Transport::plaintext()).contains(&"PLAIN"));
+        assert!(s.offered(&Transport::tls()).contains(&"PLAIN"));
+    }
+
+    #[test]
+    fn ucr_sasl_27_retry_limit_follows_the_profile() {
+        let mut p = Profile::dod_ucr_2008();
+        p.sasl_max_attempts = 3;
+        assert_eq!(server_config(&p).max_retries, 2);
+    }
+
+    #[test]
+    fn client_policy_filters_by_profile() {
+        let mut p = Profile::rfc6120();
+        p.mechanisms = vec!["PLAIN".into()];
+        let policy = client_policy(&p);
+        assert_eq!(policy.preference, vec![Mechanism::Plain]);
+        assert!(policy.require_tls);
+    }
+}
