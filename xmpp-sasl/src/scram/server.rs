@@ -288,7 +288,10 @@ impl ServerMechanism for ScramServer {
                 self.state = State::AwaitingFirst;
                 Ok(ServerStep::Challenge(Vec::new()))
             }
-            Some(data) => self.step_first(ctx, data),
+            Some(data) => {
+                self.state = State::Failed;
+                self.client_first(ctx, data)
+            }
         }
     }
 
@@ -298,7 +301,7 @@ impl ServerMechanism for ScramServer {
         response: &[u8],
     ) -> Result<ServerStep, Failure> {
         match std::mem::replace(&mut self.state, State::Failed) {
-            State::AwaitingFirst => self.step_first(ctx, response),
+            State::AwaitingFirst => self.client_first(ctx, response),
             State::SentFirst(ex) => {
                 let r = self.client_final(ctx, &ex, response);
                 if r.is_ok() {
@@ -311,16 +314,5 @@ impl ServerMechanism for ScramServer {
                 Cause::UnexpectedMessage,
             )),
         }
-    }
-}
-
-impl ScramServer {
-    fn step_first(
-        &mut self,
-        ctx: &mut ServerContext<'_>,
-        data: &[u8],
-    ) -> Result<ServerStep, Failure> {
-        self.state = State::Failed;
-        self.client_first(ctx, data)
     }
 }
