@@ -52,7 +52,7 @@ mod presence;
 mod roster;
 mod subscription;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::delivery::{
     DeliveryPolicy, IqDelivery, MessageDelivery, MessageType, ResourceStatus, decide_iq,
@@ -224,6 +224,8 @@ pub struct ServerEngine<P, S> {
     store: S,
     online: BTreeMap<BareJid, Online<P>>,
     seq: u64,
+    /// Presence for local accounts, processed in order after the current stanza.
+    queue: VecDeque<(Jid, Jid, Presence<P>)>,
 }
 
 impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
@@ -234,6 +236,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             store,
             online: BTreeMap::new(),
             seq: 0,
+            queue: VecDeque::new(),
         }
     }
 
@@ -431,10 +434,49 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         out: &mut Vec<Action<P>>,
     ) -> Result<(), StoreError> {
         if self.is_local_domain(bare_domain(&bare_of(&to))) {
-            self.inbound(from, to, presence, out)
+            // Processed once the current stanza is done, as a remote server would: the sender's
+            // own pushes and deliveries come first, and nothing is processed out of order.
+            self.queue.push_back((from, to, presence));
         } else {
             out.push(Action::RoutePresence { to, from, presence });
-            Ok(())
+        }
+        Ok(())
+    }
+
+    /// Processes the presence queued for local accounts (and what that produces), in order.
+    fn drain(&mut self, out: &mut Vec<Action<P>>) -> Result<(), StoreError> {
+        // Every chain of local presence is finite (an auto-reply never causes another one), so
+        // this bound is never reached by correct processing; it only guarantees termination.
+        let mut budget = 64 + 16 * self.queue.len();
+        while let Some((from, to, presence)) = self.queue.pop_front() {
+            if budget == 0 {
+                self.queue.clear();
+                break;
+            }
+            budget -= 1;
+            if let Err(e) = self.inbound(from, to, presence, out) {
+                self.queue.clear();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends a public call: on success, processes queued local presence; on failure, drops it.
+    fn finish<E: From<StoreError>>(
+        &mut self,
+        result: Result<(), E>,
+        mut out: Vec<Action<P>>,
+    ) -> Result<Vec<Action<P>>, E> {
+        match result {
+            Ok(()) => {
+                self.drain(&mut out)?;
+                Ok(out)
+            }
+            Err(e) => {
+                self.queue.clear();
+                Err(e)
+            }
         }
     }
 

@@ -30,11 +30,22 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         if self.session(from).is_none() {
             return Err(EngineError::UnknownSession(from.clone()));
         }
-        let user = full_bare(from);
         let mut out = Vec::new();
+        let result = self.client_presence(from, to, presence, &mut out);
+        self.finish(result.map_err(EngineError::from), out)
+    }
+
+    fn client_presence(
+        &mut self,
+        from: &FullJid,
+        to: Option<&Jid>,
+        presence: Presence<P>,
+        out: &mut Vec<Action<P>>,
+    ) -> Result<(), EngineError> {
+        let user = full_bare(from);
         match (to, presence) {
-            (None, Presence::Available(p)) => self.broadcast_available(from, p, &mut out)?,
-            (None, Presence::Unavailable(p)) => self.go_unavailable(from, p, true, &mut out)?,
+            (None, Presence::Available(p)) => self.broadcast_available(from, p, out)?,
+            (None, Presence::Unavailable(p)) => self.go_unavailable(from, p, true, out)?,
             (None, Presence::Subscription(..)) => out.push(Action::PresenceError {
                 to: from.clone(),
                 from: user.into(),
@@ -51,7 +62,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                         condition: StanzaErrorCondition::NotAllowed,
                     });
                 } else {
-                    self.outbound_subscription(&user, &contact, kind, p, &mut out)?;
+                    self.outbound_subscription(&user, &contact, kind, p, out)?;
                 }
             }
             (Some(to), Presence::Available(p)) => {
@@ -67,17 +78,12 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                                 from: to.clone(),
                                 condition: StanzaErrorCondition::ResourceConstraint,
                             });
-                            return Ok(out);
+                            return Ok(());
                         }
                         session.directed.insert(to.clone());
                     }
                 }
-                self.send(
-                    from.clone().into(),
-                    to.clone(),
-                    Presence::Available(p),
-                    &mut out,
-                )?;
+                self.send(from.clone().into(), to.clone(), Presence::Available(p), out)?;
             }
             (Some(to), Presence::Unavailable(p)) => {
                 if let Some(session) = self.session_mut(from) {
@@ -87,7 +93,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                     from.clone().into(),
                     to.clone(),
                     Presence::Unavailable(p),
-                    &mut out,
+                    out,
                 )?;
             }
             (Some(to), Presence::Probe) => {
@@ -97,17 +103,14 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                     .contact(&user, &contact)?
                     .is_some_and(|c| c.state.state.has_to());
                 if subscribed {
-                    self.send(user.into(), contact.into(), Presence::Probe, &mut out)?;
+                    self.send(user.into(), contact.into(), Presence::Probe, out)?;
                 }
             }
-            (Some(to), Presence::Error(p)) => self.send(
-                from.clone().into(),
-                to.clone(),
-                Presence::Error(p),
-                &mut out,
-            )?,
+            (Some(to), Presence::Error(p)) => {
+                self.send(from.clone().into(), to.clone(), Presence::Error(p), out)?
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// A presence stanza arrived from a remote server for a JID at a local domain.
@@ -125,8 +128,8 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             return Err(EngineError::NotLocalAccount(user));
         }
         let mut out = Vec::new();
-        self.inbound(from.clone(), to.clone(), presence, &mut out)?;
-        Ok(out)
+        let result = self.inbound(from.clone(), to.clone(), presence, &mut out);
+        self.finish(result.map_err(EngineError::from), out)
     }
 
     /// The resource's connection is gone (after a clean logout, or detected dead by the adapter:
@@ -138,7 +141,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             return Err(EngineError::UnknownSession(jid.clone()));
         }
         let mut out = Vec::new();
-        self.go_unavailable(jid, None, false, &mut out)?;
+        let result = self.go_unavailable(jid, None, false, &mut out);
         let user = full_bare(jid);
         if let Some(online) = self.online.get_mut(&user) {
             online.resources.remove(crate::jid::full_resource(jid));
@@ -146,7 +149,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                 self.online.remove(&user);
             }
         }
-        Ok(out)
+        self.finish(result.map_err(EngineError::from), out)
     }
 
     fn broadcast_available(

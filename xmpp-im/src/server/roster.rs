@@ -102,6 +102,17 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             return Err(RosterError::UnknownSession(from.clone()));
         }
         let mut out = Vec::new();
+        let result = self.apply_set(&user, request, &mut out);
+        self.finish(result, out)
+    }
+
+    fn apply_set(
+        &mut self,
+        user: &BareJid,
+        request: RosterSetRequest,
+        out: &mut Vec<Action<P>>,
+    ) -> Result<(), RosterError> {
+        let user = user.clone();
         match request {
             RosterSetRequest::Update { jid, name, groups } => {
                 let old = self.store.contact(&user, &jid)?;
@@ -128,7 +139,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                         ),
                     },
                 };
-                self.push_to_interested(&user, &push, &mut out);
+                self.push_to_interested(&user, &push, out);
             }
             RosterSetRequest::Remove(jid) => {
                 let old = match self.store.contact(&user, &jid)? {
@@ -149,7 +160,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                     ver: self.version_of(ver),
                     change,
                 };
-                self.push_to_interested(&user, &push, &mut out);
+                self.push_to_interested(&user, &push, out);
                 if let Some(online) = self.online.get_mut(&user) {
                     online.contact_presence.remove(&jid);
                     online.errored.remove(&jid);
@@ -162,7 +173,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                         me.clone(),
                         them.clone(),
                         Presence::Subscription(SubscriptionType::Unsubscribe, None),
-                        &mut out,
+                        out,
                     )?;
                 }
                 if state.has_from() || state.pending_in() {
@@ -170,7 +181,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                         me,
                         them.clone(),
                         Presence::Subscription(SubscriptionType::Unsubscribed, None),
-                        &mut out,
+                        out,
                     )?;
                 }
                 if state.has_from() {
@@ -179,12 +190,12 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                             resource.into(),
                             them.clone(),
                             Presence::Unavailable(None),
-                            &mut out,
+                            out,
                         )?;
                     }
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
