@@ -32,7 +32,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         }
         let mut out = Vec::new();
         let result = self.client_presence(from, to, presence, &mut out);
-        self.finish(result.map_err(EngineError::from), out)
+        self.finish(result, out)
     }
 
     fn client_presence(
