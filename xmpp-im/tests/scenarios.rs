@@ -1,0 +1,1202 @@
+//! Scenarios with several accounts and resources driven through the server engine (and the
+//! client trackers): login, probes and broadcast, subscription handshakes in every order, contact
+//! removal (JITC D1), negative and equal priorities, disconnects, versioned rosters.
+
+mod common;
+
+use common::*;
+use xmpp_im::client::{PresenceTracker, RosterTracker};
+use xmpp_im::delivery::{MessageDelivery, MessageType, OfflinePolicy, TiePolicy};
+use xmpp_im::error::{RosterError, StanzaErrorCondition};
+use xmpp_im::roster::{RosterChange, RosterItem, RosterPush, RosterQuery, RosterVersion};
+use xmpp_im::server::{Action, Presence, RosterResult, ServerConfig, ServerEngine};
+use xmpp_im::store::{MemoryRosterStore, RosterStore};
+use xmpp_im::subscription::{Subscription, SubscriptionState as S, SubscriptionType as T};
+
+const J: &str = "juliet@example.com";
+const R: &str = "romeo@example.com";
+
+fn two() -> Engine {
+    engine("example.com", &[J, R])
+}
+
+/// UCR-PRES-3, UCR-PRES-4, UCR-PRES-5, UCR-PRES-6, UCR-PRES-13, UCR-PRES-16, UCR-ROSTER-27
+#[test]
+fn ucr_pres_3_login_probe_and_broadcast_between_local_accounts() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+
+    let balcony = full("juliet@example.com/balcony");
+    e.bind(balcony.clone()).unwrap();
+    let RosterResult::Full { items, ver } = e
+        .roster_get(&balcony, None, &RosterQuery::default())
+        .unwrap()
+    else {
+        panic!("expected a full roster");
+    };
+    assert_eq!(ver, Some(RosterVersion::INITIAL));
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].subscription, Subscription::Both);
+
+    let actions = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(2)))
+        .unwrap();
+    assert_eq!(
+        actions,
+        vec![
+            // To the user's own available resources, the sender included.
+            Action::DeliverPresence {
+                to: balcony.clone(),
+                from: balcony.clone().into(),
+                presence: Presence::Available(pres(2))
+            },
+            Action::FlushOffline {
+                to: balcony.clone()
+            },
+            // To the contact's available resources, from the full JID.
+            Action::DeliverPresence {
+                to: full("romeo@example.com/orchard"),
+                from: balcony.clone().into(),
+                presence: Presence::Available(pres(2)),
+            },
+            // The probe, answered locally with the contact's last presence from its full JID.
+            Action::DeliverPresence {
+                to: balcony.clone(),
+                from: jid("romeo@example.com/orchard"),
+                presence: Presence::Available(pres(1)),
+            },
+        ]
+    );
+}
+
+/// UCR-PRES-9, UCR-PRES-10, UCR-PRES-11, UCR-PRES-12
+#[test]
+fn ucr_pres_9_remote_contacts_are_probed_once_per_presence_session() {
+    let mut e = engine("example.com", &[J]);
+    let store = e.store_mut();
+    for (contact, st) in [
+        ("romeo@example.net", S::Both),
+        ("nurse@example.net", S::From),
+        ("benvolio@example.net", S::To),
+    ] {
+        store
+            .save_contact(
+                &bare(J),
+                xmpp_im::store::Contact::in_roster(
+                    bare(contact),
+                    xmpp_im::subscription::ContactState::new(st),
+                ),
+                None,
+            )
+            .unwrap();
+    }
+    let actions = login(&mut e, "juliet@example.com/balcony", pres(1));
+    let probes: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::RoutePresence {
+                to,
+                from,
+                presence: Presence::Probe,
+            } => Some((to.clone(), from.clone())),
+            _ => None,
+        })
+        .collect();
+    // Bare to bare, only to contacts the user is subscribed to (benvolio@ is ordered first).
+    assert_eq!(
+        probes,
+        vec![
+            (jid("benvolio@example.net"), jid(J)),
+            (jid("romeo@example.net"), jid(J))
+        ]
+    );
+    let broadcasts: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::RoutePresence {
+                to,
+                presence: Presence::Available(_),
+                ..
+            } => Some(to.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        broadcasts,
+        vec![jid("nurse@example.net"), jid("romeo@example.net")]
+    );
+
+    // Romeo's server answers; a second resource learns it from the cache, without a new probe.
+    let answer = e
+        .presence_from_remote(
+            &jid("romeo@example.net/orchard"),
+            &jid(J),
+            Presence::Available(pres(7)),
+        )
+        .unwrap();
+    assert_eq!(
+        delivered_to(&answer, "juliet@example.com/balcony"),
+        vec![(
+            jid("romeo@example.net/orchard"),
+            Presence::Available(pres(7))
+        )]
+    );
+    let second = login(&mut e, "juliet@example.com/chamber", pres(2));
+    assert!(!second.iter().any(|a| matches!(
+        a,
+        Action::RoutePresence {
+            presence: Presence::Probe,
+            ..
+        }
+    )));
+    let to_chamber = delivered_to(&second, "juliet@example.com/chamber");
+    assert!(to_chamber.contains(&(
+        jid("romeo@example.net/orchard"),
+        Presence::Available(pres(7))
+    )));
+    assert!(to_chamber.contains(&(
+        jid("juliet@example.com/balcony"),
+        Presence::Available(pres(1))
+    )));
+    assert!(to_chamber.contains(&(
+        jid("juliet@example.com/chamber"),
+        Presence::Available(pres(2))
+    )));
+    // Explicit probe from a client: only to a contact with to/both (UCR-PRES-11).
+    let chamber = full("juliet@example.com/chamber");
+    let p = e
+        .presence_from_client(&chamber, Some(&jid("nurse@example.net")), Presence::Probe)
+        .unwrap();
+    assert!(p.is_empty());
+    let p = e
+        .presence_from_client(&chamber, Some(&jid("romeo@example.net/x")), Presence::Probe)
+        .unwrap();
+    assert_eq!(
+        p,
+        vec![Action::RoutePresence {
+            to: jid("romeo@example.net"),
+            from: jid(J),
+            presence: Presence::Probe
+        }]
+    );
+}
+
+/// UCR-PRES-14, UCR-PRES-15, UCR-PRES-16
+#[test]
+fn ucr_pres_14_probe_answers() {
+    let mut e = engine("example.com", &[J]);
+    e.store_mut()
+        .save_contact(
+            &bare(J),
+            xmpp_im::store::Contact::in_roster(
+                bare("romeo@example.net"),
+                xmpp_im::subscription::ContactState::new(S::From),
+            ),
+            None,
+        )
+        .unwrap();
+    let unsubscribed = |to: &str, from: &str| Action::RoutePresence {
+        to: jid(to),
+        from: jid(from),
+        presence: Presence::Subscription(T::Unsubscribed, None),
+    };
+    // Not subscribed: `unsubscribed` from the bare JID.
+    let a = e
+        .presence_from_remote(&jid("mallory@evil.example"), &jid(J), Presence::Probe)
+        .unwrap();
+    assert_eq!(a, vec![unsubscribed("mallory@evil.example", J)]);
+    // No such account.
+    let a = e
+        .presence_from_remote(
+            &jid("romeo@example.net"),
+            &jid("ghost@example.com"),
+            Presence::Probe,
+        )
+        .unwrap();
+    assert_eq!(
+        a,
+        vec![unsubscribed("romeo@example.net", "ghost@example.com")]
+    );
+    // Subscribed, offline: unavailable.
+    let a = e
+        .presence_from_remote(&jid("romeo@example.net"), &jid(J), Presence::Probe)
+        .unwrap();
+    assert_eq!(
+        a,
+        vec![Action::RoutePresence {
+            to: jid("romeo@example.net"),
+            from: jid(J),
+            presence: Presence::Unavailable(None)
+        }]
+    );
+    // Subscribed, online: the last broadcast presence of each available resource, from full JIDs.
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "juliet@example.com/chamber", pres(2));
+    e.bind(full("juliet@example.com/garden")).unwrap();
+    e.presence_from_client(
+        &full("juliet@example.com/balcony"),
+        None,
+        Presence::Available(pres(11)),
+    )
+    .unwrap();
+    let a = e
+        .presence_from_remote(&jid("romeo@example.net"), &jid(J), Presence::Probe)
+        .unwrap();
+    assert_eq!(
+        a,
+        vec![
+            Action::RoutePresence {
+                to: jid("romeo@example.net"),
+                from: jid("juliet@example.com/balcony"),
+                presence: Presence::Available(pres(11))
+            },
+            Action::RoutePresence {
+                to: jid("romeo@example.net"),
+                from: jid("juliet@example.com/chamber"),
+                presence: Presence::Available(pres(2))
+            },
+        ]
+    );
+}
+
+/// UCR-PRES-19, UCR-PRES-20, UCR-PRES-21, UCR-PRES-28, UCR-PRES-29, UCR-PRES-30
+#[test]
+fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
+    let mut e = engine("example.com", &[J]);
+    for (contact, st) in [
+        ("romeo@example.net", S::Both),
+        ("nurse@example.net", S::FromPendingOut),
+        ("benvolio@example.net", S::ToPendingIn),
+        ("tybalt@example.net", S::None),
+    ] {
+        e.store_mut()
+            .save_contact(
+                &bare(J),
+                xmpp_im::store::Contact::in_roster(
+                    bare(contact),
+                    xmpp_im::subscription::ContactState::new(st),
+                ),
+                None,
+            )
+            .unwrap();
+    }
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "juliet@example.com/chamber", pres(2));
+    let balcony = full("juliet@example.com/balcony");
+    let update = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(3)))
+        .unwrap();
+    let from_balcony: xmpp_im::jid::Jid = balcony.clone().into();
+    assert_eq!(
+        update,
+        vec![
+            Action::RoutePresence {
+                to: jid("nurse@example.net"),
+                from: from_balcony.clone(),
+                presence: Presence::Available(pres(3))
+            },
+            Action::RoutePresence {
+                to: jid("romeo@example.net"),
+                from: from_balcony.clone(),
+                presence: Presence::Available(pres(3))
+            },
+            Action::DeliverPresence {
+                to: balcony.clone(),
+                from: from_balcony.clone(),
+                presence: Presence::Available(pres(3))
+            },
+            Action::DeliverPresence {
+                to: full("juliet@example.com/chamber"),
+                from: from_balcony.clone(),
+                presence: Presence::Available(pres(3))
+            },
+        ]
+    );
+    // The nurse's last presence is an error: she is left out from now on (errata E17).
+    e.presence_from_remote(&jid("nurse@example.net"), &jid(J), Presence::Error(pres(0)))
+        .unwrap();
+    let update = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(4)))
+        .unwrap();
+    assert!(
+        !update.iter().any(
+            |a| matches!(a, Action::RoutePresence { to, .. } if *to == jid("nurse@example.net"))
+        )
+    );
+    // Graceful unavailable: its full XML to the subscribers and to every own resource, sender included.
+    let bye = e
+        .presence_from_client(&balcony, None, Presence::Unavailable(Some(pres(5))))
+        .unwrap();
+    assert_eq!(
+        bye,
+        vec![
+            Action::RoutePresence {
+                to: jid("romeo@example.net"),
+                from: from_balcony.clone(),
+                presence: Presence::Unavailable(Some(pres(5)))
+            },
+            Action::DeliverPresence {
+                to: balcony.clone(),
+                from: from_balcony.clone(),
+                presence: Presence::Unavailable(Some(pres(5)))
+            },
+            Action::DeliverPresence {
+                to: full("juliet@example.com/chamber"),
+                from: from_balcony.clone(),
+                presence: Presence::Unavailable(Some(pres(5)))
+            },
+        ]
+    );
+    assert!(!e.is_available(&balcony));
+    assert!(e.is_connected(&balcony));
+}
+
+/// UCR-PRES-27, UCR-PRES-28, UCR-PRES-31
+#[test]
+fn ucr_pres_31_ungraceful_disconnect_tells_contacts_and_directed_recipients() {
+    let mut e = two();
+    relate(&mut e, J, R, S::From);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    login(&mut e, "juliet@example.com/balcony", pres(2));
+    let balcony = full("juliet@example.com/balcony");
+    // Directed presence to a room occupant and to the contact (already a subscriber).
+    let room = jid("chapel@rooms.example.org/juliet");
+    let a = e
+        .presence_from_client(&balcony, Some(&room), Presence::Available(pres(3)))
+        .unwrap();
+    assert_eq!(
+        a,
+        vec![Action::RoutePresence {
+            to: room.clone(),
+            from: balcony.clone().into(),
+            presence: Presence::Available(pres(3))
+        }]
+    );
+    e.presence_from_client(
+        &balcony,
+        Some(&jid("romeo@example.com/orchard")),
+        Presence::Available(pres(4)),
+    )
+    .unwrap();
+    assert_eq!(e.directed_recipients(&balcony).len(), 2);
+    // A later broadcast does not go to the room (directed presence is not a subscription).
+    let update = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(5)))
+        .unwrap();
+    assert!(
+        !update
+            .iter()
+            .any(|a| matches!(a, Action::RoutePresence { to, .. } if *to == room))
+    );
+
+    let gone = e.disconnect(&balcony).unwrap();
+    assert_eq!(
+        gone,
+        vec![
+            Action::RoutePresence {
+                to: room.clone(),
+                from: balcony.clone().into(),
+                presence: Presence::Unavailable(None)
+            },
+            Action::DeliverPresence {
+                to: full("romeo@example.com/orchard"),
+                from: balcony.clone().into(),
+                presence: Presence::Unavailable(None)
+            },
+        ]
+    );
+    assert!(!e.is_connected(&balcony));
+    assert!(e.disconnect(&balcony).is_err());
+    // A resource that was never available disconnects silently.
+    e.bind(full("juliet@example.com/phone")).unwrap();
+    assert_eq!(
+        e.disconnect(&full("juliet@example.com/phone")).unwrap(),
+        vec![]
+    );
+}
+
+#[test]
+fn directed_unavailable_ends_the_bookkeeping_and_limits_hold() {
+    let mut config = ServerConfig::new(["example.com"]);
+    config.max_directed_per_resource = 1;
+    let mut store = MemoryRosterStore::new();
+    store.add_account(bare(J));
+    let mut e: Engine = ServerEngine::new(config, store);
+    let balcony = full("juliet@example.com/balcony");
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    let a = jid("a@elsewhere.example");
+    let b = jid("b@elsewhere.example");
+    e.presence_from_client(&balcony, Some(&a), Presence::Available(pres(2)))
+        .unwrap();
+    let refused = e
+        .presence_from_client(&balcony, Some(&b), Presence::Available(pres(2)))
+        .unwrap();
+    assert_eq!(
+        refused,
+        vec![Action::PresenceError {
+            to: balcony.clone(),
+            from: b.clone(),
+            condition: StanzaErrorCondition::ResourceConstraint
+        }]
+    );
+    e.presence_from_client(&balcony, Some(&a), Presence::Unavailable(None))
+        .unwrap();
+    assert!(e.directed_recipients(&balcony).is_empty());
+    let gone = e.disconnect(&balcony).unwrap();
+    assert!(gone.is_empty());
+}
+
+/// Runs one subscription stanza from a local client; returns the actions.
+fn sub(e: &mut Engine, from: &str, to: &str, kind: T) -> Vec<Action<Pres>> {
+    e.presence_from_client(
+        &full(from),
+        Some(&jid(to)),
+        Presence::Subscription(kind, Some(pres(90))),
+    )
+    .unwrap()
+}
+
+fn both_states(e: &Engine) -> (Option<S>, Option<S>) {
+    (state(e, J, R), state(e, R, J))
+}
+
+/// UCR-SUB-3, UCR-SUB-20, UCR-SUB-22, UCR-SUB-27, UCR-SUB-28, UCR-SUB-29
+#[test]
+fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    let a = sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    assert_eq!(
+        both_states(&e),
+        (Some(S::NonePendingOut), Some(S::NonePendingIn))
+    );
+    assert_eq!(
+        delivered_to(&a, "romeo@example.com/orchard"),
+        vec![(jid(J), Presence::Subscription(T::Subscribe, Some(pres(90))))]
+    );
+    // Romeo approves: Juliet's side delivers `subscribed`, then pushes `to`, then Romeo's
+    // presence reaches her.
+    let a = sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
+    assert_eq!(both_states(&e), (Some(S::To), Some(S::From)));
+    let balcony = full("juliet@example.com/balcony");
+    let pos =
+        |pred: &dyn Fn(&Action<Pres>) -> bool| a.iter().position(pred).expect("action present");
+    let delivered = pos(
+        &|x| matches!(x, Action::DeliverPresence { to, presence: Presence::Subscription(T::Subscribed, _), .. } if *to == balcony),
+    );
+    let pushed = pos(
+        &|x| matches!(x, Action::RosterPush { to, push: RosterPush { change: RosterChange::Update(i), .. } } if *to == balcony && i.subscription == Subscription::To),
+    );
+    let presence = pos(
+        &|x| matches!(x, Action::DeliverPresence { to, presence: Presence::Available(p), .. } if *to == balcony && p.id == 2),
+    );
+    assert!(delivered < pushed && pushed < presence, "{a:#?}");
+    // And the other way round.
+    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribe);
+    assert_eq!(
+        both_states(&e),
+        (Some(S::ToPendingIn), Some(S::FromPendingOut))
+    );
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribed);
+    assert_eq!(both_states(&e), (Some(S::Both), Some(S::Both)));
+}
+
+#[test]
+fn ucr_sub_1_handshake_crossing_requests() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribe);
+    assert_eq!(
+        both_states(&e),
+        (Some(S::NonePendingOutIn), Some(S::NonePendingOutIn))
+    );
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribed);
+    assert_eq!(
+        both_states(&e),
+        (Some(S::FromPendingOut), Some(S::ToPendingIn))
+    );
+    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
+    assert_eq!(both_states(&e), (Some(S::Both), Some(S::Both)));
+}
+
+/// UCR-SUB-14 (pre-approval, RFC 6121 §3.4)
+#[test]
+fn ucr_sub_14_pre_approval_then_request() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    let a = sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
+    // Nothing is routed; Romeo's roster now has Juliet, pre-approved.
+    assert!(!a.iter().any(|x| matches!(
+        x,
+        Action::DeliverPresence { .. } | Action::RoutePresence { .. }
+    )));
+    let item = e.store().contact(&bare(R), &bare(J)).unwrap().unwrap();
+    assert!(item.state.approved);
+    let a = sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    assert_eq!(both_states(&e), (Some(S::To), Some(S::From)));
+    assert!(
+        !e.store()
+            .contact(&bare(R), &bare(J))
+            .unwrap()
+            .unwrap()
+            .state
+            .approved
+    );
+    // Romeo's resources never saw a request; Juliet got Romeo's presence.
+    assert!(
+        delivered_to(&a, "romeo@example.com/orchard")
+            .iter()
+            .all(|(_, p)| !matches!(p, Presence::Subscription(T::Subscribe, _)))
+    );
+    assert!(delivered_to(&a, "juliet@example.com/balcony").contains(&(
+        jid("romeo@example.com/orchard"),
+        Presence::Available(pres(2))
+    )));
+}
+
+/// UCR-SUB-18, UCR-SUB-19
+#[test]
+fn ucr_sub_18_request_to_an_offline_contact_is_kept_and_redelivered_until_answered() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    let a = sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    assert!(
+        !a.iter()
+            .any(|x| matches!(x, Action::DeliverPresence { to, .. } if to.to_bare() == bare(R)))
+    );
+    assert_eq!(
+        e.store().pending_request(&bare(R), &bare(J)).unwrap(),
+        Some(pres(90))
+    );
+    // The request is hidden from Romeo's roster, but every new available resource gets it whole.
+    e.bind(full("romeo@example.com/orchard")).unwrap();
+    let got = e
+        .roster_get(
+            &full("romeo@example.com/orchard"),
+            None,
+            &RosterQuery::default(),
+        )
+        .unwrap();
+    let RosterResult::Full { items, .. } = got else {
+        panic!("expected a full roster")
+    };
+    assert!(items.is_empty());
+    let request = (jid(J), Presence::Subscription(T::Subscribe, Some(pres(90))));
+    let first = e
+        .presence_from_client(
+            &full("romeo@example.com/orchard"),
+            None,
+            Presence::Available(pres(2)),
+        )
+        .unwrap();
+    assert!(delivered_to(&first, "romeo@example.com/orchard").contains(&request));
+    let second = login(&mut e, "romeo@example.com/study", pres(3));
+    assert!(delivered_to(&second, "romeo@example.com/study").contains(&request));
+    // A presence update is not a new available resource: no redelivery.
+    let update = e
+        .presence_from_client(
+            &full("romeo@example.com/study"),
+            None,
+            Presence::Available(pres(4)),
+        )
+        .unwrap();
+    assert!(!delivered_to(&update, "romeo@example.com/study").contains(&request));
+    // Answered: never delivered again.
+    sub(&mut e, "romeo@example.com/study", J, T::Subscribed);
+    assert_eq!(e.store().pending_request(&bare(R), &bare(J)).unwrap(), None);
+    let third = login(&mut e, "romeo@example.com/garden", pres(5));
+    assert!(!delivered_to(&third, "romeo@example.com/garden").contains(&request));
+    assert_eq!(both_states(&e), (Some(S::To), Some(S::From)));
+}
+
+/// UCR-SUB-21
+#[test]
+fn ucr_sub_21_denial_clears_both_sides() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    sub(&mut e, "romeo@example.com/orchard", J, T::Unsubscribed);
+    // Juliet keeps the item (with subscription none); Romeo never had one.
+    assert_eq!(both_states(&e), (Some(S::None), None));
+    assert_eq!(e.store().pending_request(&bare(R), &bare(J)).unwrap(), None);
+}
+
+/// UCR-SUB-42, UCR-SUB-43, UCR-SUB-49
+#[test]
+fn ucr_sub_43_unsubscribe_from_a_mutual_subscription() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    let a = sub(&mut e, "juliet@example.com/balcony", R, T::Unsubscribe);
+    assert_eq!(both_states(&e), (Some(S::From), Some(S::To)));
+    // Romeo's server tells Juliet his resources are unavailable to her now.
+    assert!(delivered_to(&a, "juliet@example.com/balcony").contains(&(
+        jid("romeo@example.com/orchard"),
+        Presence::Unavailable(None)
+    )));
+    // Romeo's updates no longer reach Juliet; hers still reach him.
+    let u = e
+        .presence_from_client(
+            &full("romeo@example.com/orchard"),
+            None,
+            Presence::Available(pres(3)),
+        )
+        .unwrap();
+    assert!(delivered_to(&u, "juliet@example.com/balcony").is_empty());
+    let u = e
+        .presence_from_client(
+            &full("juliet@example.com/balcony"),
+            None,
+            Presence::Available(pres(4)),
+        )
+        .unwrap();
+    assert_eq!(
+        delivered_to(&u, "romeo@example.com/orchard"),
+        vec![(
+            jid("juliet@example.com/balcony"),
+            Presence::Available(pres(4))
+        )]
+    );
+}
+
+/// UCR-SUB-16, UCR-SUB-10
+#[test]
+fn ucr_sub_16_request_to_a_missing_local_account_is_refused() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    let a = sub(
+        &mut e,
+        "juliet@example.com/balcony",
+        "ghost@example.com",
+        T::Subscribe,
+    );
+    let balcony = full("juliet@example.com/balcony");
+    // The pending push first, then the automatic `unsubscribed` and the push that clears it.
+    let pushes: Vec<_> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::RosterPush {
+                push:
+                    RosterPush {
+                        change: RosterChange::Update(i),
+                        ..
+                    },
+                ..
+            } => Some(i.ask),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pushes, vec![true, false]);
+    assert!(delivered_to(&a, "juliet@example.com/balcony").contains(&(
+        jid("ghost@example.com"),
+        Presence::Subscription(T::Unsubscribed, None)
+    )));
+    assert_eq!(state(&e, J, "ghost@example.com"), Some(S::None));
+    // Subscribing to oneself is refused.
+    let a = sub(&mut e, "juliet@example.com/balcony", J, T::Subscribe);
+    assert_eq!(
+        a,
+        vec![Action::PresenceError {
+            to: balcony,
+            from: jid(J),
+            condition: StanzaErrorCondition::NotAllowed
+        }]
+    );
+}
+
+fn roster_views(actions: &[Action<Pres>], trackers: &mut [(&str, &mut RosterTracker)]) {
+    for a in actions {
+        if let Action::RosterPush { to, push } = a {
+            for (res, t) in trackers.iter_mut() {
+                if *to == full(res) {
+                    t.apply_push(None, &push.to_query()).unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// UCR-ROSTER-36, UCR-ROSTER-37, UCR-ROSTER-38, UCR-ROSTER-39, UCR-SUB-1 (JITC D1 regression)
+#[test]
+fn ucr_roster_39_d1_removed_contact_stops_receiving_presence_at_once() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    let mut romeo_view: PresenceTracker<Pres> = PresenceTracker::new(bare(R));
+    let mut romeo_roster = RosterTracker::new(bare(R));
+    let mut juliet_roster = RosterTracker::new(bare(J));
+    let feed = |actions: &[Action<Pres>], view: &mut PresenceTracker<Pres>| {
+        for (from, p) in delivered_to(actions, "romeo@example.com/orchard") {
+            view.apply(None, &from, &p);
+        }
+    };
+    let a = login(&mut e, "romeo@example.com/orchard", pres(1));
+    feed(&a, &mut romeo_view);
+    let a = login(&mut e, "juliet@example.com/balcony", pres(2));
+    feed(&a, &mut romeo_view);
+    let a = login(&mut e, "juliet@example.com/chamber", pres(3));
+    feed(&a, &mut romeo_view);
+    assert_eq!(romeo_view.resources(&bare(J)).count(), 2);
+
+    let a = e
+        .roster_set(
+            &full("juliet@example.com/balcony"),
+            None,
+            &RosterQuery::remove(bare(R)),
+        )
+        .unwrap();
+    feed(&a, &mut romeo_view);
+    roster_views(
+        &a,
+        &mut [
+            ("romeo@example.com/orchard", &mut romeo_roster),
+            ("juliet@example.com/balcony", &mut juliet_roster),
+        ],
+    );
+    // Romeo saw both of Juliet's resources go unavailable in this very batch.
+    assert!(!romeo_view.is_available(&bare(J)), "{a:#?}");
+    // Both cancellations reached Romeo, and his roster now shows subscription none.
+    let to_romeo = delivered_to(&a, "romeo@example.com/orchard");
+    assert!(to_romeo.contains(&(jid(J), Presence::Subscription(T::Unsubscribe, None))));
+    assert!(to_romeo.contains(&(jid(J), Presence::Subscription(T::Unsubscribed, None))));
+    assert_eq!(
+        romeo_roster.get(&bare(J)).map(|i| i.subscription),
+        Some(Subscription::None)
+    );
+    assert_eq!(state(&e, R, J), Some(S::None));
+    assert_eq!(state(&e, J, R), None);
+    // Juliet's side: the push says remove, to every interested resource.
+    assert!(a.contains(&Action::RosterPush {
+        to: full("juliet@example.com/chamber"),
+        push: RosterPush {
+            ver: Some(RosterVersion::new(1)),
+            change: RosterChange::Remove(bare(R))
+        },
+    }));
+    // From now on, no presence of Juliet reaches Romeo, whatever she does.
+    for p in [
+        Presence::Available(pres(4)),
+        Presence::Available(pres(5)),
+        Presence::Unavailable(None),
+    ] {
+        let a = e
+            .presence_from_client(&full("juliet@example.com/balcony"), None, p)
+            .unwrap();
+        assert!(delivered_to(&a, "romeo@example.com/orchard").is_empty());
+    }
+    let a = e
+        .presence_from_remote(&jid("romeo@example.com"), &jid(J), Presence::Probe)
+        .unwrap();
+    assert!(!a.iter().any(|x| matches!(
+        x,
+        Action::DeliverPresence {
+            presence: Presence::Available(_),
+            ..
+        }
+    )));
+    let a = e.disconnect(&full("juliet@example.com/chamber")).unwrap();
+    assert!(delivered_to(&a, "romeo@example.com/orchard").is_empty());
+}
+
+/// UCR-ROSTER-37, UCR-ROSTER-38 with a remote contact: the exact stanzas.
+#[test]
+fn ucr_roster_37_remove_remote_contact_routes_both_cancellations() {
+    for (st, unsubscribe, unsubscribed) in [
+        (S::Both, true, true),
+        (S::To, true, false),
+        (S::From, false, true),
+        (S::NonePendingOut, true, false),
+        (S::None, false, false),
+    ] {
+        let mut e = engine("example.com", &[J]);
+        e.store_mut()
+            .save_contact(
+                &bare(J),
+                xmpp_im::store::Contact::in_roster(
+                    bare("romeo@example.net"),
+                    xmpp_im::subscription::ContactState::new(st),
+                ),
+                None,
+            )
+            .unwrap();
+        login(&mut e, "juliet@example.com/balcony", pres(1));
+        let balcony = full("juliet@example.com/balcony");
+        let a = e
+            .roster_set(
+                &balcony,
+                None,
+                &RosterQuery::remove(bare("romeo@example.net")),
+            )
+            .unwrap();
+        let mut expected = vec![Action::RosterPush {
+            to: balcony.clone(),
+            push: RosterPush {
+                ver: Some(RosterVersion::new(1)),
+                change: RosterChange::Remove(bare("romeo@example.net")),
+            },
+        }];
+        let route = |presence| Action::RoutePresence {
+            to: jid("romeo@example.net"),
+            from: jid(J),
+            presence,
+        };
+        if unsubscribe {
+            expected.push(route(Presence::Subscription(T::Unsubscribe, None)));
+        }
+        if unsubscribed {
+            expected.push(route(Presence::Subscription(T::Unsubscribed, None)));
+            expected.push(Action::RoutePresence {
+                to: jid("romeo@example.net"),
+                from: balcony.clone().into(),
+                presence: Presence::Unavailable(None),
+            });
+        }
+        assert_eq!(a, expected, "{st}");
+    }
+}
+
+/// UCR-ROSTER-40
+#[test]
+fn ucr_roster_40_removing_an_unknown_item_is_item_not_found() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    let err = e
+        .roster_set(
+            &full("juliet@example.com/balcony"),
+            None,
+            &RosterQuery::remove(bare("nobody@example.net")),
+        )
+        .unwrap_err();
+    assert_eq!(err.condition(), StanzaErrorCondition::ItemNotFound);
+}
+
+/// UCR-ROSTER-18, UCR-ROSTER-19, UCR-ROSTER-26, UCR-ROSTER-30, UCR-ROSTER-31, UCR-ROSTER-33, UCR-ROSTER-34
+#[test]
+fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically() {
+    let mut e = two();
+    let balcony = full("juliet@example.com/balcony");
+    let chamber = full("juliet@example.com/chamber");
+    let phone = full("juliet@example.com/phone");
+    for r in [&balcony, &chamber, &phone] {
+        e.bind(r.clone()).unwrap();
+    }
+    for r in [&balcony, &chamber] {
+        e.roster_get(r, None, &RosterQuery::default()).unwrap();
+    }
+    assert!(!e.is_interested(&phone));
+    let nurse = bare("nurse@example.com");
+    let a = e
+        .roster_set(
+            &balcony,
+            None,
+            &RosterQuery::set(
+                nurse.clone(),
+                Some("Nurse".into()),
+                vec!["Servants".into(), "Friends".into()],
+            ),
+        )
+        .unwrap();
+    let item = RosterItem {
+        name: Some("Nurse".into()),
+        groups: vec!["Servants".into(), "Friends".into()],
+        ..RosterItem::new(nurse.clone())
+    };
+    let push = |v: u64, item: RosterItem| RosterPush {
+        ver: Some(RosterVersion::new(v)),
+        change: RosterChange::Update(item),
+    };
+    assert_eq!(
+        a,
+        vec![
+            Action::RosterPush {
+                to: balcony.clone(),
+                push: push(1, item.clone())
+            },
+            Action::RosterPush {
+                to: chamber.clone(),
+                push: push(1, item.clone())
+            },
+        ]
+    );
+    // An update stores exactly what was sent: the groups left out are gone.
+    let a = e
+        .roster_set(
+            &chamber,
+            None,
+            &RosterQuery::set(nurse.clone(), None, vec!["Servants".into()]),
+        )
+        .unwrap();
+    let item2 = RosterItem {
+        groups: vec!["Servants".into()],
+        ..RosterItem::new(nurse.clone())
+    };
+    assert_eq!(
+        a[0],
+        Action::RosterPush {
+            to: balcony.clone(),
+            push: push(2, item2)
+        }
+    );
+}
+
+/// UCR-ROSTER-28, UCR-ROSTER-32
+#[test]
+fn ucr_roster_32_bad_roster_requests_get_stanza_errors() {
+    let mut config = ServerConfig::new(["example.com"]);
+    config.roster_limits.max_items = 1;
+    let mut store = MemoryRosterStore::new();
+    store.add_account(bare(J));
+    let mut e: Engine = ServerEngine::new(config, store);
+    let balcony = full("juliet@example.com/balcony");
+    e.bind(balcony.clone()).unwrap();
+    let other = jid(R);
+    let err = e
+        .roster_get(&balcony, Some(&other), &RosterQuery::default())
+        .unwrap_err();
+    assert_eq!(err.condition(), StanzaErrorCondition::Forbidden);
+    let err = e
+        .roster_set(
+            &balcony,
+            Some(&other),
+            &RosterQuery::remove(bare("a@b.example")),
+        )
+        .unwrap_err();
+    assert_eq!(err.condition(), StanzaErrorCondition::Forbidden);
+    let own = jid(J);
+    e.roster_set(
+        &balcony,
+        Some(&own),
+        &RosterQuery::set(bare("a@b.example"), None, vec![]),
+    )
+    .unwrap();
+    let err = e
+        .roster_set(
+            &balcony,
+            None,
+            &RosterQuery::set(bare("c@d.example"), None, vec![]),
+        )
+        .unwrap_err();
+    assert_eq!(err, RosterError::RosterFull { max: 1 });
+    assert_eq!(err.condition(), StanzaErrorCondition::NotAllowed);
+    // Updating an existing item is still allowed at the limit.
+    e.roster_set(
+        &balcony,
+        None,
+        &RosterQuery::set(bare("a@b.example"), Some("A".into()), vec![]),
+    )
+    .unwrap();
+    let stranger = full("juliet@example.com/unbound");
+    assert!(matches!(
+        e.roster_get(&stranger, None, &RosterQuery::default()),
+        Err(RosterError::UnknownSession(_))
+    ));
+}
+
+/// UCR-ROSTER-2 (RFC 6121 §2.6)
+#[test]
+fn ucr_roster_2_versioned_gets_send_only_what_changed() {
+    let mut e = two();
+    let balcony = full("juliet@example.com/balcony");
+    e.bind(balcony.clone()).unwrap();
+    e.roster_get(&balcony, None, &RosterQuery::default())
+        .unwrap();
+    e.roster_set(
+        &balcony,
+        None,
+        &RosterQuery::set(bare("nurse@example.com"), None, vec![]),
+    )
+    .unwrap();
+    e.roster_set(
+        &balcony,
+        None,
+        &RosterQuery::set(bare("tybalt@example.com"), None, vec![]),
+    )
+    .unwrap();
+    e.roster_set(
+        &balcony,
+        None,
+        &RosterQuery::remove(bare("nurse@example.com")),
+    )
+    .unwrap();
+    let get = |e: &mut Engine, ver: Option<&str>| {
+        e.roster_get(&balcony, None, &RosterQuery::get(ver.map(str::to_owned)))
+            .unwrap()
+    };
+    assert_eq!(
+        get(&mut e, Some("1")),
+        RosterResult::Incremental {
+            ver: RosterVersion::new(3),
+            pushes: vec![
+                RosterPush {
+                    ver: Some(RosterVersion::new(2)),
+                    change: RosterChange::Update(RosterItem::new(bare("tybalt@example.com")))
+                },
+                RosterPush {
+                    ver: Some(RosterVersion::new(3)),
+                    change: RosterChange::Remove(bare("nurse@example.com"))
+                },
+            ],
+        }
+    );
+    assert_eq!(
+        get(&mut e, Some("3")),
+        RosterResult::Incremental {
+            ver: RosterVersion::new(3),
+            pushes: vec![]
+        }
+    );
+    let full_roster = RosterResult::Full {
+        ver: Some(RosterVersion::new(3)),
+        items: vec![RosterItem::new(bare("tybalt@example.com"))],
+    };
+    for foreign in [None, Some(""), Some("ver13"), Some("4")] {
+        assert_eq!(get(&mut e, foreign), full_roster, "{foreign:?}");
+    }
+    // A client tracker brought up to date by the incremental answer agrees with the full roster.
+    let mut tracker = RosterTracker::new(bare(J));
+    tracker.apply_result(&RosterQuery {
+        ver: Some("1".into()),
+        items: vec![RosterItem::new(bare("nurse@example.com")).to_raw()],
+    });
+    if let RosterResult::Incremental { pushes, .. } = get(&mut e, tracker.request_ver()) {
+        tracker.apply_empty_result();
+        for p in pushes {
+            tracker.apply_push(None, &p.to_query()).unwrap();
+        }
+    }
+    assert_eq!(
+        tracker.items().cloned().collect::<Vec<_>>(),
+        vec![RosterItem::new(bare("tybalt@example.com"))]
+    );
+    assert_eq!(tracker.request_ver(), Some("3"));
+}
+
+/// Negative priority: available (gets presence and requests) but never a bare-JID message.
+#[test]
+fn ucr_pres_38_negative_priority_resource() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    let phone = full("juliet@example.com/phone");
+    let a = login(&mut e, "juliet@example.com/phone", prio(2, -1));
+    assert!(!a.contains(&Action::FlushOffline { to: phone.clone() }));
+    assert!(delivered_to(&a, "juliet@example.com/phone").contains(&(
+        jid("romeo@example.com/orchard"),
+        Presence::Available(pres(1))
+    )));
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Chat),
+        MessageDelivery::StoreOffline(bare(J))
+    );
+    // It still gets subscription requests and its full JID still gets messages.
+    let a = e
+        .presence_from_remote(
+            &jid("nurse@example.net"),
+            &jid(J),
+            Presence::Subscription(T::Subscribe, Some(pres(8))),
+        )
+        .unwrap();
+    assert_eq!(
+        delivered_to(&a, "juliet@example.com/phone"),
+        vec![(
+            jid("nurse@example.net"),
+            Presence::Subscription(T::Subscribe, Some(pres(8)))
+        )]
+    );
+    assert_eq!(
+        e.route_message(&jid("juliet@example.com/phone"), MessageType::Chat),
+        MessageDelivery::Deliver(vec![phone.clone()])
+    );
+    // A second resource with priority 0 takes bare-JID messages.
+    login(&mut e, "juliet@example.com/laptop", prio(3, 0));
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Normal),
+        MessageDelivery::Deliver(vec![full("juliet@example.com/laptop")])
+    );
+    // Raising the phone's priority makes it eligible: offline messages may be flushed to it.
+    let a = e
+        .presence_from_client(&phone, None, Presence::Available(prio(4, 9)))
+        .unwrap();
+    assert!(a.contains(&Action::FlushOffline { to: phone.clone() }));
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Chat),
+        MessageDelivery::Deliver(vec![phone.clone()])
+    );
+}
+
+/// UCR-ROUTE-9, UCR-ROUTE-13: equal priorities.
+#[test]
+fn ucr_route_9_bare_message_with_two_equal_priority_resources() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", prio(1, 5));
+    login(&mut e, "juliet@example.com/chamber", prio(2, 5));
+    let both = vec![
+        full("juliet@example.com/balcony"),
+        full("juliet@example.com/chamber"),
+    ];
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Chat),
+        MessageDelivery::Deliver(both.clone())
+    );
+    assert_eq!(
+        e.route_message(&jid("juliet@example.com/gone"), MessageType::Normal),
+        MessageDelivery::Deliver(both)
+    );
+
+    let mut config = ServerConfig::new(["example.com"]);
+    config.delivery.ties = TiePolicy::MostRecent;
+    config.delivery.offline = OfflinePolicy::Bounce;
+    let mut store = MemoryRosterStore::new();
+    store.add_account(bare(J));
+    let mut e: Engine = ServerEngine::new(config, store);
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Chat),
+        MessageDelivery::Bounce(StanzaErrorCondition::ServiceUnavailable)
+    );
+    login(&mut e, "juliet@example.com/chamber", prio(2, 5));
+    login(&mut e, "juliet@example.com/balcony", prio(1, 5));
+    assert_eq!(
+        e.route_message(&jid(J), MessageType::Chat),
+        MessageDelivery::Deliver(vec![full("juliet@example.com/balcony")])
+    );
+    assert_eq!(
+        e.route_message(&jid("romeo@example.net"), MessageType::Chat),
+        MessageDelivery::Route(jid("romeo@example.net"))
+    );
+    assert_eq!(
+        e.route_message(&jid("nobody@example.com"), MessageType::Chat),
+        MessageDelivery::Bounce(StanzaErrorCondition::ServiceUnavailable)
+    );
+}
+
+#[test]
+fn binding_rules() {
+    let mut e = two();
+    e.bind(full("juliet@example.com/a")).unwrap();
+    assert!(matches!(
+        e.bind(full("juliet@example.com/a")),
+        Err(xmpp_im::error::EngineError::AlreadyBound(_))
+    ));
+    assert!(matches!(
+        e.bind(full("ghost@example.com/a")),
+        Err(xmpp_im::error::EngineError::NotLocalAccount(_))
+    ));
+    assert!(matches!(
+        e.bind(full("juliet@example.net/a")),
+        Err(xmpp_im::error::EngineError::NotLocalAccount(_))
+    ));
+    assert!(
+        e.presence_from_client(&full("juliet@example.com/b"), None, Presence::Probe)
+            .is_err()
+    );
+    assert!(
+        e.presence_from_remote(&jid(R), &jid("x@example.net"), Presence::Probe)
+            .is_err()
+    );
+}
