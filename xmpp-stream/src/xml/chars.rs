@@ -3,7 +3,6 @@
 use xmlparser::XmlCharExt;
 
 /// Whether `c` is a `Char` of XML 1.0 (production [2]). `str` excludes surrogates already.
-#[allow(dead_code)] // Used by the reader.
 pub(crate) fn is_xml_char(c: char) -> bool {
     c.is_xml_char()
 }
@@ -108,6 +107,121 @@ pub(crate) fn escape_attr(s: &str, out: &mut Vec<u8>) -> Result<(), ForbiddenCha
     escape(s, out, &ATTR)
 }
 
+/// What went wrong while decoding references in text or an attribute value.
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    /// A reference to an entity other than the five predefined ones (restricted XML).
+    Entity(String),
+    /// A malformed reference, or a character reference to a character XML forbids.
+    Malformed(String),
+}
+
+/// Decodes character data: the five predefined entities and character references, and
+/// line-end normalisation (`\r\n` and lone `\r` become `\n`). `attr` also applies
+/// attribute-value normalisation (literal tab, newline and carriage return become spaces).
+///
+/// Returns `None` when `raw` needs no change, so that the caller can keep a slice.
+pub(crate) fn decode(raw: &str, attr: bool) -> Result<Option<String>, DecodeError> {
+    let bytes = raw.as_bytes();
+    let first = if attr {
+        bytes
+            .iter()
+            .position(|&b| matches!(b, b'&' | b'\r' | b'\n' | b'\t'))
+    } else {
+        memchr::memchr2(b'&', b'\r', bytes)
+    };
+    let Some(first) = first else {
+        return Ok(None);
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..first]);
+    let mut i = first;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'&' => {
+                let rest = &raw[i + 1..];
+                let Some(end) = rest.bytes().take(64).position(|b| b == b';') else {
+                    let shown: String = rest.chars().take(16).collect();
+                    return Err(DecodeError::Malformed(format!(
+                        "'&' not followed by a reference (\"&{shown}\")"
+                    )));
+                };
+                let name = &rest[..end];
+                out.push(reference(name)?);
+                i += end + 2;
+            }
+            b'\r' => {
+                out.push(if attr { ' ' } else { '\n' });
+                i += 1;
+                if bytes.get(i) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' | b'\t' if attr => {
+                out.push(' ');
+                i += 1;
+            }
+            _ => {
+                // Copy up to the next byte of interest in one go.
+                let next = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'&' || b == b'\r' || (attr && (b == b'\n' || b == b'\t')))
+                    .map_or(bytes.len(), |n| i + n);
+                out.push_str(&raw[i..next]);
+                i = next;
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
+/// The character a reference body (between `&` and `;`) stands for.
+fn reference(name: &str) -> Result<char, DecodeError> {
+    let c = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "quot" => '"',
+        "apos" => '\'',
+        _ => {
+            let number = if let Some(hex) = name.strip_prefix("#x") {
+                (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .then(|| u32::from_str_radix(hex, 16).ok())
+                    .flatten()
+            } else if let Some(dec) = name.strip_prefix('#') {
+                (!dec.is_empty() && dec.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| dec.parse::<u32>().ok())
+                    .flatten()
+            } else if is_name(name) {
+                return Err(DecodeError::Entity(name.to_owned()));
+            } else {
+                return Err(DecodeError::Malformed(format!(
+                    "malformed reference \"&{name};\""
+                )));
+            };
+            match number.and_then(char::from_u32) {
+                Some(c) if is_xml_char(c) => c,
+                _ => {
+                    return Err(DecodeError::Malformed(format!(
+                        "character reference \"&{name};\" is not an XML character"
+                    )));
+                }
+            }
+        }
+    };
+    Ok(c)
+}
+
+/// Whether `s` is an XML `Name` (colons allowed).
+fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_xml_name_start() => chars.all(|c| c.is_xml_name()),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +264,69 @@ mod tests {
         }
         // Neighbours of the forbidden ones are fine.
         assert_eq!(text("\u{FFFD}\u{FFEF}\u{EFFF}"), "\u{FFFD}\u{FFEF}\u{EFFF}");
+    }
+
+    fn dec(raw: &str, attr: bool) -> String {
+        match decode(raw, attr) {
+            Ok(Some(s)) => s,
+            Ok(None) => raw.to_owned(),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn ucr_xml_2_predefined_entities_and_character_references_are_decoded() {
+        assert_eq!(dec("a &lt;&gt;&amp;&quot;&apos; b", false), "a <>&\"' b");
+        assert_eq!(dec("&#65;&#x42;&#x1F600;&#10;", false), "AB😀\n");
+        assert!(matches!(decode("plain", false), Ok(None)));
+        assert!(matches!(decode("tab\there", false), Ok(None)));
+    }
+
+    #[test]
+    fn line_ends_and_attribute_whitespace_are_normalised() {
+        assert_eq!(dec("a\r\nb\rc\nd", false), "a\nb\nc\nd");
+        assert_eq!(dec("a\r\nb\rc\nd\te", true), "a b c d e");
+        // Character references survive normalisation.
+        assert_eq!(dec("&#xD;&#xA;&#x9;", true), "\r\n\t");
+    }
+
+    #[test]
+    fn ucr_xml_2_other_entities_are_restricted() {
+        for (raw, name) in [
+            ("&nbsp;", "nbsp"),
+            ("x &foo:bar; y", "foo:bar"),
+            ("&xxe;", "xxe"),
+        ] {
+            match decode(raw, false) {
+                Err(DecodeError::Entity(n)) => assert_eq!(n, name),
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_references_are_not_well_formed() {
+        for raw in [
+            "&",
+            "a & b",
+            "&;",
+            "&#;",
+            "&#x;",
+            "&#xZZ;",
+            "&#0;",
+            "&#x1;",
+            "&#xFFFE;",
+            "&#xD800;",
+            "&#99999999999;",
+            "&1abc;",
+            "&#-1;",
+            "&#x+1;",
+        ] {
+            assert!(
+                matches!(decode(raw, false), Err(DecodeError::Malformed(_))),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

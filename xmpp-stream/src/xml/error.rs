@@ -146,12 +146,14 @@ pub enum XmlError {
         /// The first-level element (or header) in which it occurs.
         offset: u64,
     },
-    /// A stream element that must be prefixed (`stream:stream`) is not.
-    #[error("<{name}> at byte {offset} must carry the streams namespace prefix")]
-    MissingStreamPrefix {
-        /// The element's local name.
-        name: String,
-        /// Where it starts.
+    /// The stream root is in the streams namespace but not written `stream:stream`: unprefixed
+    /// (`<stream xmlns='http://etherx.jabber.org/streams'>`) or with another prefix, which
+    /// RFC 6120 §4.8.5 lets a receiver refuse.
+    #[error("the stream root at byte {offset} must use the prefix `stream`, found {found:?}")]
+    StreamPrefix {
+        /// The prefix used (`""` for none).
+        found: String,
+        /// Where the header starts.
         offset: u64,
     },
     /// The stream root is not in the streams namespace.
@@ -187,7 +189,7 @@ impl XmlError {
             XmlError::InvalidUtf8 { .. } | XmlError::UnsupportedEncoding { .. } => {
                 XmlCondition::UnsupportedEncoding
             }
-            XmlError::UndeclaredPrefix { .. } | XmlError::MissingStreamPrefix { .. } => {
+            XmlError::UndeclaredPrefix { .. } | XmlError::StreamPrefix { .. } => {
                 XmlCondition::BadNamespacePrefix
             }
             XmlError::InvalidStreamNamespace { .. } => XmlCondition::InvalidNamespace,
@@ -196,7 +198,6 @@ impl XmlError {
         }
     }
 
-    #[allow(dead_code)] // Used by the reader.
     pub(crate) fn not_well_formed(reason: impl Into<String>, offset: u64) -> Self {
         XmlError::NotWellFormed {
             reason: reason.into(),

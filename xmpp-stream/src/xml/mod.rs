@@ -1,8 +1,31 @@
-//! The XML layer of XMPP streams: the namespace-resolved [`Element`] tree, the [`Writer`]
-//! that serialises it, and [`StreamHeader`].
+//! The XML layer of XMPP streams: the incremental [`Reader`], the namespace-resolved
+//! [`Element`] tree, the [`Writer`], and [`StreamHeader`].
 //!
 //! This module owns every byte of XML the workspace reads or writes: nothing else formats or
 //! parses XML.
+//!
+//! # Reading
+//!
+//! [`Reader`] is sans-IO: [`feed`](Reader::feed) it bytes in any split and pull
+//! [`Event`]s with [`next_event`](Reader::next_event): [`Event::StreamHeader`],
+//! [`Event::Element`] for each complete first-level element, [`Event::Whitespace`]
+//! (keepalives), [`Event::StreamClose`]. Total work is linear in the bytes received however
+//! they are split. Restricted XML (RFC 6120 §11) is enforced, limits ([`ReaderLimits`]) are
+//! on by default, and every refusal is an [`XmlError`] whose [`condition`](XmlError::condition)
+//! is the stream error to send ([`XmlCondition::as_str`]). [`Reader::consumed`],
+//! [`Reader::take_buffered`] and [`Reader::reset`] serve STARTTLS and stream restarts.
+//! [`Element::parse`] (and `str::parse`) read one standalone element.
+//!
+//! ```
+//! use xmpp_stream::xml::{Event, Reader, XmlCondition};
+//! let mut reader = Reader::new();
+//! reader.feed(b"<stream:stream xmlns='jabber:client' \
+//!               xmlns:stream='http://etherx.jabber.org/streams'><message><!-- x --></message>");
+//! assert!(matches!(reader.next_event(), Ok(Some(Event::StreamHeader(_)))));
+//! let err = reader.next_event().unwrap_err();
+//! assert_eq!(err.condition(), XmlCondition::RestrictedXml);
+//! assert_eq!(err.condition().as_str(), "restricted-xml");
+//! ```
 //!
 //! # The element model
 //!
@@ -56,12 +79,15 @@ mod error;
 mod header;
 mod limits;
 pub mod ns;
+mod reader;
 mod shared_str;
+mod tree;
 mod writer;
 
 pub use element::{Attribute, Element, ElementBuilder, Node};
 pub use error::{Limit, Restricted, XmlCondition, XmlError};
 pub use header::StreamHeader;
 pub use limits::ReaderLimits;
+pub use reader::{Event, Reader, ReaderStats};
 pub use shared_str::SharedStr;
 pub use writer::{WriteError, Writer};

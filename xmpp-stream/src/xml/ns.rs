@@ -30,7 +30,6 @@ pub const STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 /// The well-known namespaces above, so a parsed namespace equal to one of them can be held as
 /// a `'static` string instead of keeping a receive buffer alive.
-#[allow(dead_code)] // Used by the reader.
 pub(crate) const WELL_KNOWN: &[&str] = &[
     CLIENT,
     SERVER,

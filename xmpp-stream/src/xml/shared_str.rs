@@ -64,7 +64,6 @@ impl SharedStr {
 
     /// A `SharedStr` for `subset`, which must be a sub-slice of `self` (pointer-wise).
     /// Shares the buffer: no copy.
-    #[allow(dead_code)] // Used by the reader.
     pub(crate) fn slice_ref(&self, subset: &str) -> Self {
         SharedStr(self.0.slice_ref(subset))
     }

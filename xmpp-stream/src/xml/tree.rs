@@ -1,0 +1,651 @@
+//! Turning the tokens of one complete unit (a first-level element, or the stream header) into
+//! an [`Element`] or a [`StreamHeader`]: namespace resolution, reference decoding, duplicate
+//! attributes, tag matching, and the per-element limits.
+//!
+//! The unit's bytes arrive as one [`SharedStr`]; names, and text and values that need no
+//! decoding, are slices of it (no copy). Scratch vectors are kept between units, so a
+//! stanza costs one allocation per element that has attributes and one per element that has
+//! children, each of the exact size.
+
+use std::ops::Range;
+
+use xmlparser::{ElementEnd, Token, Tokenizer};
+
+use super::chars::{DecodeError, decode};
+use super::element::{Attribute, Element, Node};
+use super::error::{Limit, Restricted, XmlError};
+use super::header::StreamHeader;
+use super::limits::ReaderLimits;
+use super::ns;
+use super::shared_str::SharedStr;
+
+/// What first-level elements are resolved against: the stream header's declarations.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Context {
+    /// The default namespace in force at depth 1 (`""` if none).
+    pub(crate) default_ns: SharedStr,
+    /// Prefixes declared on the stream header, `stream` included.
+    pub(crate) bindings: Vec<(SharedStr, SharedStr)>,
+    /// The stream's `xml:lang`, given to first-level elements in the content namespace that
+    /// lack one.
+    pub(crate) lang: Option<SharedStr>,
+}
+
+/// The root element's qualified name, to match `</stream:stream>` against.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RootName {
+    pub(crate) prefix: String,
+    pub(crate) local: String,
+}
+
+#[derive(Debug, Clone)]
+struct RawAttr {
+    prefix: Range<usize>,
+    local: Range<usize>,
+    value: Range<usize>,
+}
+
+#[derive(Debug)]
+struct Frame {
+    element: Element,
+    raw_prefix: Range<usize>,
+    raw_local: Range<usize>,
+    first_node: usize,
+    decls_mark: usize,
+    default_ns: SharedStr,
+}
+
+/// Scratch space reused from one unit to the next.
+#[derive(Debug, Default)]
+pub(crate) struct TreeBuilder {
+    frames: Vec<Frame>,
+    nodes: Vec<Node>,
+    attrs: Vec<RawAttr>,
+    /// Prefix declarations made inside the current unit: (prefix, namespace).
+    decls: Vec<(SharedStr, SharedStr)>,
+}
+
+/// A well-known namespace as a static string, so that it does not keep a buffer alive.
+fn intern(uri: SharedStr) -> SharedStr {
+    match ns::WELL_KNOWN.iter().find(|k| **k == uri.as_str()) {
+        Some(k) => SharedStr::from_static(k),
+        None => uri,
+    }
+}
+
+fn decoded(unit: &SharedStr, raw: &str, attr: bool, offset: u64) -> Result<SharedStr, XmlError> {
+    match decode(raw, attr) {
+        Ok(None) => Ok(unit.slice_ref(raw)),
+        Ok(Some(s)) => Ok(SharedStr::from(s)),
+        Err(DecodeError::Entity(name)) => Err(XmlError::Restricted {
+            construct: Restricted::EntityReference(name),
+            offset,
+        }),
+        Err(DecodeError::Malformed(reason)) => Err(XmlError::not_well_formed(reason, offset)),
+    }
+}
+
+/// CDATA content: no references, but line ends are normalised.
+fn cdata(unit: &SharedStr, raw: &str) -> SharedStr {
+    if memchr::memchr(b'\r', raw.as_bytes()).is_none() {
+        return unit.slice_ref(raw);
+    }
+    SharedStr::from(raw.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+fn token_error(e: &xmlparser::Error, offset: u64) -> XmlError {
+    XmlError::not_well_formed(
+        format!("{e} (line:column counted from the element's start)"),
+        offset,
+    )
+}
+
+fn restricted(token: &Token<'_>, offset: u64) -> Option<XmlError> {
+    let construct = match token {
+        Token::Comment { .. } => Restricted::Comment,
+        Token::ProcessingInstruction { .. } => Restricted::ProcessingInstruction,
+        Token::DtdStart { .. }
+        | Token::EmptyDtd { .. }
+        | Token::DtdEnd { .. }
+        | Token::EntityDeclaration { .. } => Restricted::Doctype,
+        _ => return None,
+    };
+    Some(XmlError::Restricted { construct, offset })
+}
+
+fn check_name(
+    prefix: &str,
+    local: &str,
+    limits: &ReaderLimits,
+    offset: u64,
+) -> Result<(), XmlError> {
+    let len = if prefix.is_empty() {
+        local.len()
+    } else {
+        prefix.len() + 1 + local.len()
+    };
+    if len > limits.max_name_len {
+        return Err(XmlError::LimitExceeded {
+            limit: Limit::NameLength(limits.max_name_len),
+            offset,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a namespace declaration (`prefix` is `None` for `xmlns=`); returns whether it is
+/// a real declaration (`xmlns:xml` with the XML namespace is allowed and changes nothing).
+fn check_decl(prefix: Option<&str>, uri: &str, offset: u64) -> Result<bool, XmlError> {
+    let bad = |reason: String| Err(XmlError::not_well_formed(reason, offset));
+    match prefix {
+        None if uri == ns::XML || uri == ns::XMLNS => {
+            bad(format!("the default namespace cannot be {uri:?}"))
+        }
+        None => Ok(true),
+        Some("xmlns") => bad("the prefix xmlns cannot be declared".into()),
+        Some("xml") if uri == ns::XML => Ok(false),
+        Some("xml") => bad(format!("the prefix xml cannot be bound to {uri:?}")),
+        Some(p) if uri == ns::XML || uri == ns::XMLNS => {
+            bad(format!("prefix {p:?} cannot be bound to {uri:?}"))
+        }
+        Some(p) if uri.is_empty() => bad(format!(
+            "prefix {p:?} cannot be undeclared in XML 1.0 (xmlns:{p}='')"
+        )),
+        Some(_) => Ok(true),
+    }
+}
+
+fn check_duplicates(attrs: &[Attribute], element: &str, offset: u64) -> Result<(), XmlError> {
+    let dup = |a: &Attribute| {
+        Err(XmlError::not_well_formed(
+            format!(
+                "attribute {:?}{} appears twice on <{element}>",
+                a.name.as_str(),
+                if a.ns.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in namespace {:?}", a.ns.as_str())
+                }
+            ),
+            offset,
+        ))
+    };
+    if attrs.len() <= 16 {
+        for (i, a) in attrs.iter().enumerate() {
+            if attrs[..i].iter().any(|b| b.name == a.name && b.ns == a.ns) {
+                return dup(a);
+            }
+        }
+    } else {
+        let mut sorted: Vec<&Attribute> = attrs.iter().collect();
+        sorted.sort_unstable_by(|a, b| (&a.ns, &a.name).cmp(&(&b.ns, &b.name)));
+        if let Some(w) = sorted
+            .windows(2)
+            .find(|w| w[0].name == w[1].name && w[0].ns == w[1].ns)
+        {
+            return dup(w[1]);
+        }
+    }
+    Ok(())
+}
+
+impl TreeBuilder {
+    fn lookup(&self, ctx: &Context, prefix: &str) -> Option<SharedStr> {
+        if prefix == "xml" {
+            return Some(SharedStr::from_static(ns::XML));
+        }
+        if let Some((_, uri)) = self.decls.iter().rev().find(|(p, _)| p == prefix) {
+            return Some(uri.clone());
+        }
+        ctx.bindings
+            .iter()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, uri)| uri.clone())
+    }
+
+    fn clear(&mut self) {
+        self.frames.clear();
+        self.nodes.clear();
+        self.attrs.clear();
+        self.decls.clear();
+    }
+
+    /// Builds the first-level element whose complete bytes are `unit`.
+    pub(crate) fn element(
+        &mut self,
+        unit: &SharedStr,
+        ctx: &Context,
+        limits: &ReaderLimits,
+        offset: u64,
+    ) -> Result<Element, XmlError> {
+        self.clear();
+        let result = self.element_inner(unit, ctx, limits, offset);
+        if result.is_err() {
+            self.clear();
+        }
+        result
+    }
+
+    fn element_inner(
+        &mut self,
+        unit: &SharedStr,
+        ctx: &Context,
+        limits: &ReaderLimits,
+        offset: u64,
+    ) -> Result<Element, XmlError> {
+        let text = unit.as_str();
+        let mut start: Option<(Range<usize>, Range<usize>)> = None;
+        let mut done: Option<Element> = None;
+        for token in Tokenizer::from_fragment(text, 0..text.len()) {
+            let token = token.map_err(|e| token_error(&e, offset))?;
+            if done.is_some() {
+                return Err(XmlError::not_well_formed(
+                    "content after the end of a first-level element",
+                    offset,
+                ));
+            }
+            match token {
+                Token::ElementStart { prefix, local, .. } => {
+                    check_name(&prefix, &local, limits, offset)?;
+                    start = Some((prefix.range(), local.range()));
+                    self.attrs.clear();
+                }
+                Token::Attribute {
+                    prefix,
+                    local,
+                    value,
+                    ..
+                } => {
+                    check_name(&prefix, &local, limits, offset)?;
+                    if self.attrs.len() == limits.max_attributes {
+                        return Err(XmlError::LimitExceeded {
+                            limit: Limit::Attributes(limits.max_attributes),
+                            offset,
+                        });
+                    }
+                    self.attrs.push(RawAttr {
+                        prefix: prefix.range(),
+                        local: local.range(),
+                        value: value.range(),
+                    });
+                }
+                Token::ElementEnd {
+                    end: end @ (ElementEnd::Open | ElementEnd::Empty),
+                    ..
+                } => {
+                    let Some((raw_prefix, raw_local)) = start.take() else {
+                        return Err(XmlError::not_well_formed("tag end without a tag", offset));
+                    };
+                    let frame = self.open(unit, ctx, raw_prefix, raw_local, offset)?;
+                    if self.frames.len() + 1 > limits.max_depth {
+                        return Err(XmlError::LimitExceeded {
+                            limit: Limit::Depth(limits.max_depth),
+                            offset,
+                        });
+                    }
+                    if end == ElementEnd::Open {
+                        self.frames.push(frame);
+                    } else {
+                        done = self.close(frame);
+                    }
+                }
+                Token::ElementEnd {
+                    end: ElementEnd::Close(prefix, local),
+                    ..
+                } => {
+                    let Some(frame) = self.frames.pop() else {
+                        return Err(XmlError::not_well_formed(
+                            format!("unexpected end tag </{}>", local.as_str()),
+                            offset,
+                        ));
+                    };
+                    if text[frame.raw_prefix.clone()] != *prefix.as_str()
+                        || text[frame.raw_local.clone()] != *local.as_str()
+                    {
+                        return Err(XmlError::not_well_formed(
+                            format!(
+                                "end tag </{}> does not match <{}>",
+                                span_qname(&prefix, &local),
+                                span_qname(
+                                    &text[frame.raw_prefix.clone()],
+                                    &text[frame.raw_local.clone()]
+                                )
+                            ),
+                            offset,
+                        ));
+                    }
+                    done = self.close(frame);
+                }
+                Token::Text { text: raw } => {
+                    let value = decoded(unit, raw.as_str(), false, offset)?;
+                    self.push_text(value, offset)?;
+                }
+                Token::Cdata { text: raw, .. } => {
+                    let value = cdata(unit, raw.as_str());
+                    self.push_text(value, offset)?;
+                }
+                other => {
+                    return Err(restricted(&other, offset).unwrap_or_else(|| {
+                        XmlError::not_well_formed("misplaced XML declaration", offset)
+                    }));
+                }
+            }
+        }
+        done.ok_or_else(|| XmlError::not_well_formed("unexpected end of an element", offset))
+    }
+
+    fn push_text(&mut self, value: SharedStr, offset: u64) -> Result<(), XmlError> {
+        let Some(frame) = self.frames.last() else {
+            return Err(XmlError::not_well_formed(
+                "character data outside an element",
+                offset,
+            ));
+        };
+        if value.is_empty() {
+            return Ok(());
+        }
+        let in_frame = self.nodes.len() > frame.first_node;
+        match self.nodes.last_mut() {
+            Some(Node::Text(prev)) if in_frame => {
+                let mut merged = String::with_capacity(prev.len() + value.len());
+                merged.push_str(prev);
+                merged.push_str(&value);
+                *prev = SharedStr::from(merged);
+            }
+            _ => self.nodes.push(Node::Text(value)),
+        }
+        Ok(())
+    }
+
+    /// Resolves the start tag whose attributes are in `self.attrs`.
+    fn open(
+        &mut self,
+        unit: &SharedStr,
+        ctx: &Context,
+        raw_prefix: Range<usize>,
+        raw_local: Range<usize>,
+        offset: u64,
+    ) -> Result<Frame, XmlError> {
+        let text = unit.as_str();
+        let decls_mark = self.decls.len();
+        let mut default_ns = match self.frames.last() {
+            Some(f) => f.default_ns.clone(),
+            None => ctx.default_ns.clone(),
+        };
+        let mut n_plain = 0;
+        for a in &self.attrs {
+            let (prefix, local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
+            let decl_prefix = match (prefix, local) {
+                ("", "xmlns") => None,
+                ("xmlns", p) => Some(p),
+                _ => {
+                    n_plain += 1;
+                    continue;
+                }
+            };
+            let raw = &text[a.value.clone()];
+            let uri = intern(decoded(unit, raw, true, offset)?);
+            if check_decl(decl_prefix, &uri, offset)? {
+                match decl_prefix {
+                    None => default_ns = uri,
+                    Some(_) => self.decls.push((unit.slice_ref(local), uri)),
+                }
+            }
+        }
+        let prefix = &text[raw_prefix.clone()];
+        let local = &text[raw_local.clone()];
+        let ns = if prefix.is_empty() {
+            default_ns.clone()
+        } else {
+            self.lookup(ctx, prefix)
+                .ok_or_else(|| XmlError::UndeclaredPrefix {
+                    prefix: prefix.to_owned(),
+                    offset,
+                })?
+        };
+        let mut attrs =
+            Vec::with_capacity(n_plain + usize::from(self.frames.is_empty() && ctx.lang.is_some()));
+        for a in &self.attrs {
+            let (a_prefix, a_local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
+            if (a_prefix.is_empty() && a_local == "xmlns") || a_prefix == "xmlns" {
+                continue;
+            }
+            let a_ns = if a_prefix.is_empty() {
+                SharedStr::new()
+            } else {
+                self.lookup(ctx, a_prefix)
+                    .ok_or_else(|| XmlError::UndeclaredPrefix {
+                        prefix: a_prefix.to_owned(),
+                        offset,
+                    })?
+            };
+            attrs.push(Attribute {
+                name: unit.slice_ref(a_local),
+                ns: a_ns,
+                prefix: (!a_prefix.is_empty()).then(|| unit.slice_ref(a_prefix)),
+                value: decoded(unit, &text[a.value.clone()], true, offset)?,
+            });
+        }
+        check_duplicates(&attrs, local, offset)?;
+        // RFC 6120 §4.7.4: a stanza without xml:lang is in the stream's language.
+        if self.frames.is_empty() {
+            if let Some(lang) = &ctx.lang {
+                if !ctx.default_ns.is_empty()
+                    && ns == ctx.default_ns
+                    && !attrs.iter().any(|a| a.name == "lang" && a.ns == ns::XML)
+                {
+                    attrs.push(Attribute {
+                        name: SharedStr::from_static("lang"),
+                        ns: SharedStr::from_static(ns::XML),
+                        prefix: Some(SharedStr::from_static("xml")),
+                        value: lang.clone(),
+                    });
+                }
+            }
+        }
+        Ok(Frame {
+            element: Element {
+                name: unit.slice_ref(local),
+                ns,
+                prefix: (!prefix.is_empty()).then(|| unit.slice_ref(prefix)),
+                attrs,
+                nodes: Vec::new(),
+            },
+            raw_prefix,
+            raw_local,
+            first_node: self.nodes.len(),
+            decls_mark,
+            default_ns,
+        })
+    }
+
+    /// Finishes `frame`: gives it its children; returns it if it was the first-level element.
+    fn close(&mut self, mut frame: Frame) -> Option<Element> {
+        self.decls.truncate(frame.decls_mark);
+        if self.nodes.len() > frame.first_node {
+            frame.element.nodes = self.nodes.drain(frame.first_node..).collect();
+        }
+        if self.frames.is_empty() {
+            Some(frame.element)
+        } else {
+            self.nodes.push(Node::Element(frame.element));
+            None
+        }
+    }
+
+    /// Builds the stream header whose complete start tag is `unit`. Returns the header, the
+    /// context for first-level elements, the root's name, and whether the tag was empty
+    /// (`<stream:stream/>`, an opened and at once closed stream).
+    pub(crate) fn header(
+        &mut self,
+        unit: &SharedStr,
+        limits: &ReaderLimits,
+        offset: u64,
+    ) -> Result<(StreamHeader, Context, RootName, bool), XmlError> {
+        self.clear();
+        let text = unit.as_str();
+        let mut name: Option<(&str, &str)> = None;
+        let mut empty = None;
+        for token in Tokenizer::from_fragment(text, 0..text.len()) {
+            let token = token.map_err(|e| token_error(&e, offset))?;
+            match token {
+                Token::ElementStart { prefix, local, .. } if name.is_none() => {
+                    check_name(&prefix, &local, limits, offset)?;
+                    name = Some((prefix.as_str(), local.as_str()));
+                }
+                Token::Attribute {
+                    prefix,
+                    local,
+                    value,
+                    ..
+                } if name.is_some() && empty.is_none() => {
+                    check_name(&prefix, &local, limits, offset)?;
+                    if self.attrs.len() == limits.max_attributes {
+                        return Err(XmlError::LimitExceeded {
+                            limit: Limit::Attributes(limits.max_attributes),
+                            offset,
+                        });
+                    }
+                    self.attrs.push(RawAttr {
+                        prefix: prefix.range(),
+                        local: local.range(),
+                        value: value.range(),
+                    });
+                }
+                Token::ElementEnd {
+                    end: ElementEnd::Open,
+                    ..
+                } if name.is_some() && empty.is_none() => empty = Some(false),
+                Token::ElementEnd {
+                    end: ElementEnd::Empty,
+                    ..
+                } if name.is_some() && empty.is_none() => empty = Some(true),
+                other => {
+                    return Err(restricted(&other, offset).unwrap_or_else(|| {
+                        XmlError::not_well_formed("malformed stream header", offset)
+                    }));
+                }
+            }
+        }
+        let (Some((prefix, local)), Some(empty)) = (name, empty) else {
+            return Err(XmlError::not_well_formed("malformed stream header", offset));
+        };
+        // Declarations first: they apply to the root's own name and attributes.
+        let mut content_ns = None;
+        let mut bindings: Vec<(SharedStr, SharedStr)> = Vec::new();
+        let mut attrs = Vec::new();
+        for a in &self.attrs {
+            let (a_prefix, a_local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
+            let value = decoded(unit, &text[a.value.clone()], true, offset)?;
+            // Copy: the header outlives this buffer, and is small.
+            let value = intern(SharedStr::copy_from(&value));
+            match (a_prefix, a_local) {
+                ("", "xmlns") => {
+                    if check_decl(None, &value, offset)? {
+                        content_ns = Some(value);
+                    }
+                }
+                ("xmlns", p) => {
+                    if check_decl(Some(p), &value, offset)? {
+                        if bindings.iter().any(|(q, _)| q == p) {
+                            return Err(XmlError::not_well_formed(
+                                format!("prefix {p:?} declared twice"),
+                                offset,
+                            ));
+                        }
+                        bindings.push((SharedStr::copy_from(p), value));
+                    }
+                }
+                _ => attrs.push((a_prefix, a_local, value)),
+            }
+        }
+        let lookup = |p: &str| -> Option<SharedStr> {
+            if p == "xml" {
+                return Some(SharedStr::from_static(ns::XML));
+            }
+            bindings
+                .iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, uri)| uri.clone())
+        };
+        let root_ns = if prefix.is_empty() {
+            content_ns.clone().unwrap_or_default()
+        } else {
+            lookup(prefix).ok_or_else(|| XmlError::UndeclaredPrefix {
+                prefix: prefix.to_owned(),
+                offset,
+            })?
+        };
+        if local != "stream" {
+            return Err(XmlError::BadFormat {
+                reason: format!(
+                    "the root element must be <stream:stream>, not <{}>",
+                    span_qname(prefix, local)
+                ),
+                offset,
+            });
+        }
+        if root_ns != ns::STREAM {
+            return Err(XmlError::InvalidStreamNamespace {
+                found: root_ns.to_string(),
+            });
+        }
+        if prefix != "stream" {
+            return Err(XmlError::StreamPrefix {
+                found: prefix.to_owned(),
+                offset,
+            });
+        }
+        let mut resolved = Vec::with_capacity(attrs.len());
+        for (a_prefix, a_local, value) in attrs {
+            let a_ns = if a_prefix.is_empty() {
+                SharedStr::new()
+            } else {
+                lookup(a_prefix).ok_or_else(|| XmlError::UndeclaredPrefix {
+                    prefix: a_prefix.to_owned(),
+                    offset,
+                })?
+            };
+            resolved.push(Attribute {
+                name: SharedStr::copy_from(a_local),
+                ns: a_ns,
+                prefix: (!a_prefix.is_empty()).then(|| SharedStr::copy_from(a_prefix)),
+                value,
+            });
+        }
+        check_duplicates(&resolved, local, offset)?;
+        self.clear();
+        let lang = resolved
+            .iter()
+            .find(|a| a.name == "lang" && a.ns == ns::XML)
+            .map(|a| a.value.clone());
+        let header = StreamHeader {
+            content_ns: content_ns.clone(),
+            stream_prefix: SharedStr::copy_from(prefix),
+            namespaces: bindings
+                .iter()
+                .filter(|(p, _)| p != prefix)
+                .cloned()
+                .collect(),
+            attrs: resolved,
+        };
+        let ctx = Context {
+            default_ns: content_ns.unwrap_or_default(),
+            bindings,
+            lang,
+        };
+        let root = RootName {
+            prefix: prefix.to_owned(),
+            local: local.to_owned(),
+        };
+        Ok((header, ctx, root, empty))
+    }
+}
+
+fn span_qname(prefix: &str, local: &str) -> String {
+    if prefix.is_empty() {
+        local.to_owned()
+    } else {
+        format!("{prefix}:{local}")
+    }
+}
