@@ -44,7 +44,8 @@ impl ClientMechanism for AnonymousClient {
     }
 
     fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Failure> {
-        if self.sent {
+        if self.sent || self.done {
+            self.done = true;
             return Err(unexpected());
         }
         self.sent = true;
@@ -52,7 +53,8 @@ impl ClientMechanism for AnonymousClient {
     }
 
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Failure> {
-        if self.sent || !challenge.is_empty() {
+        if self.sent || self.done || !challenge.is_empty() {
+            self.done = true;
             return Err(unexpected());
         }
         self.sent = true;
@@ -60,11 +62,10 @@ impl ClientMechanism for AnonymousClient {
     }
 
     fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), Failure> {
-        if !self.sent || self.done || additional_data.is_some_and(|d| !d.is_empty()) {
-            return Err(unexpected());
-        }
+        let ok = self.sent && !self.done && additional_data.is_none_or(<[u8]>::is_empty);
+        // Whatever the verdict, the exchange is over.
         self.done = true;
-        Ok(())
+        if ok { Ok(()) } else { Err(unexpected()) }
     }
 }
 

@@ -55,7 +55,8 @@ impl ClientMechanism for PlainClient {
     }
 
     fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Failure> {
-        if self.sent {
+        if self.sent || self.done {
+            self.done = true;
             return Err(unexpected());
         }
         self.sent = true;
@@ -64,7 +65,8 @@ impl ClientMechanism for PlainClient {
 
     /// An empty challenge before the message was sent asks for it; anything else is an error.
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Failure> {
-        if self.sent || !challenge.is_empty() {
+        if self.sent || self.done || !challenge.is_empty() {
+            self.done = true;
             return Err(unexpected());
         }
         self.sent = true;
@@ -72,11 +74,10 @@ impl ClientMechanism for PlainClient {
     }
 
     fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), Failure> {
-        if !self.sent || self.done || additional_data.is_some_and(|d| !d.is_empty()) {
-            return Err(unexpected());
-        }
+        let ok = self.sent && !self.done && additional_data.is_none_or(<[u8]>::is_empty);
+        // Whatever the verdict, the exchange is over.
         self.done = true;
-        Ok(())
+        if ok { Ok(()) } else { Err(unexpected()) }
     }
 }
 
@@ -242,8 +243,12 @@ mod tests {
         let c = Credentials::password("tim", "pw").unwrap();
         let mut m = PlainClient::new(&c).unwrap();
         assert_eq!(m.step(b"").unwrap(), b"\0tim\0pw");
-        assert!(m.step(b"").is_err());
         assert!(m.finish(None).is_ok());
+        assert!(m.finish(None).is_err());
+        // A second challenge is an error, and ends the exchange.
+        let mut m = PlainClient::new(&c).unwrap();
+        assert_eq!(m.step(b"").unwrap(), b"\0tim\0pw");
+        assert!(m.step(b"").is_err());
         assert!(m.finish(None).is_err());
     }
 }

@@ -17,9 +17,14 @@ pub fn rng(seed: u64) -> ChaCha20Rng {
 
 /// A store with juliet (password [`PASSWORD`]) at 4096 iterations, domain example.com.
 pub fn store() -> MemoryStore {
-    let mut s = MemoryStore::new().with_domain("example.com");
-    s.add_user("juliet", PASSWORD, 4096, &mut rng(99)).unwrap();
-    s
+    static STORE: std::sync::OnceLock<MemoryStore> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let mut s = MemoryStore::new().with_domain("example.com");
+            s.add_user("juliet", PASSWORD, 4096, &mut rng(99)).unwrap();
+            s
+        })
+        .clone()
 }
 
 pub fn exporter(byte: u8) -> ChannelBinding {
