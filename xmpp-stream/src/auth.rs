@@ -255,13 +255,6 @@ impl ServerAuth {
         let outcome = session.abort();
         Self::outcome(session, outcome)
     }
-
-    /// Whether an exchange is waiting for a `<response/>`.
-    pub(crate) fn in_progress(&self) -> bool {
-        self.session
-            .as_ref()
-            .is_some_and(ServerSession::in_progress)
-    }
 }
 
 #[cfg(test)]

@@ -85,8 +85,8 @@ pub fn bind_request(content_ns: &str, id: &str, resource: Option<&str>) -> Eleme
         );
     }
     Element::builder("iq", content_ns.to_owned())
-        .attr("type", "set")
         .attr("id", id.to_owned())
+        .attr("type", "set")
         .child(bind)
         .build()
 }
@@ -121,8 +121,8 @@ pub fn parse_bind_request(iq: &Element) -> Option<Result<Option<String>, ()>> {
 /// The bind result carrying the full JID.
 pub fn bind_result(content_ns: &str, id: &str, jid: &str) -> Element {
     Element::builder("iq", content_ns.to_owned())
-        .attr("type", "result")
         .attr("id", id.to_owned())
+        .attr("type", "result")
         .child(
             Element::builder("bind", ns::BIND)
                 .child(
@@ -138,8 +138,8 @@ pub fn bind_result(content_ns: &str, id: &str, jid: &str) -> Element {
 /// An IQ error answering request `id` with a stanza error condition.
 pub fn iq_error(content_ns: &str, id: &str, condition: &str, error_type: &str) -> Element {
     Element::builder("iq", content_ns.to_owned())
-        .attr("type", "error")
         .attr("id", id.to_owned())
+        .attr("type", "error")
         .child(
             Element::builder("error", content_ns.to_owned())
                 .attr("type", error_type.to_owned())
@@ -198,8 +198,8 @@ pub fn parse_bind_answer(iq: &Element) -> BindOutcome {
 /// The legacy session request (`<iq type='set'><session/></iq>`).
 pub fn session_request(content_ns: &str, id: &str) -> Element {
     Element::builder("iq", content_ns.to_owned())
-        .attr("type", "set")
         .attr("id", id.to_owned())
+        .attr("type", "set")
         .child(Element::new("session", NS_SESSION))
         .build()
 }
@@ -212,8 +212,8 @@ pub fn is_session_request(iq: &Element) -> bool {
 /// An empty IQ result for request `id`.
 pub fn iq_result(content_ns: &str, id: &str) -> Element {
     Element::builder("iq", content_ns.to_owned())
-        .attr("type", "result")
         .attr("id", id.to_owned())
+        .attr("type", "result")
         .build()
 }
 
@@ -226,7 +226,7 @@ mod tests {
         let iq = bind_request(ns::CLIENT, "bind_1", None);
         assert_eq!(
             iq.to_xml().unwrap(),
-            "<iq xmlns='jabber:client' type='set' id='bind_1'>\
+            "<iq xmlns='jabber:client' id='bind_1' type='set'>\
              <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"
         );
         assert_eq!(parse_bind_request(&iq), Some(Ok(None)));
@@ -295,7 +295,7 @@ mod tests {
             bind_error(ns::CLIENT, "bind_2", BindError::Conflict)
                 .to_xml()
                 .unwrap(),
-            "<iq xmlns='jabber:client' type='error' id='bind_2'><error type='cancel'>\
+            "<iq xmlns='jabber:client' id='bind_2' type='error'><error type='cancel'>\
              <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
         );
     }

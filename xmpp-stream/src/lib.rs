@@ -2,11 +2,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-#[allow(dead_code)] // Used by the connection machine (in progress).
 mod auth;
 pub mod bind;
 pub mod component;
+pub mod connection;
 pub mod features;
+mod framing;
 pub mod header;
 pub mod profile;
 pub mod resolve;

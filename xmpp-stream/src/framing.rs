@@ -1,0 +1,78 @@
+//! The connection machine's view of the XML reader: stream header, first-level elements
+//! and the stream close, with reader errors turned into stream errors.
+//!
+//! This module owns the mapping from [`XmlError`](crate::xml::XmlError) to
+//! [`StreamError`] and the byte-exact hand-over of buffered bytes when TLS starts.
+
+use crate::profile::Limits;
+use crate::stream_error::{Condition, StreamError};
+use crate::xml::{Element, Event, Reader, ReaderLimits, StreamHeader, XmlCondition};
+
+/// What the peer sent, as the machine sees it (whitespace keepalives are dropped here).
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    Header(StreamHeader),
+    Element(Element),
+    Close,
+}
+
+/// The XML reader of one direction of a connection.
+#[derive(Debug)]
+pub(crate) struct Framer {
+    reader: Reader,
+}
+
+/// The stream error condition of an XML-level problem.
+pub(crate) fn condition_of(c: XmlCondition) -> Condition {
+    match c {
+        XmlCondition::BadFormat => Condition::BadFormat,
+        XmlCondition::BadNamespacePrefix => Condition::BadNamespacePrefix,
+        XmlCondition::InvalidNamespace => Condition::InvalidNamespace,
+        XmlCondition::NotWellFormed => Condition::NotWellFormed,
+        XmlCondition::PolicyViolation => Condition::PolicyViolation,
+        XmlCondition::RestrictedXml => Condition::RestrictedXml,
+        XmlCondition::UnsupportedEncoding => Condition::UnsupportedEncoding,
+    }
+}
+
+impl Framer {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        let reader_limits = ReaderLimits {
+            max_element_bytes: limits.max_stanza_bytes,
+            max_depth: limits.max_depth,
+            max_attributes: limits.max_attributes,
+            ..ReaderLimits::default()
+        };
+        Framer {
+            reader: Reader::with_limits(reader_limits),
+        }
+    }
+
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        self.reader.feed(bytes);
+    }
+
+    /// The next header, element or close; `Ok(None)` when more bytes are needed.
+    pub(crate) fn next(&mut self) -> Result<Option<Inbound>, StreamError> {
+        loop {
+            return match self.reader.next_event() {
+                Ok(None) => Ok(None),
+                Ok(Some(Event::Whitespace(_))) => continue,
+                Ok(Some(Event::StreamHeader(h))) => Ok(Some(Inbound::Header(h))),
+                Ok(Some(Event::Element(e))) => Ok(Some(Inbound::Element(e))),
+                Ok(Some(Event::StreamClose)) => Ok(Some(Inbound::Close)),
+                Err(e) => Err(StreamError::new(condition_of(e.condition()))),
+            };
+        }
+    }
+
+    /// The bytes received but not read (they belong to the TLS layer after `<proceed/>`).
+    pub(crate) fn take_rest(&mut self) -> Vec<u8> {
+        self.reader.take_buffered().to_vec()
+    }
+
+    /// A new stream starts (restart): the buffered bytes are kept.
+    pub(crate) fn restart(&mut self) {
+        self.reader.reset();
+    }
+}

@@ -1,0 +1,380 @@
+//! Every stream error condition and every bad-input path: the exact bytes the machine
+//! sends and the events it reports.
+
+mod conn_support;
+
+use conn_support::*;
+use xmpp_stream::connection::{CloseReason, Connection, Event};
+use xmpp_stream::stream_error::{Condition, StreamError};
+
+const NS_ERR: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+
+/// The plaintext server's response header for stream `id`.
+fn server_header(id: &str, to: Option<&str>) -> String {
+    let to = to.map(|t| format!(" to='{t}'")).unwrap_or_default();
+    format!(
+        "<?xml version='1.0'?><stream:stream from='example.com' id='{id}'{to} version='1.0' \
+         xml:lang='en' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+    )
+}
+
+fn error_bytes(cond: &str) -> String {
+    format!("<stream:error><{cond} xmlns='{NS_ERR}'/></stream:error></stream:stream>")
+}
+
+const CLIENT_HEADER: &str = "<?xml version='1.0'?><stream:stream to='example.com' version='1.0' \
+    xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+
+fn local_error(events: &[Event]) -> Option<Condition> {
+    events.iter().find_map(|e| match e {
+        Event::Closed(CloseReason::LocalError(err)) => Some(err.condition()),
+        _ => None,
+    })
+}
+
+/// A client and a server, negotiated in plaintext up to an established stream.
+fn established() -> (Connection, Connection) {
+    let mut c = client(ClientOpts::plaintext());
+    let mut s = plaintext_server();
+    let mut t = Transcript::default();
+    pump(&mut c, &mut s, secs(0), &mut t);
+    assert!(c.is_established() && s.is_established());
+    (c, s)
+}
+
+/// A server that has answered the client header (features sent, nothing negotiated).
+fn opened_server() -> (Connection, String) {
+    let mut s = plaintext_server();
+    let (out, events) = feed(&mut s, secs(0), CLIENT_HEADER.as_bytes());
+    let id = s.stream_id().unwrap().to_owned();
+    assert!(out.starts_with(&server_header(&id, None)), "{out}");
+    assert!(matches!(events[0], Event::StreamOpened { .. }));
+    (s, id)
+}
+
+#[test]
+fn ucr_serr_4_garbage_before_the_header_gets_header_error_close() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(&mut s, secs(0), b"GET / HTTP/1.1\r\n");
+    let id = s.stream_id().unwrap().to_owned();
+    let cond = local_error(&events).expect("closed with a stream error");
+    assert_eq!(
+        out,
+        format!("{}{}", server_header(&id, None), error_bytes(cond.as_str()))
+    );
+    assert!(
+        matches!(cond, Condition::NotWellFormed | Condition::BadFormat),
+        "{cond:?}"
+    );
+    assert!(s.is_closed());
+}
+
+#[test]
+fn ucr_ns_2_wrong_streams_namespace_is_invalid_namespace() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<stream:stream to='example.com' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://wrong.namespace.example.org/'>",
+    );
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            server_header(&id, None),
+            error_bytes("invalid-namespace")
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+}
+
+#[test]
+fn ucr_ns_4_wrong_content_namespace_is_invalid_namespace() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<stream:stream to='example.com' version='1.0' xmlns='jabber:server' \
+          xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            server_header(&id, None),
+            error_bytes("invalid-namespace")
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+}
+
+#[test]
+fn missing_version_is_unsupported_version_unless_legacy() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<stream:stream to='example.com' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}<stream:error><unsupported-version xmlns='{NS_ERR}'/>\
+             <text xmlns='{NS_ERR}' xml:lang='en'>1.0</text></stream:error></stream:stream>",
+            server_header(&id, None)
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::UnsupportedVersion));
+}
+
+#[test]
+fn unknown_host_is_host_unknown_after_our_header() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<stream:stream to='example.org' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            server_header(&id, None),
+            error_bytes("host-unknown")
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::HostUnknown));
+}
+
+#[test]
+fn header_twice_is_bad_format() {
+    let (mut s, _) = opened_server();
+    let (out, events) = feed(&mut s, secs(0), CLIENT_HEADER.as_bytes());
+    let cond = local_error(&events).expect("error");
+    assert_eq!(out, error_bytes(cond.as_str()));
+    assert!(
+        matches!(cond, Condition::BadFormat | Condition::NotWellFormed),
+        "{cond:?}"
+    );
+}
+
+#[test]
+fn ucr_stream_2_stanza_before_authentication_is_not_authorized() {
+    let (mut s, _) = opened_server();
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<message to='romeo@example.net'><body>hi</body></message>",
+    );
+    assert_eq!(out, error_bytes("not-authorized"));
+    assert_eq!(local_error(&events), Some(Condition::NotAuthorized));
+    // The stanza itself was never delivered.
+    assert!(!events.iter().any(|e| matches!(e, Event::Stanza(_))));
+}
+
+#[test]
+fn ucr_xml_2_restricted_xml_comment_in_a_stanza() {
+    let (mut c, mut s) = established();
+    let _ = drain(&mut c);
+    let (out, events) = feed(
+        &mut s,
+        secs(1),
+        b"<message to='juliet@example.com'>\n<!--<subject/>-->\n<body>This message has no subject.</body>\n</message>",
+    );
+    assert_eq!(out, error_bytes("restricted-xml"));
+    assert_eq!(local_error(&events), Some(Condition::RestrictedXml));
+}
+
+#[test]
+fn ucr_xml_7_utf16_declaration_is_unsupported_encoding() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(&mut s, secs(0), b"<?xml version='1.0' encoding='UTF-16'?>");
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            server_header(&id, None),
+            error_bytes("unsupported-encoding")
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::UnsupportedEncoding));
+}
+
+#[test]
+fn oversized_stanza_is_policy_violation() {
+    let (_c, mut s) = established();
+    let mut big = b"<message><body>".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 300 * 1024));
+    big.extend_from_slice(b"</body></message>");
+    let (out, events) = feed(&mut s, secs(1), &big);
+    assert_eq!(out, error_bytes("policy-violation"));
+    assert_eq!(local_error(&events), Some(Condition::PolicyViolation));
+}
+
+#[test]
+fn ucr_stanza_7_spoofed_from_is_invalid_from_and_missing_from_is_stamped() {
+    let (_c, mut s) = established();
+    let (out, events) = feed(&mut s, secs(1), b"<message to='romeo@example.net'/>");
+    assert_eq!(out, "");
+    let Some(Event::Stanza(m)) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(m.attr("from"), Some("juliet@example.com/balcony"));
+    // The bare JID is accepted as given.
+    let (_, events) = feed(
+        &mut s,
+        secs(1),
+        b"<presence from='juliet@example.com' to='romeo@example.net' type='subscribe'/>",
+    );
+    let Some(Event::Stanza(p)) = events.first() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(p.attr("from"), Some("juliet@example.com"));
+    let (out, events) = feed(
+        &mut s,
+        secs(1),
+        b"<message from='romeo@example.net/orchard' to='nurse@example.com'/>",
+    );
+    assert_eq!(out, error_bytes("invalid-from"));
+    assert_eq!(local_error(&events), Some(Condition::InvalidFrom));
+}
+
+#[test]
+fn ucr_ns_8_first_level_element_in_another_content_namespace() {
+    let (_c, mut s) = established();
+    let (out, events) = feed(
+        &mut s,
+        secs(1),
+        b"<message xmlns='jabber:server' from='a@b' to='c@d'/>",
+    );
+    assert_eq!(out, error_bytes("invalid-namespace"));
+    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+}
+
+#[test]
+fn unknown_first_level_element_in_content_namespace_is_unsupported_stanza_type() {
+    let (_c, mut s) = established();
+    let (out, events) = feed(&mut s, secs(1), b"<pubsub/>");
+    assert_eq!(out, error_bytes("unsupported-stanza-type"));
+    assert_eq!(local_error(&events), Some(Condition::UnsupportedStanzaType));
+}
+
+#[test]
+fn ucr_serr_5_every_condition_sent_and_received() {
+    for &cond in Condition::ALL {
+        let (mut c, mut s) = established();
+        let err = if cond == Condition::SeeOtherHost {
+            StreamError::see_other_host("xmpp.example.com:9090")
+        } else {
+            StreamError::new(cond)
+        };
+        s.close_with_error(err.clone());
+        let (out, events) = drain(&mut s);
+        let expected = if cond == Condition::SeeOtherHost {
+            format!(
+                "<stream:error><see-other-host xmlns='{NS_ERR}'>xmpp.example.com:9090</see-other-host>\
+                 </stream:error></stream:stream>"
+            )
+        } else {
+            error_bytes(cond.as_str())
+        };
+        assert_eq!(out, expected, "{cond}");
+        assert_eq!(
+            events,
+            vec![Event::Closed(CloseReason::LocalError(err.clone()))]
+        );
+        assert!(s.is_closed());
+        // The client reports the error, answers with its closing tag, and is closed.
+        let (out, events) = feed(&mut c, secs(1), expected.as_bytes());
+        assert_eq!(out, "</stream:stream>", "{cond}");
+        assert_eq!(
+            events,
+            vec![
+                Event::StreamError(err.clone()),
+                Event::Closed(CloseReason::PeerError(err))
+            ],
+            "{cond}"
+        );
+    }
+}
+
+#[test]
+fn received_error_with_text_and_app_condition() {
+    let (mut c, _s) = established();
+    let (_, events) = feed(
+        &mut c,
+        secs(1),
+        format!(
+            "<stream:error><conflict xmlns='{NS_ERR}'/><text xmlns='{NS_ERR}' xml:lang='en'>Replaced</text>\
+             <escape-your-data xmlns='application-ns'/></stream:error>"
+        )
+        .as_bytes(),
+    );
+    let Event::StreamError(e) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(e.condition(), Condition::Conflict);
+    assert_eq!(e.text(), Some("Replaced"));
+    assert_eq!(e.text_lang(), Some("en"));
+    assert_eq!(
+        e.app_condition().map(|a| a.name()),
+        Some("escape-your-data")
+    );
+}
+
+#[test]
+fn ucr_stream_21_a_peer_that_never_closes_times_out() {
+    let (mut c, _s) = established();
+    let _ = drain(&mut c);
+    c.close();
+    let (out, events) = drain(&mut c);
+    assert_eq!(out, "</stream:stream>");
+    assert!(events.is_empty());
+    // UCR-STREAM-20: nothing more may be sent.
+    let msg = xmpp_stream::xml::Element::builder("message", "jabber:client").build();
+    assert_eq!(
+        c.send(&msg),
+        Err(xmpp_stream::connection::SendError::Closed)
+    );
+    let deadline = c.poll_timeout().expect("close deadline");
+    assert_eq!(deadline, secs(30));
+    c.handle_timeout(secs(29));
+    assert!(!c.is_closed());
+    c.handle_timeout(deadline);
+    let (out, events) = drain(&mut c);
+    assert_eq!(out, "");
+    assert_eq!(events, vec![Event::Closed(CloseReason::CloseTimeout)]);
+}
+
+#[test]
+fn negotiation_timeout_is_connection_timeout() {
+    let (mut s, _) = opened_server();
+    assert_eq!(s.poll_timeout(), Some(secs(60)));
+    s.handle_timeout(secs(60));
+    let (out, events) = drain(&mut s);
+    assert_eq!(
+        out,
+        format!(
+            "<stream:error><connection-timeout xmlns='{NS_ERR}'/><text xmlns='{NS_ERR}' xml:lang='en'>\
+             negotiation took too long</text></stream:error></stream:stream>"
+        )
+    );
+    assert_eq!(local_error(&events), Some(Condition::ConnectionTimeout));
+}
+
+#[test]
+fn transport_eof_closes() {
+    let (mut c, _s) = established();
+    c.handle_eof(secs(2));
+    let (_, events) = drain(&mut c);
+    assert_eq!(events, vec![Event::Closed(CloseReason::TransportClosed)]);
+    assert_eq!(c.poll_timeout(), None);
+}
