@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Action, Presence, PresencePayload, ServerEngine};
 use crate::error::{EngineError, StanzaErrorCondition, StoreError};
-use crate::jid::{BareJid, FullJid, Jid, bare_domain, bare_of, full_bare, resource_of};
+use crate::jid::{BareJid, FullJid, Jid, bare_domain, bare_of, full_bare, full_of, resource_of};
 use crate::store::RosterStore;
 use crate::subscription::SubscriptionType;
 
@@ -66,7 +66,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                 }
             }
             (Some(to), Presence::Available(p)) => {
-                if bare_of(to) != user {
+                {
                     let max = self.config.max_directed_per_resource;
                     let session = self
                         .session_mut(from)
@@ -261,9 +261,11 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         let was_available = session.presence.take().is_some();
         let directed = std::mem::take(&mut session.directed);
         let me: Jid = from.clone().into();
+        // Bare JIDs the broadcast reaches (their available resources, as a directed bare-JID
+        // unavailable would).
         let mut covered: BTreeSet<BareJid> = BTreeSet::new();
-        covered.insert(user.clone());
         if was_available {
+            covered.insert(user.clone());
             let errored = self
                 .online
                 .get(&user)
@@ -293,9 +295,16 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                 });
             }
         }
-        // Directed-presence recipients that the broadcast did not reach (UCR-PRES-28, RFC 6121 §4.6.3).
+        // Directed-presence recipients that the broadcast did not reach (UCR-PRES-28, RFC 6121
+        // §4.6.3). A full JID was reached only if it is a local available resource; a remote one
+        // always gets its own (a duplicate unavailable is harmless, a missing one is a leak).
         for to in directed {
-            if !covered.contains(&bare_of(&to)) {
+            let reached = covered.contains(&bare_of(&to))
+                && match full_of(&to) {
+                    None => true,
+                    Some(resource) => self.is_available(&resource),
+                };
+            if !reached {
                 self.send(me.clone(), to, Presence::Unavailable(p.clone()), out)?;
             }
         }
