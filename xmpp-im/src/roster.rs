@@ -159,6 +159,10 @@ pub struct RosterLimits {
     pub max_group_bytes: usize,
     /// Most groups per item (default 64).
     pub max_groups_per_item: usize,
+    /// Most contacts known only through an unanswered inbound request (not in the roster) per
+    /// account (default 1000). Beyond it a request from a new JID is refused with `unsubscribed`
+    /// rather than stored, so that nobody can fill the store by sending requests.
+    pub max_pending_requests: usize,
 }
 
 impl Default for RosterLimits {
@@ -168,6 +172,7 @@ impl Default for RosterLimits {
             max_name_bytes: 1023,
             max_group_bytes: 1023,
             max_groups_per_item: 64,
+            max_pending_requests: 1000,
         }
     }
 }

@@ -113,6 +113,9 @@ pub trait RosterStore<P> {
     /// How many contacts are in the roster (records with an item).
     fn item_count(&self, user: &BareJid) -> Result<usize, StoreError>;
 
+    /// How many contact records there are, in the roster or not.
+    fn contact_count(&self, user: &BareJid) -> Result<usize, StoreError>;
+
     /// The current roster version.
     fn version(&self, user: &BareJid) -> Result<RosterVersion, StoreError>;
 
@@ -276,6 +279,10 @@ impl<P: Clone> RosterStore<P> for MemoryRosterStore<P> {
 
     fn item_count(&self, user: &BareJid) -> Result<usize, StoreError> {
         Ok(self.account(user)?.items)
+    }
+
+    fn contact_count(&self, user: &BareJid) -> Result<usize, StoreError> {
+        Ok(self.account(user)?.contacts.len())
     }
 
     fn version(&self, user: &BareJid) -> Result<RosterVersion, StoreError> {

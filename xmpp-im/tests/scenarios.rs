@@ -1203,3 +1203,133 @@ fn binding_rules() {
             .is_err()
     );
 }
+
+/// UCR-SUB-18 with a bound: requests from strangers cannot fill the store.
+#[test]
+fn ucr_sub_18_pending_requests_from_strangers_are_bounded() {
+    let mut config = ServerConfig::new(["example.com"]);
+    config.roster_limits.max_pending_requests = 2;
+    let mut store = MemoryRosterStore::new();
+    store.add_account(bare(J));
+    let mut e: Engine = ServerEngine::new(config, store);
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    for (n, stranger) in ["a@x.example", "b@x.example", "c@x.example"]
+        .iter()
+        .enumerate()
+    {
+        let a = e
+            .presence_from_remote(
+                &jid(stranger),
+                &jid(J),
+                Presence::Subscription(T::Subscribe, Some(pres(n as u32))),
+            )
+            .unwrap();
+        let request = (
+            jid(stranger),
+            Presence::Subscription(T::Subscribe, Some(pres(n as u32))),
+        );
+        if n < 2 {
+            assert_eq!(
+                delivered_to(&a, "juliet@example.com/balcony"),
+                vec![request]
+            );
+        } else {
+            assert_eq!(
+                a,
+                vec![Action::RoutePresence {
+                    to: jid(stranger),
+                    from: jid(J),
+                    presence: Presence::Subscription(T::Unsubscribed, None)
+                }]
+            );
+        }
+    }
+    assert_eq!(e.store().pending_requests(&bare(J)).unwrap().len(), 2);
+    // A repeated request from a known stranger is not refused (it is simply not delivered again).
+    let a = e
+        .presence_from_remote(
+            &jid("a@x.example"),
+            &jid(J),
+            Presence::Subscription(T::Subscribe, None),
+        )
+        .unwrap();
+    assert!(a.is_empty());
+    // Denying one makes room.
+    e.presence_from_client(
+        &full("juliet@example.com/balcony"),
+        Some(&jid("a@x.example")),
+        Presence::Subscription(T::Unsubscribed, None),
+    )
+    .unwrap();
+    let a = e
+        .presence_from_remote(
+            &jid("c@x.example"),
+            &jid(J),
+            Presence::Subscription(T::Subscribe, None),
+        )
+        .unwrap();
+    assert_eq!(delivered_to(&a, "juliet@example.com/balcony").len(), 1);
+}
+
+/// UCR-SUB-14: account-wide auto-approval is off by default; when on, it approves without storing
+/// a pre-approval.
+#[test]
+fn ucr_sub_14_auto_approval_is_opt_in() {
+    let mut config = ServerConfig::new(["example.com"]);
+    assert!(!config.auto_approve);
+    config.auto_approve = true;
+    let mut store = MemoryRosterStore::new();
+    store.add_account(bare(J));
+    let mut e: Engine = ServerEngine::new(config, store);
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    let a = e
+        .presence_from_remote(
+            &jid("romeo@example.net"),
+            &jid(J),
+            Presence::Subscription(T::Subscribe, Some(pres(2))),
+        )
+        .unwrap();
+    let contact = e
+        .store()
+        .contact(&bare(J), &bare("romeo@example.net"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(contact.state.state, S::From);
+    assert!(!contact.state.approved);
+    assert!(contact.item.is_some());
+    assert!(delivered_to(&a, "juliet@example.com/balcony").is_empty());
+    assert!(a.contains(&Action::RoutePresence {
+        to: jid("romeo@example.net"),
+        from: jid(J),
+        presence: Presence::Subscription(T::Subscribed, None)
+    }));
+    assert!(a.contains(&Action::RoutePresence {
+        to: jid("romeo@example.net"),
+        from: jid("juliet@example.com/balcony"),
+        presence: Presence::Available(pres(1))
+    }));
+    // A request that meets an existing pending state is not turned into a pre-approval either.
+    e.store_mut()
+        .save_contact(
+            &bare(J),
+            xmpp_im::store::Contact::in_roster(
+                bare("nurse@example.net"),
+                xmpp_im::subscription::ContactState::new(S::NonePendingIn),
+            ),
+            None,
+        )
+        .unwrap();
+    e.presence_from_remote(
+        &jid("nurse@example.net"),
+        &jid(J),
+        Presence::Subscription(T::Subscribe, None),
+    )
+    .unwrap();
+    let nurse = e
+        .store()
+        .contact(&bare(J), &bare("nurse@example.net"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(nurse.state.state, S::NonePendingIn);
+    assert!(!nurse.state.approved);
+}

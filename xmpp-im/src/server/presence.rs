@@ -394,12 +394,16 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         out: &mut Vec<Action<P>>,
     ) -> Result<(), StoreError> {
         let contact = bare_of(&from);
-        let subscribed = match presence {
-            Presence::Available(_) => self
+        // Only contacts are remembered (cached presence for `to`, errors for `from`), so these
+        // sets stay within the roster's size whoever sends presence.
+        let (subscribed, subscriber) = match presence {
+            Presence::Available(_) | Presence::Error(_) => self
                 .store
                 .contact(user, &contact)?
-                .is_some_and(|c| c.state.state.has_to()),
-            _ => false,
+                .map_or((false, false), |c| {
+                    (c.state.state.has_to(), c.state.state.has_from())
+                }),
+            _ => (false, false),
         };
         let max_cached = self.config.max_cached_resources_per_contact;
         let Some(online) = self.online.get_mut(user) else {
@@ -408,7 +412,9 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         };
         match &presence {
             Presence::Error(_) => {
-                online.errored.insert(contact.clone());
+                if subscriber {
+                    online.errored.insert(contact.clone());
+                }
             }
             Presence::Unavailable(_) => {
                 online.errored.remove(&contact);

@@ -59,6 +59,17 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         out: &mut Vec<Action<P>>,
     ) -> Result<(), StoreError> {
         let old = self.store.contact(user, contact)?;
+        if old.is_none() && kind == SubscriptionType::Subscribe && !self.config.auto_approve {
+            let hidden = self
+                .store
+                .contact_count(user)?
+                .saturating_sub(self.store.item_count(user)?);
+            if hidden >= self.config.roster_limits.max_pending_requests {
+                // Too many unanswered requests from strangers: refuse instead of storing.
+                let reply = Presence::Subscription(SubscriptionType::Unsubscribed, None);
+                return self.send(user.clone().into(), contact.clone().into(), reply, out);
+            }
+        }
         let current = old.as_ref().map(|c| c.state).unwrap_or_default();
         let auto = self.config.auto_approve && kind == SubscriptionType::Subscribe;
         let mut t = inbound(
