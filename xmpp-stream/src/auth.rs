@@ -116,8 +116,17 @@ impl ClientAuth {
         profile: &Profile,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<(String, Option<Vec<u8>>), String> {
-        let choice = xmpp_sasl::choose(offered, &client_policy(profile), transport)
-            .map_err(|e| e.to_string())?;
+        let mut policy = client_policy(profile);
+        // Only mechanisms the credentials can serve: without a username, EXTERNAL or
+        // ANONYMOUS; with one, never ANONYMOUS.
+        if self.credentials.username().is_none() {
+            policy
+                .preference
+                .retain(|m| matches!(m, Mechanism::External | Mechanism::Anonymous));
+        } else {
+            policy.preference.retain(|m| *m != Mechanism::Anonymous);
+        }
+        let choice = xmpp_sasl::choose(offered, &policy, transport).map_err(|e| e.to_string())?;
         let mut mech = choice
             .start(&self.credentials, rng)
             .map_err(|e| e.to_string())?;
