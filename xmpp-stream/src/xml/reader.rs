@@ -694,22 +694,19 @@ fn scan_unit(
                 }
             }
             Mode::Cdata => loop {
-                let Some(i) = memchr::memchr(b']', &buf[scan.pos..]) else {
+                // Look for `>` and check the two bytes before it, so that trickled input
+                // never makes the scanner look at a byte twice.
+                let Some(i) = memchr::memchr(b'>', &buf[scan.pos..]) else {
                     scan.pos = buf.len();
                     return Ok(Step::NeedMore);
                 };
                 let at = scan.pos + i;
-                let tail = &buf[at..buf.len().min(at + 3)];
-                *extra += tail.len() as u64;
-                if tail == b"]]>" {
-                    scan.pos = at + 3;
+                scan.pos = at + 1;
+                *extra += 2;
+                if at >= 2 && buf[at - 2..at] == *b"]]" {
                     scan.mode = Mode::Text;
                     break;
-                } else if b"]]>".starts_with(tail) {
-                    scan.pos = at;
-                    return Ok(Step::NeedMore);
                 }
-                scan.pos = at + 1;
             },
             Mode::Declaration => loop {
                 let Some(i) = memchr::memchr(b'?', &buf[scan.pos..]) else {

@@ -124,8 +124,16 @@ struct Frame<'a> {
     saved_bindings: usize,
 }
 
-/// Generated prefixes, for namespaced attributes that came with no usable prefix.
-const GENERATED: [&str; 8] = ["ns0", "ns1", "ns2", "ns3", "ns4", "ns5", "ns6", "ns7"];
+/// Generated prefixes, for namespaced attributes that came with no usable prefix. A tree
+/// needing more distinct attribute namespaces in scope at once than this is refused.
+const GENERATED: [&str; 64] = [
+    "ns0", "ns1", "ns2", "ns3", "ns4", "ns5", "ns6", "ns7", "ns8", "ns9", "ns10", "ns11", "ns12",
+    "ns13", "ns14", "ns15", "ns16", "ns17", "ns18", "ns19", "ns20", "ns21", "ns22", "ns23", "ns24",
+    "ns25", "ns26", "ns27", "ns28", "ns29", "ns30", "ns31", "ns32", "ns33", "ns34", "ns35", "ns36",
+    "ns37", "ns38", "ns39", "ns40", "ns41", "ns42", "ns43", "ns44", "ns45", "ns46", "ns47", "ns48",
+    "ns49", "ns50", "ns51", "ns52", "ns53", "ns54", "ns55", "ns56", "ns57", "ns58", "ns59", "ns60",
+    "ns61", "ns62", "ns63",
+];
 
 impl Writer {
     /// A writer with no stream context: every element declares its namespace.
@@ -368,7 +376,6 @@ fn open_tag<'a>(
             el.name.as_str()
         )));
     }
-    let first_local = scope.local.len();
     // (prefix to write, declaration to make: None = none, Some(None) = default)
     let (prefix, decl): (Option<&'a str>, Option<Option<&'a str>>) = if uri == ns::XML {
         (Some("xml"), None)
@@ -409,26 +416,22 @@ fn open_tag<'a>(
         } else if a_ns == ns::XML {
             out.extend_from_slice(b"xml:");
         } else {
-            let declared_here = |scope: &Scope<'a>, p: &str| {
-                scope.local[first_local..]
-                    .iter()
-                    .find(|(q, _)| *q == p)
-                    .map(|(_, u)| *u)
-            };
+            // A prefix is only declared here if it is unbound: declaring one that is bound
+            // outside would change what this element's name or earlier attributes mean.
             let hint = usable_hint(a.prefix.as_ref());
             let chosen = match hint {
                 Some(p) if scope.lookup(p) == Some(a_ns) => (p, false),
-                Some(p) if declared_here(scope, p).is_none() => (p, true),
+                Some(p) if scope.lookup(p).is_none() => (p, true),
                 _ => match scope.prefix_for(a_ns) {
                     Some(p) => (p, false),
                     None => {
                         let p = GENERATED
                             .iter()
                             .copied()
-                            .find(|p| declared_here(scope, p).is_none())
+                            .find(|p| scope.lookup(p).is_none())
                             .ok_or_else(|| {
                                 WriteError::InvalidNamespace(format!(
-                                    "too many attribute namespaces on <{}>",
+                                    "too many attribute namespaces in scope at <{}>",
                                     el.name.as_str()
                                 ))
                             })?;
@@ -544,6 +547,39 @@ mod tests {
             "<x xmlns='urn:x' xmlns:ns0='urn:attr' ns0:a='1' ns0:b='2' xmlns:ns1='urn:other' \
              ns1:c='3' xml:lang='en'><y ns0:d='4'/></x>"
         );
+    }
+
+    #[test]
+    fn attribute_prefixes_never_shadow_ones_in_use() {
+        // The child's first attribute uses the parent's ns0; its second attribute must not
+        // redeclare ns0 for another namespace.
+        let e = Element::builder("a", "urn:e")
+            .attr_ns("k", "urn:one", "1")
+            .child(
+                Element::builder("b", "urn:e")
+                    .attr_ns("k", "urn:one", "2")
+                    .attr_ns("k", "urn:two", "3"),
+            )
+            .build();
+        assert_eq!(
+            xml(&e),
+            "<a xmlns='urn:e' xmlns:ns0='urn:one' ns0:k='1'><b ns0:k='2' xmlns:ns1='urn:two' \
+             ns1:k='3'/></a>"
+        );
+        // A hint that is bound to another namespace outside is not used.
+        let mut inner = Element::builder("b", "urn:e")
+            .attr_ns("k", "urn:one", "2")
+            .build();
+        inner.set_attribute({
+            let parsed = Element::parse(b"<x xmlns:ns0='urn:two' ns0:k='3'/>").unwrap();
+            parsed.attrs()[0].clone()
+        });
+        let e = Element::builder("a", "urn:e")
+            .attr_ns("k", "urn:one", "1")
+            .child(inner)
+            .build();
+        let out = xml(&e);
+        assert_eq!(Element::parse(out.as_bytes()).unwrap(), e, "{out}");
     }
 
     #[test]
