@@ -253,6 +253,8 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// UCR-MSG-6
+    /// UCR-MSG-8
     #[test]
     fn ucr_msg_9_absent_or_unknown_type_is_normal() {
         assert_eq!(MessageType::from_attr(None), MessageType::Normal);

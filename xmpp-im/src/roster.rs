@@ -444,6 +444,8 @@ mod tests {
         );
     }
 
+    /// UCR-ROSTER-7
+    /// UCR-ROSTER-11
     #[test]
     fn ucr_roster_10_groups_and_names() {
         let mut i = item("romeo@example.net");
@@ -498,6 +500,29 @@ mod tests {
                 .unwrap_err()
                 .condition(),
             C::NotAllowed
+        );
+    }
+
+    #[test]
+    fn ucr_roster_16_client_requests_pass_the_server_rules() {
+        let romeo: BareJid = "romeo@example.net".parse().unwrap();
+        let set = RosterQuery::set(romeo.clone(), Some("Romeo".into()), vec!["Friends".into()]);
+        assert_eq!(
+            validate_set(&owner(), &set, &RosterLimits::default()),
+            Ok(RosterSetRequest::Update {
+                jid: romeo.clone(),
+                name: Some("Romeo".into()),
+                groups: vec!["Friends".into()]
+            })
+        );
+        let remove = RosterQuery::remove(romeo.clone());
+        assert_eq!(
+            validate_set(&owner(), &remove, &RosterLimits::default()),
+            Ok(RosterSetRequest::Remove(romeo))
+        );
+        assert_eq!(
+            validate_get(&RosterQuery::get(Some("5".into()))),
+            Ok(Some("5"))
         );
     }
 

@@ -496,6 +496,22 @@ mod tests {
     }
 
     #[test]
+    fn ucr_sub_2_subscription_presence_types() {
+        let names: Vec<_> = SubscriptionType::ALL
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["subscribe", "subscribed", "unsubscribe", "unsubscribed"]
+        );
+        assert_eq!(
+            SubscriptionState::NonePendingOutIn.to_string(),
+            "None + Pending Out+In"
+        );
+    }
+
+    #[test]
     fn routing_is_outbound_only_and_delivery_inbound_only() {
         for s in SubscriptionState::ALL {
             for approved in [false, true] {

@@ -437,7 +437,10 @@ impl World {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
-    /// UCR-SUB-1, UCR-PRES-19, UCR-PRES-28, UCR-ROSTER-31
+    /// UCR-SUB-1
+    /// UCR-PRES-19
+    /// UCR-PRES-28
+    /// UCR-ROSTER-31
     #[test]
     fn ucr_sub_1_random_sessions_stay_consistent_and_leak_free(events in proptest::collection::vec(ev(), 1..60)) {
         let mut world = World::new();

@@ -20,7 +20,14 @@ fn two() -> Engine {
     engine("example.com", &[J, R])
 }
 
-/// UCR-PRES-3, UCR-PRES-4, UCR-PRES-5, UCR-PRES-6, UCR-PRES-13, UCR-PRES-16, UCR-ROSTER-27
+/// UCR-ROSTER-13
+/// UCR-PRES-3
+/// UCR-PRES-4
+/// UCR-PRES-5
+/// UCR-PRES-6
+/// UCR-PRES-13
+/// UCR-PRES-16
+/// UCR-ROSTER-27
 #[test]
 fn ucr_pres_3_login_probe_and_broadcast_between_local_accounts() {
     let mut e = two();
@@ -70,7 +77,10 @@ fn ucr_pres_3_login_probe_and_broadcast_between_local_accounts() {
     );
 }
 
-/// UCR-PRES-9, UCR-PRES-10, UCR-PRES-11, UCR-PRES-12
+/// UCR-PRES-9
+/// UCR-PRES-10
+/// UCR-PRES-11
+/// UCR-PRES-12
 #[test]
 fn ucr_pres_9_remote_contacts_are_probed_once_per_presence_session() {
     let mut e = engine("example.com", &[J]);
@@ -182,7 +192,9 @@ fn ucr_pres_9_remote_contacts_are_probed_once_per_presence_session() {
     );
 }
 
-/// UCR-PRES-14, UCR-PRES-15, UCR-PRES-16
+/// UCR-PRES-14
+/// UCR-PRES-15
+/// UCR-PRES-16
 #[test]
 fn ucr_pres_14_probe_answers() {
     let mut e = engine("example.com", &[J]);
@@ -260,7 +272,13 @@ fn ucr_pres_14_probe_answers() {
     );
 }
 
-/// UCR-PRES-19, UCR-PRES-20, UCR-PRES-21, UCR-PRES-28, UCR-PRES-29, UCR-PRES-30
+/// UCR-PRES-17
+/// UCR-PRES-19
+/// UCR-PRES-20
+/// UCR-PRES-21
+/// UCR-PRES-28
+/// UCR-PRES-29
+/// UCR-PRES-30
 #[test]
 fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
     let mut e = engine("example.com", &[J]);
@@ -352,7 +370,9 @@ fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
     assert!(e.is_connected(&balcony));
 }
 
-/// UCR-PRES-27, UCR-PRES-28, UCR-PRES-31
+/// UCR-PRES-27
+/// UCR-PRES-28
+/// UCR-PRES-31
 #[test]
 fn ucr_pres_31_ungraceful_disconnect_tells_contacts_and_directed_recipients() {
     let mut e = two();
@@ -461,7 +481,12 @@ fn both_states(e: &Engine) -> (Option<S>, Option<S>) {
     (state(e, J, R), state(e, R, J))
 }
 
-/// UCR-SUB-3, UCR-SUB-20, UCR-SUB-22, UCR-SUB-27, UCR-SUB-28, UCR-SUB-29
+/// UCR-SUB-3
+/// UCR-SUB-20
+/// UCR-SUB-22
+/// UCR-SUB-27
+/// UCR-SUB-28
+/// UCR-SUB-29
 #[test]
 fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
     let mut e = two();
@@ -503,6 +528,7 @@ fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
     assert_eq!(both_states(&e), (Some(S::Both), Some(S::Both)));
 }
 
+/// UCR-SUB-7
 #[test]
 fn ucr_sub_1_handshake_crossing_requests() {
     let mut e = two();
@@ -559,7 +585,8 @@ fn ucr_sub_14_pre_approval_then_request() {
     )));
 }
 
-/// UCR-SUB-18, UCR-SUB-19
+/// UCR-SUB-18
+/// UCR-SUB-19
 #[test]
 fn ucr_sub_18_request_to_an_offline_contact_is_kept_and_redelivered_until_answered() {
     let mut e = two();
@@ -627,7 +654,10 @@ fn ucr_sub_21_denial_clears_both_sides() {
     assert_eq!(e.store().pending_request(&bare(R), &bare(J)).unwrap(), None);
 }
 
-/// UCR-SUB-42, UCR-SUB-43, UCR-SUB-49
+/// UCR-PRES-22
+/// UCR-SUB-42
+/// UCR-SUB-43
+/// UCR-SUB-49
 #[test]
 fn ucr_sub_43_unsubscribe_from_a_mutual_subscription() {
     let mut e = two();
@@ -666,7 +696,8 @@ fn ucr_sub_43_unsubscribe_from_a_mutual_subscription() {
     );
 }
 
-/// UCR-SUB-16, UCR-SUB-10
+/// UCR-SUB-16
+/// UCR-SUB-10
 #[test]
 fn ucr_sub_16_request_to_a_missing_local_account_is_refused() {
     let mut e = two();
@@ -723,7 +754,12 @@ fn roster_views(actions: &[Action<Pres>], trackers: &mut [(&str, &mut RosterTrac
     }
 }
 
-/// UCR-ROSTER-36, UCR-ROSTER-37, UCR-ROSTER-38, UCR-ROSTER-39, UCR-SUB-1 (JITC D1 regression)
+/// UCR-PRES-32
+/// UCR-ROSTER-36
+/// UCR-ROSTER-37
+/// UCR-ROSTER-38
+/// UCR-ROSTER-39
+/// UCR-SUB-1 (JITC D1 regression)
 #[test]
 fn ucr_roster_39_d1_removed_contact_stops_receiving_presence_at_once() {
     let mut e = two();
@@ -807,7 +843,8 @@ fn ucr_roster_39_d1_removed_contact_stops_receiving_presence_at_once() {
     assert!(delivered_to(&a, "romeo@example.com/orchard").is_empty());
 }
 
-/// UCR-ROSTER-37, UCR-ROSTER-38 with a remote contact: the exact stanzas.
+/// UCR-ROSTER-37
+/// UCR-ROSTER-38 with a remote contact: the exact stanzas.
 #[test]
 fn ucr_roster_37_remove_remote_contact_routes_both_cancellations() {
     for (st, unsubscribe, unsubscribed) in [
@@ -879,7 +916,13 @@ fn ucr_roster_40_removing_an_unknown_item_is_item_not_found() {
     assert_eq!(err.condition(), StanzaErrorCondition::ItemNotFound);
 }
 
-/// UCR-ROSTER-18, UCR-ROSTER-19, UCR-ROSTER-26, UCR-ROSTER-30, UCR-ROSTER-31, UCR-ROSTER-33, UCR-ROSTER-34
+/// UCR-ROSTER-18
+/// UCR-ROSTER-19
+/// UCR-ROSTER-26
+/// UCR-ROSTER-30
+/// UCR-ROSTER-31
+/// UCR-ROSTER-33
+/// UCR-ROSTER-34
 #[test]
 fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically() {
     let mut e = two();
@@ -948,7 +991,8 @@ fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically
     );
 }
 
-/// UCR-ROSTER-28, UCR-ROSTER-32
+/// UCR-ROSTER-28
+/// UCR-ROSTER-32
 #[test]
 fn ucr_roster_32_bad_roster_requests_get_stanza_errors() {
     let mut config = ServerConfig::new(["example.com"]);
@@ -1068,7 +1112,6 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
         items: vec![RosterItem::new(bare("nurse@example.com")).to_raw()],
     });
     if let RosterResult::Incremental { pushes, .. } = get(&mut e, tracker.request_ver()) {
-        tracker.apply_empty_result();
         for p in pushes {
             tracker.apply_push(None, &p.to_query()).unwrap();
         }
@@ -1133,7 +1176,9 @@ fn ucr_pres_38_negative_priority_resource() {
     );
 }
 
-/// UCR-ROUTE-9, UCR-ROUTE-13: equal priorities.
+/// UCR-ROUTE-1
+/// UCR-ROUTE-9
+/// UCR-ROUTE-13: equal priorities.
 #[test]
 fn ucr_route_9_bare_message_with_two_equal_priority_resources() {
     let mut e = two();
@@ -1332,4 +1377,96 @@ fn ucr_sub_14_auto_approval_is_opt_in() {
         .unwrap();
     assert_eq!(nurse.state.state, S::NonePendingIn);
     assert!(!nurse.state.approved);
+}
+
+/// UCR-SUB-33
+/// UCR-SUB-36
+/// UCR-SUB-37
+/// UCR-SUB-39
+/// UCR-SUB-40
+#[test]
+fn ucr_sub_33_cancellation_between_local_accounts() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    login(&mut e, "juliet@example.com/balcony", pres(2));
+    // Juliet cancels Romeo's subscription to her presence.
+    let a = sub(&mut e, "juliet@example.com/balcony", R, T::Unsubscribed);
+    assert_eq!(both_states(&e), (Some(S::To), Some(S::From)));
+    let orchard = full("romeo@example.com/orchard");
+    let kinds: Vec<_> = a
+        .iter()
+        .filter_map(|x| match x {
+            Action::DeliverPresence { to, presence, .. } if *to == orchard => {
+                Some(format!("{presence:?}"))
+            }
+            Action::RosterPush {
+                to,
+                push:
+                    RosterPush {
+                        change: RosterChange::Update(i),
+                        ..
+                    },
+            } if *to == orchard => Some(format!("push {}", i.subscription)),
+            _ => None,
+        })
+        .collect();
+    // Romeo is told, then his roster shows `from`, then Juliet's resource is unavailable to him.
+    assert_eq!(
+        kinds,
+        [
+            "Subscription(Unsubscribed, Some(Pres { id: 90, priority: 0 }))",
+            "push from",
+            "Unavailable(None)"
+        ]
+    );
+}
+
+/// UCR-ROUTE-10
+#[test]
+fn ucr_route_10_presence_to_a_bare_jid_reaches_available_resources_only() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    e.bind(full("juliet@example.com/connected")).unwrap();
+    let a = e
+        .presence_from_remote(
+            &jid("x@elsewhere.example/r"),
+            &jid(J),
+            Presence::Available(pres(2)),
+        )
+        .unwrap();
+    assert_eq!(
+        a,
+        vec![Action::DeliverPresence {
+            to: full("juliet@example.com/balcony"),
+            from: jid("x@elsewhere.example/r"),
+            presence: Presence::Available(pres(2))
+        }]
+    );
+    // Addressed to a connected resource, it gets there; to an absent one, or to an account with
+    // no available resource, it is dropped.
+    let a = e
+        .presence_from_remote(
+            &jid("x@elsewhere.example/r"),
+            &jid("juliet@example.com/connected"),
+            Presence::Available(pres(3)),
+        )
+        .unwrap();
+    assert_eq!(a.len(), 1);
+    let a = e
+        .presence_from_remote(
+            &jid("x@elsewhere.example/r"),
+            &jid("juliet@example.com/gone"),
+            Presence::Available(pres(4)),
+        )
+        .unwrap();
+    assert!(a.is_empty());
+    let a = e
+        .presence_from_remote(
+            &jid("x@elsewhere.example/r"),
+            &jid(R),
+            Presence::Available(pres(5)),
+        )
+        .unwrap();
+    assert!(a.is_empty());
 }

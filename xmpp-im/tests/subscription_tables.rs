@@ -216,7 +216,10 @@ fn inbound(
 
 // A.2.1 Outbound subscribe: always routed; "Pending Out" is added and pushed (UCR-SUB-11).
 
-/// UCR-SUB-9, UCR-SUB-11
+/// UCR-SUB-8
+/// UCR-ROSTER-9
+/// UCR-SUB-9
+/// UCR-SUB-11
 #[test]
 fn ucr_sub_11_a2_1_subscribe_from_none() {
     outbound(
@@ -360,6 +363,7 @@ fn ucr_sub_45_a2_2_unsubscribe_from_none_pending_out_in() {
         Nothing,
     );
 }
+/// UCR-SUB-44
 #[test]
 fn ucr_sub_45_a2_2_unsubscribe_from_to() {
     outbound(S::To, false, T::Unsubscribe, S::None, false, true, Nothing);
@@ -432,7 +436,10 @@ fn ucr_sub_23_a2_3_subscribed_from_none_pending_out_is_a_pre_approval() {
         Nothing,
     );
 }
-/// UCR-SUB-20, UCR-SUB-23, UCR-SUB-24, UCR-SUB-25
+/// UCR-SUB-20
+/// UCR-SUB-23
+/// UCR-SUB-24
+/// UCR-SUB-25
 #[test]
 fn ucr_sub_24_a2_3_subscribed_from_none_pending_in() {
     outbound(
@@ -578,7 +585,11 @@ fn ucr_sub_21_a2_4_unsubscribed_from_to_pending_in_denies() {
         Nothing,
     );
 }
-/// UCR-SUB-32, UCR-SUB-35, UCR-SUB-36, UCR-SUB-37
+/// UCR-SUB-34
+/// UCR-SUB-32
+/// UCR-SUB-35
+/// UCR-SUB-36
+/// UCR-SUB-37
 #[test]
 fn ucr_sub_37_a2_4_unsubscribed_from_from_cancels() {
     outbound(
@@ -619,7 +630,9 @@ fn ucr_sub_37_a2_4_unsubscribed_from_both_cancels() {
 // A.3.1 Inbound subscribe: delivered to available resources and kept (UCR-SUB-17, UCR-SUB-18);
 // already granted: auto-reply `subscribed` (UCR-SUB-15); already pending: not delivered again.
 
-/// UCR-SUB-13, UCR-SUB-14, UCR-SUB-17
+/// UCR-SUB-13
+/// UCR-SUB-14
+/// UCR-SUB-17
 #[test]
 fn ucr_sub_17_a3_1_subscribe_in_none() {
     inbound(
@@ -835,7 +848,10 @@ fn ucr_sub_47_a3_2_unsubscribe_in_to_pending_in_withdraws_the_request() {
         Nothing,
     );
 }
-/// UCR-SUB-46, UCR-SUB-47, UCR-SUB-48, UCR-SUB-49
+/// UCR-SUB-46
+/// UCR-SUB-47
+/// UCR-SUB-48
+/// UCR-SUB-49
 #[test]
 fn ucr_sub_49_a3_2_unsubscribe_in_from() {
     inbound(
@@ -880,7 +896,9 @@ fn ucr_sub_48_a3_2_unsubscribe_in_both() {
 fn ucr_sub_30_a3_3_subscribed_in_none_is_dropped() {
     inbound(S::None, false, T::Subscribed, S::None, false, None, Nothing);
 }
-/// UCR-SUB-26, UCR-SUB-27, UCR-SUB-28
+/// UCR-SUB-26
+/// UCR-SUB-27
+/// UCR-SUB-28
 #[test]
 fn ucr_sub_28_a3_3_subscribed_in_none_pending_out() {
     inbound(
@@ -1005,7 +1023,9 @@ fn ucr_sub_39_a3_4_unsubscribed_in_none_pending_out_in_is_a_denial() {
         Nothing,
     );
 }
-/// UCR-SUB-38, UCR-SUB-39, UCR-SUB-40
+/// UCR-SUB-38
+/// UCR-SUB-39
+/// UCR-SUB-40
 #[test]
 fn ucr_sub_40_a3_4_unsubscribed_in_to() {
     inbound(S::To, false, T::Unsubscribed, S::None, true, None, Nothing);

@@ -124,6 +124,7 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// UCR-PRES-7
     #[test]
     fn ucr_pres_8_presence_from_strangers_is_ignored() {
         let owner: BareJid = "juliet@example.com".parse().unwrap();
@@ -153,6 +154,7 @@ mod tests {
         assert!(!t.is_available(&"mallory@evil.example".parse().unwrap()));
     }
 
+    /// UCR-PRES-23
     #[test]
     fn ucr_pres_33_unavailable_is_processed_like_other_presence() {
         let romeo: BareJid = "romeo@example.net".parse().unwrap();

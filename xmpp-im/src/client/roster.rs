@@ -89,7 +89,9 @@ impl RosterTracker {
         &self.owner
     }
 
-    /// The version to put in the next roster get, if the server gave one (RFC 6121 §2.6).
+    /// The version to put in the next roster get, if the server gave one (RFC 6121 §2.6). An
+    /// empty result to such a get means the roster kept here is current; the pushes that follow
+    /// bring it up to date.
     pub fn request_ver(&self) -> Option<&str> {
         self.ver.as_deref()
     }
@@ -127,10 +129,6 @@ impl RosterTracker {
         self.ver = query.ver.clone();
         self.items.len()
     }
-
-    /// An empty roster result to a versioned get: the cached roster is current (RFC 6121 §2.6.3);
-    /// pushes for what changed follow.
-    pub fn apply_empty_result(&mut self) {}
 
     /// A roster push (UCR-ROSTER-22). `from` is the IQ's `from`; the push is applied only when it
     /// is absent or the user's bare JID (UCR-ROSTER-21). On `Ok` the client answers with an IQ
@@ -283,6 +281,8 @@ mod tests {
         );
     }
 
+    /// UCR-ROSTER-7
+    /// UCR-ROSTER-8
     #[test]
     fn ucr_roster_22_server_pushes_round_trip_through_queries() {
         let mut t = RosterTracker::with_max_items(owner(), 1);
