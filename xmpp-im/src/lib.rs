@@ -8,6 +8,7 @@
 //!   with an in-memory implementation;
 //! - [`server`]: the server engine: takes one event, returns the decisions (deliveries, routes,
 //!   roster pushes, errors);
+//! - [`presence`]: presence kinds with an opaque payload, and the payload's priority;
 //! - [`delivery`]: where a message or IQ for a local account goes (RFC 6121 §8);
 //! - [`client`]: trackers a client keeps from what it receives: roster, contacts' presence,
 //!   chat-session JID locking;
@@ -55,6 +56,7 @@ pub mod client;
 pub mod delivery;
 pub mod error;
 pub mod jid;
+pub mod presence;
 pub mod roster;
 pub mod server;
 pub mod store;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::client::RosterTracker;
 use crate::jid::{BareJid, Jid, bare_of};
-use crate::server::{Presence, PresencePayload};
+use crate::presence::{Presence, PresencePayload};
 use crate::subscription::SubscriptionType;
 
 /// The available resources of each contact (and of the user's other resources), with the last

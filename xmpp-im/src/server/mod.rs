@@ -62,37 +62,10 @@ use crate::error::{EngineError, StanzaErrorCondition, StoreError};
 use crate::jid::{BareJid, FullJid, Jid, bare_domain, bare_of, full_bare, full_resource};
 use crate::roster::{RosterChange, RosterItem, RosterLimits, RosterPush, RosterVersion};
 use crate::store::{Contact, LoggedChange, RosterStore};
-use crate::subscription::SubscriptionType;
 
 pub use roster::RosterResult;
 
-/// What the engine needs to know about a presence payload: its priority.
-///
-/// Implement it for the stanza type (or handle) the server passes around.
-pub trait PresencePayload: Clone {
-    /// The `<priority/>` of an available presence, 0 when absent (RFC 6121 §4.7.2.3).
-    fn priority(&self) -> i8;
-}
-
-/// A presence stanza, as far as the engine cares: its kind and its opaque payload.
-///
-/// A payload of `None` marks a stanza the engine generated (an `unavailable` for a vanished
-/// resource, an auto-reply, a cancellation on roster removal): the bridge writes a minimal
-/// `<presence/>` of that type. Every other stanza carries the payload it came in with, so
-/// forwarded presence keeps its full XML (UCR-PRES-16, UCR-PRES-29).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Presence<P> {
-    /// No `type`: available.
-    Available(P),
-    /// `type='unavailable'`.
-    Unavailable(Option<P>),
-    /// `type='probe'`.
-    Probe,
-    /// `subscribe`, `subscribed`, `unsubscribe` or `unsubscribed`.
-    Subscription(SubscriptionType, Option<P>),
-    /// `type='error'`.
-    Error(P),
-}
+pub use crate::presence::{Presence, PresencePayload};
 
 /// One thing the server must do, in the order returned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
