@@ -318,6 +318,9 @@ struct Timers {
     idle_deadline: Option<Instant>,
 }
 
+/// Event slots kept on an idle connection.
+const IDLE_EVENT_CAPACITY: usize = 4;
+
 /// One XML stream's state machine (see the [module docs](self)).
 pub struct Connection {
     role: Role,
@@ -601,6 +604,10 @@ impl Connection {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
         let ev = self.events.pop_front();
+        if self.events.is_empty() && self.events.capacity() > IDLE_EVENT_CAPACITY {
+            // Do not keep a burst's worth of event slots on an idle connection.
+            self.events = VecDeque::new();
+        }
         if ev.is_some()
             && self.held
             && self.phase != Phase::AwaitBindDecision
@@ -939,7 +946,10 @@ impl Connection {
                 return;
             }
             match self.framer.next() {
-                Ok(None) => return,
+                Ok(None) => {
+                    self.framer.release_if_empty();
+                    return;
+                }
                 Ok(Some(Inbound::Header(h))) => self.on_header(h),
                 Ok(Some(Inbound::Close)) => self.on_peer_close(),
                 Ok(Some(Inbound::Element(el))) => self.on_element(el),
@@ -1491,6 +1501,10 @@ impl Connection {
                     mechanism,
                     identity,
                 });
+                // The SASL session (and its hold on the credential store) is done.
+                if let Setup::Receiver { auth, .. } = &mut *self.setup {
+                    *auth = None;
+                }
                 self.flush_tls();
                 // The old stream is replaced from the `>` of <success/> on.
                 self.restart_stream();
@@ -1791,12 +1805,15 @@ impl Connection {
             }
         };
         let Setup::Initiator {
-            auth: Some(auth),
+            auth: auth_slot @ Some(_),
             from,
             to,
             ..
         } = &mut *self.setup
         else {
+            return;
+        };
+        let Some(auth) = auth_slot.as_mut() else {
             return;
         };
         let mechanism = auth.mechanism_name().to_owned();
@@ -1805,6 +1822,8 @@ impl Connection {
             self.give_up(why);
             return;
         }
+        // The credentials and the mechanism state are not needed any more: forget them.
+        *auth_slot = None;
         let identity = match self.kind {
             StreamKind::Client => from.clone().unwrap_or_default(),
             _ => to.clone(),

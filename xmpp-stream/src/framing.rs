@@ -71,6 +71,14 @@ impl Framer {
         self.reader.take_buffered().to_vec()
     }
 
+    /// Frees the receive buffer when nothing is buffered, so an idle connection keeps no
+    /// buffer (the next input allocates one again).
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.reader.buffered().is_empty() {
+            drop(self.reader.take_buffered());
+        }
+    }
+
     /// A new stream starts (restart): the buffered bytes are kept.
     pub(crate) fn restart(&mut self) {
         self.reader.reset();

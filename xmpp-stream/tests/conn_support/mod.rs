@@ -144,11 +144,18 @@ pub fn plaintext_profile() -> Profile {
     p
 }
 
+/// The server's credential store, made once per test process (PBKDF2 is slow in debug
+/// builds) and shared like a real server shares its store between connections.
 pub fn store() -> Arc<xmpp_sasl::MemoryStore> {
-    let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
-    s.add_user("juliet", "r0m30myr0m30", 4096, &mut TestRng(99))
-        .unwrap();
-    Arc::new(s)
+    static STORE: std::sync::OnceLock<Arc<xmpp_sasl::MemoryStore>> = std::sync::OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
+            s.add_user("juliet", "r0m30myr0m30", 4096, &mut TestRng(99))
+                .unwrap();
+            Arc::new(s)
+        })
+        .clone()
 }
 
 pub fn t0() -> Instant {
