@@ -1,0 +1,103 @@
+//! SASL costs: a full SCRAM-SHA-256 exchange at 4096 iterations (client and server machines,
+//! in memory), compared with its theoretical floor, PBKDF2's 4096 HMAC-SHA-256 computations.
+//!
+//! Run: `cargo bench -p xmpp-benches --bench sasl -- --warm-up-time 1 --measurement-time 3`.
+//! Results and the comparison are recorded in the benchmark notes (BENCHMARKS.md).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use sha2::Sha256;
+use xmpp_sasl::{
+    ClientPolicy, Credentials, Mechanism, MemoryStore, ScramCredentials, ScramHash, ServerConfig,
+    ServerContext, ServerOutcome, ServerSession, Transport, choose,
+};
+
+const PASSWORD: &str = "r0m30myr0m30";
+
+/// One complete SCRAM-SHA-256 exchange: choose, client-first, server-first, client-final
+/// (the client's PBKDF2), server verification, client verification of the server signature.
+fn exchange(store: &MemoryStore, rng: &mut ChaCha20Rng) {
+    let transport = Transport::tls();
+    let policy = ClientPolicy::rfc6120().with_preference([Mechanism::ScramSha256]);
+    let choice = choose(&["SCRAM-SHA-256"], &policy, &transport).unwrap();
+    let credentials = Credentials::password("juliet", PASSWORD).unwrap();
+    let mut client = choice.start(&credentials, rng).unwrap();
+    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let initial = client.initial_response().unwrap();
+    let mut ctx = ServerContext::new(store, rng, &transport);
+    let mut outcome = session.auth(&mut ctx, Some("SCRAM-SHA-256"), initial.as_deref());
+    loop {
+        match outcome {
+            ServerOutcome::Challenge(c) => {
+                let r = client.step(&c).unwrap();
+                outcome = session.response(&mut ctx, &r);
+            }
+            ServerOutcome::Success(s) => {
+                client.finish(s.additional_data.as_deref()).unwrap();
+                return;
+            }
+            ServerOutcome::Failure { failure, .. } => panic!("{failure}"),
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let mut store = MemoryStore::new();
+    store.add_user("juliet", PASSWORD, 4096, &mut rng).unwrap();
+
+    let mut g = c.benchmark_group("sasl");
+    g.bench_function("scram_sha256_exchange_4096", |b| {
+        b.iter(|| exchange(&store, &mut rng))
+    });
+    // The same exchange when the server must first derive the keys from a password (account
+    // creation or a password change in the same step): two PBKDF2 runs.
+    g.bench_function("scram_sha256_exchange_4096_server_derives", |b| {
+        b.iter(|| {
+            let creds =
+                ScramCredentials::derive(ScramHash::Sha256, PASSWORD, b"0123456789abcdef", 4096)
+                    .unwrap();
+            let mut fresh = MemoryStore::new();
+            fresh.insert_credentials("juliet", creds).unwrap();
+            exchange(&fresh, &mut rng)
+        })
+    });
+    g.bench_function("pbkdf2_hmac_sha256_4096", |b| {
+        let mut out = [0u8; 32];
+        b.iter(|| {
+            pbkdf2::pbkdf2_hmac::<Sha256>(
+                black_box(PASSWORD.as_bytes()),
+                b"0123456789abcdef",
+                4096,
+                &mut out,
+            );
+            black_box(out)
+        })
+    });
+    // One HMAC-SHA-256 over 32 bytes with the key set up each time (4 compression calls).
+    g.bench_function("hmac_sha256_keyed_each_time", |b| {
+        b.iter(|| {
+            let mut m = <Hmac<Sha256> as Mac>::new_from_slice(black_box(&[7u8; 32])).unwrap();
+            m.update(black_box(&[9u8; 32]));
+            black_box(m.finalize().into_bytes())
+        })
+    });
+    // One HMAC-SHA-256 from a pre-keyed state (2 compression calls): what each PBKDF2
+    // iteration costs.
+    let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&[7u8; 32]).unwrap();
+    g.bench_function("hmac_sha256_prekeyed", |b| {
+        b.iter(|| {
+            let mut m = keyed.clone();
+            m.update(black_box(&[9u8; 32]));
+            black_box(m.finalize().into_bytes())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
