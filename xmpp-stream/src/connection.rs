@@ -16,6 +16,68 @@
 //! conn.send(stanza) / conn.close() / conn.close_with_error(err)
 //! ```
 //!
+//! A client and a server machine talking in memory (TLS is switched off here to keep the
+//! example short; every preset requires it):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use xmpp_stream::bind::BindDecision;
+//! use xmpp_stream::connection::*;
+//! use xmpp_stream::header::StreamKind;
+//! use xmpp_stream::profile::{Profile, TlsPolicy};
+//! # struct Rng(u64);
+//! # impl rand_core::RngCore for Rng {
+//! #     fn next_u32(&mut self) -> u32 { self.next_u64() as u32 }
+//! #     fn next_u64(&mut self) -> u64 { self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1); self.0 >> 11 }
+//! #     fn fill_bytes(&mut self, d: &mut [u8]) { for b in d { *b = self.next_u64() as u8 } }
+//! #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rand_core::Error> { self.fill_bytes(d); Ok(()) }
+//! # }
+//! # impl rand_core::CryptoRng for Rng {}
+//! let mut profile = Profile::rfc6120();
+//! profile.tls = TlsPolicy::Disabled;
+//! profile.allow_plaintext_auth = true;
+//! let profile = Arc::new(profile);
+//! let mut store = xmpp_sasl::MemoryStore::new().with_domain("example.com");
+//! store.add_user("juliet", "r0m30", 4096, &mut Rng(1)).unwrap();
+//! let now = Instant::now();
+//! let mut server = Connection::receiver(
+//!     ReceiverConfig {
+//!         kind: StreamKind::Client,
+//!         domains: vec!["example.com".into()],
+//!         tls: None,
+//!         direct_tls: false,
+//!         auth: ReceiverAuth::Sasl(Arc::new(store)),
+//!     },
+//!     profile.clone(), Box::new(Rng(2)), now,
+//! ).unwrap();
+//! let mut client = Connection::initiator(
+//!     InitiatorConfig {
+//!         kind: StreamKind::Client,
+//!         to: "example.com".into(),
+//!         from: Some("juliet@example.com".into()),
+//!         tls: None,
+//!         direct_tls: false,
+//!         auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::password("juliet", "r0m30").unwrap()),
+//!         resource: Some("balcony".into()),
+//!     },
+//!     profile, Box::new(Rng(3)), now,
+//! ).unwrap();
+//! // The adapter's loop, with the network replaced by two function calls.
+//! for _ in 0..20 {
+//!     if let Some(bytes) = client.poll_transmit() { server.handle_input(now, &bytes); }
+//!     while let Some(event) = server.poll_event() {
+//!         if let Event::BindRequest { resource } = event {
+//!             server.bind(BindDecision::Accept(resource.unwrap_or_else(|| "r".into()))).unwrap();
+//!         }
+//!     }
+//!     if let Some(bytes) = server.poll_transmit() { client.handle_input(now, &bytes); }
+//!     while client.poll_event().is_some() {}
+//! }
+//! assert!(client.is_established() && server.is_established());
+//! assert_eq!(client.bound_jid().unwrap().as_str(), "juliet@example.com/balcony");
+//! ```
+//!
 //! Role rules are data ([`Role`], [`StreamKind`]); the same code runs every combination.
 
 use std::collections::VecDeque;
@@ -39,7 +101,7 @@ use crate::tls::{PeerIdentity, TlsError, TlsLayer};
 use crate::xml::{Element, StreamHeader, Writer, ns};
 
 /// What the machine reports to the application.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// A stream header was received (once per stream, i.e. after every restart).
@@ -92,7 +154,7 @@ pub enum Event {
 }
 
 /// Why a stream ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CloseReason {
     /// Both closing tags were exchanged.
@@ -1120,14 +1182,9 @@ impl Connection {
         };
         if served.is_none() {
             self.send_response_header(Some(&h), version);
-            let cond = if to.is_none() && self.kind == StreamKind::Client {
-                // RFC 6120 §4.9.1.3: no `to` → our header with our own domain, then the
-                // error. host-unknown is the closest condition.
-                Condition::HostUnknown
-            } else {
-                Condition::HostUnknown
-            };
-            self.fail(StreamError::new(cond));
+            // RFC 6120 §4.9.1.3: a missing or unknown `to` gets our header (with our own
+            // domain in `from`), then <host-unknown/>.
+            self.fail(StreamError::new(Condition::HostUnknown));
             return;
         }
         if self.kind == StreamKind::Server && h.from().is_none() {
@@ -1216,10 +1273,11 @@ impl Connection {
             if tls_stage {
                 f.starttls = Some(self.profile.tls == TlsPolicy::Required);
             }
+            // Mechanisms only after TLS, unless the profile allows authenticating in the
+            // clear (never when TLS is required: then the first features hold STARTTLS alone).
             let may_auth = self.progress.tls_done
-                || (self.profile.tls != TlsPolicy::Required && self.profile.allow_plaintext_auth)
-                || (self.profile.tls == TlsPolicy::Disabled && self.profile.allow_plaintext_auth);
-            if may_auth && !(tls_stage && self.profile.tls == TlsPolicy::Required) {
+                || (self.profile.tls != TlsPolicy::Required && self.profile.allow_plaintext_auth);
+            if may_auth {
                 let transport = self.sasl_transport();
                 let profile = self.profile.clone();
                 if let Setup::Receiver { auth: Some(a), .. } = &mut *self.setup {
@@ -1951,13 +2009,7 @@ impl Connection {
                 };
                 let peer = self.progress.identity.as_deref().unwrap_or_default();
                 let from_ok = match self.kind {
-                    StreamKind::Component => {
-                        from.domain().eq_ignore_ascii_case(peer)
-                            || from
-                                .domain()
-                                .to_ascii_lowercase()
-                                .ends_with(&format!(".{}", peer.to_ascii_lowercase()))
-                    }
+                    StreamKind::Component => is_same_or_subdomain(from.domain(), peer),
                     _ => from.domain().eq_ignore_ascii_case(peer),
                 };
                 if !from_ok {
@@ -1978,6 +2030,17 @@ impl Connection {
             }
         }
     }
+}
+
+/// Whether `domain` is `parent` or a subdomain of it (ASCII case-insensitive).
+fn is_same_or_subdomain(domain: &str, parent: &str) -> bool {
+    if domain.eq_ignore_ascii_case(parent) {
+        return true;
+    }
+    let (d, p) = (domain.as_bytes(), parent.as_bytes());
+    d.len() > p.len() + 1
+        && d[d.len() - p.len() - 1] == b'.'
+        && d[d.len() - p.len()..].eq_ignore_ascii_case(p)
 }
 
 /// [`Connection::bind`] was called with no bind request pending.

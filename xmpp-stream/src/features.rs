@@ -44,6 +44,9 @@ pub enum FeaturesError {
     BadMechanism(String),
 }
 
+/// Most mechanisms kept from one `<mechanisms/>` (the rest are ignored).
+pub const MAX_MECHANISMS: usize = 64;
+
 /// Namespace of the legacy RFC 3921 session feature.
 pub const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
 
@@ -66,7 +69,10 @@ impl Features {
                     if !is_mechanism_name(name) {
                         return Err(FeaturesError::BadMechanism(name.chars().take(64).collect()));
                     }
-                    if !f.mechanisms.iter().any(|x| x == name) {
+                    // Bounded: a hostile list cannot make the duplicate check quadratic.
+                    if f.mechanisms.len() < MAX_MECHANISMS
+                        && !f.mechanisms.iter().any(|x| x == name)
+                    {
                         f.mechanisms.push(name.to_owned());
                     }
                 }
