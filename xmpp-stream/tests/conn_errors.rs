@@ -378,3 +378,136 @@ fn transport_eof_closes() {
     assert_eq!(events, vec![Event::Closed(CloseReason::TransportClosed)]);
     assert_eq!(c.poll_timeout(), None);
 }
+
+/// The initiator's output and events when a stream error arrives at each stage.
+#[test]
+fn ucr_serr_1_received_stream_error_in_every_initiator_stage() {
+    let header = "<stream:stream from='example.com' id='s1' version='1.0' xmlns='jabber:client' \
+        xmlns:stream='http://etherx.jabber.org/streams'>";
+    let features = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
+        <mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+    let bind_features =
+        "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
+    let success = "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
+    let err = format!("<stream:error><system-shutdown xmlns='{NS_ERR}'/></stream:error>");
+    let stages: Vec<String> = vec![
+        String::new(),                                  // before the response header
+        header.to_owned(),                              // waiting for features
+        format!("{header}{features}"),                  // SASL in progress
+        format!("{header}{features}{success}{header}"), // restarted, waiting for features
+        format!("{header}{features}{success}{header}{bind_features}"), // bind in progress
+    ];
+    for (n, prefix) in stages.iter().enumerate() {
+        let mut c = client(ClientOpts::plaintext());
+        let _ = drain(&mut c);
+        let _ = feed(&mut c, secs(0), prefix.as_bytes());
+        let input = if prefix.is_empty() {
+            format!("{header}{err}")
+        } else {
+            err.clone()
+        };
+        let (out, events) = feed(&mut c, secs(0), input.as_bytes());
+        assert_eq!(out, "</stream:stream>", "stage {n}");
+        let expected = StreamError::new(Condition::SystemShutdown);
+        assert_eq!(
+            &events[events.len() - 2..],
+            &[
+                Event::StreamError(expected.clone()),
+                Event::Closed(CloseReason::PeerError(expected))
+            ],
+            "stage {n}"
+        );
+    }
+}
+
+/// The receiver sends a stream error at each stage: after its header, during SASL, at the
+/// bind stage, and on an established stream.
+#[test]
+fn ucr_serr_2_sent_stream_error_in_every_receiver_stage() {
+    let header = CLIENT_HEADER;
+    let auth_start = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>\
+        biwsbj1qdWxpZXQscj1meXtvKz1iTmJrUkxKZW8=</auth>";
+    let auth = "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\
+        AGp1bGlldAByMG0zMG15cjBtMzA=</auth>";
+    let stages: Vec<String> = vec![
+        header.to_owned(),
+        format!("{header}{auth_start}"),
+        format!("{header}{auth}{header}"),
+    ];
+    for (n, prefix) in stages.iter().enumerate() {
+        let mut s = plaintext_server();
+        let (out, _) = feed(&mut s, secs(0), prefix.as_bytes());
+        if n == 1 {
+            assert!(out.contains("<challenge"), "{out}");
+        }
+        s.close_with_error(StreamError::new(Condition::ResourceConstraint));
+        let (out, events) = drain(&mut s);
+        assert_eq!(out, error_bytes("resource-constraint"), "stage {n}");
+        assert_eq!(
+            events,
+            vec![Event::Closed(CloseReason::LocalError(StreamError::new(
+                Condition::ResourceConstraint
+            )))]
+        );
+    }
+    // Before any header: our header first (UCR-SERR-4).
+    let mut s = plaintext_server();
+    s.close_with_error(StreamError::new(Condition::SystemShutdown));
+    let (out, _) = drain(&mut s);
+    let id = s.stream_id().unwrap().to_owned();
+    assert_eq!(
+        out,
+        format!(
+            "{}{}",
+            server_header(&id, None),
+            error_bytes("system-shutdown")
+        )
+    );
+}
+
+#[test]
+fn ucr_tls_9_ucr_tls_17_failed_certificate_check_is_a_tls_alert_not_xml() {
+    let pki = pki();
+    let other = conn_support::pki(); // a CA the client does not trust
+    let mut opts = ClientOpts::tls(&pki);
+    opts.tls = Some(client_tls(&other, false));
+    let mut c = client(opts);
+    let mut s = server(
+        xmpp_stream::profile::Profile::rfc6120(),
+        Some(server_tls(&pki, false)),
+        false,
+    );
+    let mut t = Transcript::default();
+    pump(&mut c, &mut s, secs(0), &mut t);
+    assert!(matches!(
+        t.client_events.last(),
+        Some(Event::Closed(CloseReason::TlsFailed(_)))
+    ));
+    assert!(matches!(
+        t.server_events.last(),
+        Some(Event::Closed(CloseReason::TlsFailed(_)))
+    ));
+    // No STARTTLS <failure/> and no closing tag: the TLS layer ended it.
+    assert!(!t.s2c_str().contains("<failure"));
+    assert!(!t.c2s_str().contains("</stream:stream>"));
+    assert!(!t.s2c_str().contains("</stream:stream>"));
+}
+
+#[test]
+fn ucr_attr_7_response_to_echoes_client_from_only_when_sent() {
+    let mut s = plaintext_server();
+    let (out, _) = feed(
+        &mut s,
+        secs(0),
+        b"<stream:stream from='juliet@example.com' to='example.com' version='1.0' \
+          xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>",
+    );
+    let id = s.stream_id().unwrap().to_owned();
+    assert!(
+        out.starts_with(&server_header(&id, Some("juliet@example.com"))),
+        "{out}"
+    );
+    let (s2, id2) = opened_server();
+    drop(s2);
+    assert!(!id2.is_empty());
+}
