@@ -743,6 +743,8 @@ fn plain_malformed_messages() {
 }
 
 /// UCR-SASL-19: EXTERNAL with the empty response `=`: the identity comes from the certificate.
+/// UCR-XEP-7: SASL EXTERNAL (RFC 4422 Appendix A) on the server side.
+/// UCR-XEP-13: the XEP-0178 empty response.
 #[test]
 fn ucr_sasl_19_external_empty_response() {
     let client_t = Transport::tls().with_client_certificate();
@@ -776,6 +778,7 @@ fn ucr_sasl_19_external_empty_response() {
 
 /// UCR-SASL-20: EXTERNAL with an explicit authzid equal to the stream `from` (the certificate
 /// identity) is accepted too; a different one is refused with invalid-authzid.
+/// UCR-XEP-13: the XEP-0178 authzid-equals-`from` form.
 #[test]
 fn ucr_sasl_20_external_explicit_authzid() {
     let client_t = Transport::tls().with_client_certificate();
