@@ -605,9 +605,23 @@ impl Connection {
         if self.tls.is_some() {
             self.feed_ciphertext(bytes);
         } else {
-            self.framer.feed(bytes);
-            self.process_input();
+            self.feed_plain(bytes);
         }
+    }
+
+    /// Plaintext to the XML reader. While input is held (the application has not drained
+    /// events or output, or owes a bind decision) bytes wait in the reader, up to a bound.
+    fn feed_plain(&mut self, bytes: &[u8]) {
+        self.framer.feed(bytes);
+        let waiting = self.held || self.phase == Phase::AwaitBindDecision;
+        if waiting && self.framer.buffered() > self.profile.limits.max_stanza_bytes {
+            self.fail(
+                StreamError::new(Condition::PolicyViolation)
+                    .with_text("en", "too much input while the application is busy"),
+            );
+            return;
+        }
+        self.process_input();
     }
 
     /// The caller's clock; call at [`poll_timeout`](Self::poll_timeout).
@@ -657,9 +671,22 @@ impl Connection {
     /// The bytes to write to the transport, in order (all that are pending).
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         if self.out.is_empty() {
-            None
-        } else {
-            Some(std::mem::take(&mut self.out))
+            return None;
+        }
+        let out = std::mem::take(&mut self.out);
+        self.resume();
+        Some(out)
+    }
+
+    /// Resumes reading held input once the application has made room.
+    fn resume(&mut self) {
+        if self.held
+            && self.phase != Phase::AwaitBindDecision
+            && self.events.len() < self.profile.limits.max_pending_events
+            && self.out.len() <= self.profile.limits.max_pending_output
+        {
+            self.held = false;
+            self.process_input();
         }
     }
 
@@ -670,13 +697,8 @@ impl Connection {
             // Do not keep a burst's worth of event slots on an idle connection.
             self.events = VecDeque::new();
         }
-        if ev.is_some()
-            && self.held
-            && self.phase != Phase::AwaitBindDecision
-            && self.events.len() < self.profile.limits.max_pending_events
-        {
-            self.held = false;
-            self.process_input();
+        if ev.is_some() {
+            self.resume();
         }
         ev
     }
@@ -846,8 +868,7 @@ impl Connection {
             self.on_tls_established();
         }
         if !plain.is_empty() && self.phase != Phase::Closed {
-            self.framer.feed(&plain);
-            self.process_input();
+            self.feed_plain(&plain);
         }
         self.scratch = plain;
         if peer_closed && self.phase != Phase::Closed {
@@ -1003,7 +1024,9 @@ impl Connection {
             {
                 return;
             }
-            if self.events.len() >= self.profile.limits.max_pending_events {
+            if self.events.len() >= self.profile.limits.max_pending_events
+                || self.out.len() > self.profile.limits.max_pending_output
+            {
                 self.held = true;
                 return;
             }

@@ -79,6 +79,11 @@ impl Framer {
         }
     }
 
+    /// Bytes waiting in the reader.
+    pub(crate) fn buffered(&self) -> usize {
+        self.reader.buffered().len()
+    }
+
     /// A new stream starts (restart): the buffered bytes are kept.
     pub(crate) fn restart(&mut self) {
         self.reader.reset();

@@ -511,3 +511,81 @@ fn ucr_attr_7_response_to_echoes_client_from_only_when_sent() {
     drop(s2);
     assert!(!id2.is_empty());
 }
+
+#[test]
+fn event_queue_limit_holds_input_until_drained() {
+    let mut profile = plaintext_profile();
+    profile.limits.max_pending_events = 2;
+    let mut c = client(ClientOpts::plaintext());
+    let mut s = server(profile, None, false);
+    let mut t = Transcript::default();
+    pump(&mut c, &mut s, secs(0), &mut t);
+    let five: Vec<u8> = (0..5)
+        .flat_map(|i| format!("<message id='m{i}' to='romeo@example.net'/>").into_bytes())
+        .collect();
+    s.handle_input(secs(1), &five);
+    let mut ids = Vec::new();
+    while let Some(e) = s.poll_event() {
+        if let Event::Stanza(m) = e {
+            ids.push(m.attr("id").unwrap().to_owned());
+        }
+    }
+    assert_eq!(ids, ["m0", "m1", "m2", "m3", "m4"]);
+}
+
+#[test]
+fn input_flood_while_a_bind_decision_is_pending_is_policy_violation() {
+    let mut s = plaintext_server();
+    let _ = feed(&mut s, secs(0), CLIENT_HEADER.as_bytes());
+    let _ = feed(
+        &mut s,
+        secs(0),
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAByMG0zMG15cjBtMzA=</auth>",
+    );
+    let _ = feed(&mut s, secs(0), CLIENT_HEADER.as_bytes());
+    let (_, events) = feed(
+        &mut s,
+        secs(0),
+        b"<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>",
+    );
+    assert_eq!(events, vec![Event::BindRequest { resource: None }]);
+    // The application does not answer; the peer keeps sending.
+    let chunk = vec![b' '; 64 * 1024];
+    let mut closed = false;
+    for _ in 0..8 {
+        let (out, events) = feed(&mut s, secs(0), &chunk);
+        if local_error(&events) == Some(Condition::PolicyViolation) {
+            assert!(out.contains("<policy-violation"));
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "input must stay bounded");
+}
+
+#[test]
+fn send_refuses_when_output_is_not_drained() {
+    let (mut c, _s) = established();
+    let big = xmpp_stream::xml::Element::builder("message", "jabber:client")
+        .child(
+            xmpp_stream::xml::Element::builder("body", "jabber:client")
+                .text("x".repeat(100 * 1024)),
+        )
+        .build();
+    let mut refused = false;
+    for _ in 0..20 {
+        match c.send(&big) {
+            Ok(()) => {}
+            Err(xmpp_stream::connection::SendError::Backpressure(n)) => {
+                assert!(n > 1024 * 1024);
+                refused = true;
+                break;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(refused);
+    // Draining makes room again.
+    while c.poll_transmit().is_some() {}
+    assert_eq!(c.send(&big), Ok(()));
+}
