@@ -1103,3 +1103,39 @@ fn ucr_attr_5_higher_version_is_answered_with_ours() {
         }
     ));
 }
+
+#[test]
+fn ucr_sasl_5_ucr_sasl_9_each_password_mechanism_end_to_end() {
+    let pki = pki();
+    for mech in [
+        "PLAIN",
+        "SCRAM-SHA-1",
+        "SCRAM-SHA-256",
+        "SCRAM-SHA-512",
+        "SCRAM-SHA-1-PLUS",
+        "SCRAM-SHA-256-PLUS",
+        "SCRAM-SHA-512-PLUS",
+    ] {
+        let mut profile = Profile::rfc6120();
+        profile.mechanisms = vec![mech.to_owned()];
+        let mut opts = ClientOpts::tls(&pki);
+        opts.profile = profile.clone();
+        let mut c = client(opts);
+        let mut s = server(profile, Some(server_tls(&pki, false)), false);
+        let mut t = Transcript::default();
+        pump(&mut c, &mut s, secs(0), &mut t);
+        assert!(
+            c.is_established() && s.is_established(),
+            "{mech}: {:?}",
+            t.client_events
+        );
+        assert!(
+            t.server_events.iter().any(|e| matches!(
+                e,
+                Event::Authenticated { mechanism, .. } if mechanism == mech
+            )),
+            "{mech}: {:?}",
+            t.server_events
+        );
+    }
+}
