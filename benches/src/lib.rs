@@ -2,3 +2,5 @@
 //! share, so every benchmark measures the same bytes against every implementation.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod xml_corpus;

@@ -108,3 +108,26 @@ fn many_stanzas_in_one_feed_are_linear() {
     assert!(stats.bytes_scanned <= 2 * n, "{stats:?} for {n}");
     assert_eq!(stats.bytes_tokenized, n - 10_000); // everything but the separators
 }
+
+#[test]
+fn text_split_by_many_cdata_sections_is_merged_in_linear_time() {
+    // 30 000 pieces: merging by copying the run each time would copy ~10¹⁰ bytes.
+    let mut stanza = b"<message><body>".to_vec();
+    for _ in 0..10_000 {
+        stanza.extend_from_slice(b"ab<![CDATA[c]]>");
+    }
+    stanza.extend_from_slice(b"<x/>tail<![CDATA[!]]><y>in</y>z</body></message>");
+    let mut reader = Reader::with_limits(limits());
+    reader.feed(HEADER);
+    reader.feed(&stanza);
+    reader.next_event().unwrap();
+    let Some(Event::Element(m)) = reader.next_event().unwrap() else {
+        panic!()
+    };
+    let body = m.nodes()[0].as_element().unwrap().nodes();
+    assert_eq!(body.len(), 5);
+    assert_eq!(body[0].as_text().unwrap(), "abc".repeat(10_000));
+    assert_eq!(body[2].as_text(), Some("tail!"));
+    assert_eq!(body[3].as_element().unwrap().text(), "in");
+    assert_eq!(body[4].as_text(), Some("z"));
+}

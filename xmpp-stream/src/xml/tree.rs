@@ -63,6 +63,9 @@ pub(crate) struct TreeBuilder {
     attrs: Vec<RawAttr>,
     /// Prefix declarations made inside the current unit: (prefix, namespace).
     decls: Vec<(SharedStr, SharedStr)>,
+    /// When text arrives in several pieces (text, CDATA, text...), the run so far: the last
+    /// node's real content. Appending to it keeps merging linear.
+    text_run: Option<String>,
 }
 
 /// A well-known namespace as a static string, so that it does not keep a buffer alive.
@@ -204,6 +207,7 @@ impl TreeBuilder {
     }
 
     fn clear(&mut self) {
+        self.text_run = None;
         self.frames.clear();
         self.nodes.clear();
         self.attrs.clear();
@@ -345,16 +349,23 @@ impl TreeBuilder {
             return Ok(());
         }
         let in_frame = self.nodes.len() > frame.first_node;
-        match self.nodes.last_mut() {
+        match self.nodes.last() {
             Some(Node::Text(prev)) if in_frame => {
-                let mut merged = String::with_capacity(prev.len() + value.len());
-                merged.push_str(prev);
-                merged.push_str(&value);
-                *prev = SharedStr::from(merged);
+                let run = self.text_run.get_or_insert_with(|| prev.to_string());
+                run.push_str(&value);
             }
             _ => self.nodes.push(Node::Text(value)),
         }
         Ok(())
+    }
+
+    /// Ends a text run: the last node gets the merged text.
+    fn flush_text(&mut self) {
+        if let Some(run) = self.text_run.take() {
+            if let Some(Node::Text(last)) = self.nodes.last_mut() {
+                *last = SharedStr::from(run);
+            }
+        }
     }
 
     /// Resolves the start tag whose attributes are in `self.attrs`.
@@ -366,6 +377,7 @@ impl TreeBuilder {
         raw_local: Range<usize>,
         offset: u64,
     ) -> Result<Frame, XmlError> {
+        self.flush_text();
         let text = unit.as_str();
         let decls_mark = self.decls.len();
         let mut default_ns = match self.frames.last() {
@@ -461,6 +473,7 @@ impl TreeBuilder {
 
     /// Finishes `frame`: gives it its children; returns it if it was the first-level element.
     fn close(&mut self, mut frame: Frame) -> Option<Element> {
+        self.flush_text();
         self.decls.truncate(frame.decls_mark);
         if self.nodes.len() > frame.first_node {
             frame.element.nodes = self.nodes.drain(frame.first_node..).collect();
