@@ -29,7 +29,10 @@ pub(crate) enum Fast {
 const NODE: u8 = 1;
 const RESOURCE: u8 = 2;
 const LDH: u8 = 4;
-const UPPER: u8 = 8;
+/// Already prepared in a node: [`NODE`] without upper case.
+const NODE_CANON: u8 = 8;
+/// Already prepared in a domain label: [`LDH`] without upper case.
+const LDH_CANON: u8 = 16;
 
 const fn classify(b: u8) -> u8 {
     let mut class = 0;
@@ -45,8 +48,13 @@ const fn classify(b: u8) -> u8 {
     if b.is_ascii_alphanumeric() || b == b'-' {
         class |= LDH;
     }
-    if b.is_ascii_uppercase() {
-        class |= UPPER;
+    if !b.is_ascii_uppercase() {
+        if class & NODE != 0 {
+            class |= NODE_CANON;
+        }
+        if class & LDH != 0 {
+            class |= LDH_CANON;
+        }
     }
     class
 }
@@ -61,25 +69,22 @@ static CLASS: [u8; 256] = {
     table
 };
 
-/// AND and OR of the classes of all bytes.
+/// AND of the classes of all bytes: the properties every byte has.
 #[inline]
-fn scan(bytes: &[u8]) -> (u8, u8) {
-    let mut all = 0xFF;
-    let mut any = 0;
-    for &b in bytes {
-        let c = CLASS[b as usize];
-        all &= c;
-        any |= c;
-    }
-    (all, any)
+fn scan(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0xFF, |all, &b| all & CLASS[b as usize])
 }
 
+/// [`Fast::Canonical`] when every byte has the `canonical` property, else
+/// [`Fast::Lowercase`] when every byte has the `valid` one (the two differ only in upper case).
 #[inline]
-fn verdict(valid: bool, any: u8) -> Fast {
-    match (valid, any & UPPER != 0) {
-        (false, _) => Fast::Slow,
-        (true, false) => Fast::Canonical,
-        (true, true) => Fast::Lowercase,
+fn verdict(ok: bool, all: u8, valid: u8, canonical: u8) -> Fast {
+    if !ok || all & valid == 0 {
+        Fast::Slow
+    } else if all & canonical != 0 {
+        Fast::Canonical
+    } else {
+        Fast::Lowercase
     }
 }
 
@@ -87,48 +92,121 @@ fn verdict(valid: bool, any: u8) -> Fast {
 #[inline]
 pub(crate) fn node(s: &str) -> Fast {
     let b = s.as_bytes();
-    let (all, any) = scan(b);
-    verdict(
-        !b.is_empty() && b.len() <= MAX_PART_LEN && all & NODE != 0,
-        any,
-    )
+    let ok = !b.is_empty() && b.len() <= MAX_PART_LEN;
+    verdict(ok, scan(b), NODE, NODE_CANON)
 }
 
 /// Resourceprep on ASCII: printable ASCII is its own prepared form.
 #[inline]
 pub(crate) fn resource(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && b.len() <= MAX_PART_LEN && scan(b).0 & RESOURCE != 0
+    !b.is_empty() && b.len() <= MAX_PART_LEN && scan(b) & RESOURCE != 0
 }
 
 /// Nameprep then ToASCII (STD3 rules) on one ASCII label; ACE labels are left to the slow path.
 #[inline]
 pub(crate) fn label(b: &[u8]) -> Fast {
-    let (all, any) = scan(b);
-    let valid = !b.is_empty()
+    let ok = !b.is_empty()
         && b.len() <= 63
-        && all & LDH != 0
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
         && !(b.len() >= 4 && b[2] == b'-' && b[3] == b'-' && b[..2].eq_ignore_ascii_case(b"xn"));
-    verdict(valid, any)
+    verdict(ok, scan(b), LDH, LDH_CANON)
 }
 
-/// A whole domain (trailing dot already removed) whose labels all pass [`label`].
+/// Per byte, for [`domain`]: whether it may appear in an ASCII domain ([`DOMAIN_BYTE`]:
+/// letter, digit, hyphen, dot), whether it is such a byte but not upper case
+/// ([`DOMAIN_CANON`]), and two 3-bit
+/// fields for neighbours: for a pair `x y`, `table[x] & (table[y] >> 4)` has bit 0 set for
+/// `..` and `.-`, bit 1 for `-.`, and bit 2 for `--`.
+static DOMAIN_TABLE: [u16; 256] = {
+    let mut table = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let mut v = 0;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
+            v |= DOMAIN_BYTE;
+        }
+        if v & DOMAIN_BYTE != 0 && !b.is_ascii_uppercase() {
+            v |= DOMAIN_CANON;
+        }
+        if b == b'.' {
+            v |= 0b001 | (0b011 << 4);
+        }
+        if b == b'-' {
+            v |= 0b110 | (0b101 << 4);
+        }
+        table[i] = v;
+        i += 1;
+    }
+    table
+};
+const DOMAIN_BYTE: u16 = 0x100;
+const DOMAIN_CANON: u16 = 0x200;
+
+/// Nameprep then ToASCII (STD3 rules) on a whole ASCII domain (trailing dot already removed),
+/// in one branch-free pass: every byte a letter, digit, hyphen or dot; no `..`, `.-` or `-.`
+/// and no dot or hyphen at either end (so no empty label and no label beginning or ending
+/// with a hyphen). The two rules left, labels of at most 63 bytes and no label beginning with
+/// `xn--` (those go the slow way, for ToUnicode), can only fail in a domain longer than 63
+/// bytes or holding `--`; only such domains are walked label by label.
 pub(crate) fn domain(s: &str) -> Fast {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > MAX_PART_LEN {
+    let d = s.as_bytes();
+    if d.is_empty() || d.len() > MAX_PART_LEN {
         return Fast::Slow;
     }
-    let mut result = Fast::Canonical;
-    for l in b.split(|&x| x == b'.') {
-        match label(l) {
-            Fast::Slow => return Fast::Slow,
-            Fast::Lowercase => result = Fast::Lowercase,
-            Fast::Canonical => {}
-        }
+    // Start as if after a dot, so that a leading dot or hyphen makes a bad pair.
+    let mut prev = 0b001;
+    let mut pairs = 0;
+    let mut all = DOMAIN_BYTE | DOMAIN_CANON;
+    for &x in d {
+        let t = DOMAIN_TABLE[x as usize];
+        all &= t;
+        pairs |= prev & (t >> 4);
+        prev = t;
     }
-    result
+    // End as if before a dot: a trailing dot or hyphen makes a bad pair.
+    pairs |= prev & 0b011;
+    if all & DOMAIN_BYTE == 0 || pairs & 0b011 != 0 {
+        return Fast::Slow;
+    }
+    let labels_ok = (pairs & 0b100 == 0 && d.len() <= 63)
+        || d.split(|&x| x == b'.')
+            .all(|l| l.len() <= 63 && !(l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--")));
+    match (labels_ok, all & DOMAIN_CANON != 0) {
+        (false, _) => Fast::Slow,
+        (true, true) => Fast::Canonical,
+        (true, false) => Fast::Lowercase,
+    }
+}
+
+/// Recognizes a whole address that is already in prepared form, and returns the byte offsets
+/// of its `@` (0 without a node) and of its `/` (the length without a resource). This is
+/// [`node`], [`domain`] and [`resource`] all answering [`Fast::Canonical`] on the RFC 6122
+/// split, for the common case: the separators are found with `memchr`, then each part takes
+/// one branch-free table scan. Anything else is `None`.
+#[inline]
+pub(crate) fn canonical_jid(input: &str) -> Option<(usize, usize)> {
+    let b = input.as_bytes();
+    let (at, domain_start, slash) = match memchr::memchr2(b'@', b'/', b) {
+        None => (0, 0, b.len()),
+        Some(i) if b[i] == b'/' => (0, 0, i),
+        Some(i) => {
+            let slash = memchr::memchr(b'/', &b[i + 1..]).map_or(b.len(), |j| i + 1 + j);
+            (i, i + 1, slash)
+        }
+    };
+    if domain_start > 0 && node(&input[..at]) != Fast::Canonical {
+        return None;
+    }
+    if domain(&input[domain_start..slash]) != Fast::Canonical {
+        return None;
+    }
+    if slash < b.len() && !resource(&input[slash + 1..]) {
+        return None;
+    }
+    Some((at, slash))
 }
 
 /// Appends `s` to `out` as the verdict says (which must not be [`Fast::Slow`]).
@@ -220,6 +298,51 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn domain_table_pairs() {
+        for (d, verdict) in [
+            ("a.b", Fast::Canonical),
+            ("a-b.c", Fast::Canonical),
+            ("A.b", Fast::Lowercase),
+            ("a..b", Fast::Slow),
+            ("a.-b", Fast::Slow),
+            ("a-.b", Fast::Slow),
+            (".a", Fast::Slow),
+            ("-a", Fast::Slow),
+            ("a.", Fast::Slow),
+            ("a-", Fast::Slow),
+            ("ab--c", Fast::Canonical),
+            ("xn--c", Fast::Slow),
+            ("a.XN--c", Fast::Slow),
+            ("a_b", Fast::Slow),
+        ] {
+            assert_eq!(domain(d), verdict, "{d}");
+        }
+        let long = "a".repeat(63);
+        assert_eq!(domain(&long), Fast::Canonical);
+        assert_eq!(domain(&format!("{long}a")), Fast::Slow);
+        assert_eq!(domain(&format!("{long}.{long}")), Fast::Canonical);
+    }
+
+    /// The recognizer says "prepared" exactly when the per-part fast paths all say
+    /// [`Fast::Canonical`] on the RFC 6122 split.
+    fn check_canonical(s: &str) -> Result<(), TestCaseError> {
+        let (head, resource) = match s.split_once('/') {
+            Some((h, r)) => (h, Some(r)),
+            None => (s, None),
+        };
+        let (node_part, domain_part) = match head.split_once('@') {
+            Some((n, d)) => (Some(n), d),
+            None => (None, head),
+        };
+        let per_part = node_part.is_none_or(|n| node(n) == Fast::Canonical)
+            && domain(domain_part) == Fast::Canonical
+            && resource.is_none_or(super::resource);
+        let expected = per_part.then(|| (node_part.map_or(0, str::len), head.len()));
+        prop_assert_eq!(canonical_jid(s), expected);
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -259,6 +382,18 @@ mod tests {
                 domain::prepare_slow(&s, &mut out).expect("slow path accepts");
                 prop_assert_eq!(out, fast(&s, how));
             }
+        }
+
+        #[test]
+        fn canonical_recognizer_on_mostly_prepared_input(
+            s in "([a-z0-9._@-]{0,8}@)?([a-z0-9-]{0,6}\\.){0,3}[a-zA-Z0-9-]{0,6}(/[ -~]{0,8})?"
+        ) {
+            check_canonical(&s)?;
+        }
+
+        #[test]
+        fn canonical_recognizer_equals_the_per_part_fast_path(s in any_text()) {
+            check_canonical(&s)?;
         }
 
         #[test]

@@ -96,6 +96,24 @@ pub(crate) fn prepare_label(label: &str, index: usize, out: &mut String) -> Resu
     }
 }
 
+/// An upper bound of the ACE form's length (`xn--` + Punycode), so that short labels need not
+/// be encoded just to learn that they fit in 63 octets. Punycode (RFC 3492) writes the basic
+/// code points, a delimiter, then one variable-length integer per other code point. Each
+/// integer encodes a delta below 0x110000 × (n + 1) ≤ 2^27 for a label of n ≤ 63 code points,
+/// and every digit but the last divides what is left by at least 36 − tmax = 10, so it takes
+/// at most 10 digits. `None` when the label is too long for the bound to help.
+fn ace_len_bound(label: &str) -> Option<usize> {
+    let (mut basic, mut other) = (0usize, 0usize);
+    for c in label.chars() {
+        if c.is_ascii() {
+            basic += 1;
+        } else {
+            other += 1;
+        }
+    }
+    (basic + other <= 63).then(|| 4 + basic + 1 + 10 * other)
+}
+
 fn has_ace_prefix(s: &str) -> bool {
     s.len() >= 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"xn--")
 }
@@ -123,7 +141,10 @@ fn to_ascii_checks(p: &str) -> Result<usize, LabelError> {
         if has_ace_prefix(p) {
             return Err(LabelError::AcePrefix);
         }
-        4 + punycode::encode_str(p).ok_or(LabelError::Punycode)?.len()
+        match ace_len_bound(p) {
+            Some(bound) if bound <= 63 => bound,
+            _ => 4 + punycode::encode_str(p).ok_or(LabelError::Punycode)?.len(),
+        }
     };
     if len > 63 {
         return Err(LabelError::TooLong { len });
@@ -183,4 +204,27 @@ pub(crate) fn to_ascii(domain: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn ace_length_bound_holds(label in "[a-z0-9\u{80}-\u{3FF}\u{4E00}-\u{4E20}\u{10000}-\u{10FFFF}]{1,63}") {
+            if let (Some(bound), Some(encoded)) = (ace_len_bound(&label), punycode::encode_str(&label)) {
+                prop_assert!(4 + encoded.len() <= bound, "{} > {}", 4 + encoded.len(), bound);
+            }
+        }
+    }
+
+    #[test]
+    fn ace_length_bound_is_tight_enough_to_skip_common_labels() {
+        assert_eq!(ace_len_bound("bücher"), Some(4 + 5 + 1 + 10));
+        assert!(ace_len_bound("例え").is_some_and(|b| b <= 63));
+        assert_eq!(ace_len_bound(&"a".repeat(64)), None);
+    }
 }

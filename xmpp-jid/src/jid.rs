@@ -94,6 +94,13 @@ impl Jid {
     ///
     /// Already prepared ASCII input costs one scan and one exactly sized allocation.
     pub fn new(input: &str) -> Result<Jid, JidError> {
+        if let Some((at, slash)) = ascii::canonical_jid(input) {
+            return Ok(Jid {
+                s: input.into(),
+                at: offset(at),
+                slash: offset(slash),
+            });
+        }
         Ok(match Self::parse(input)? {
             Parsed::Canonical { at, slash } => Jid {
                 s: input.into(),
@@ -111,19 +118,16 @@ impl Jid {
                 max: MAX_INPUT_LEN,
             });
         }
-        let (node, raw_domain, resource) = split(input);
-        let node_fast = node.map_or(Fast::Canonical, ascii::node);
-        let domain_fast = ascii::domain(raw_domain);
-        let resource_fast = resource.is_none_or(ascii::resource);
-        if node_fast == Fast::Canonical && domain_fast == Fast::Canonical && resource_fast {
-            let at = node.map_or(0, str::len);
-            let slash = input.len() - resource.map_or(0, |r| r.len() + 1);
+        if let Some((at, slash)) = ascii::canonical_jid(input) {
             return Ok(Parsed::Canonical {
                 at: offset(at),
                 slash: offset(slash),
             });
         }
-
+        let (node, raw_domain, resource) = split(input);
+        let node_fast = node.map_or(Fast::Canonical, ascii::node);
+        let domain_fast = ascii::domain(raw_domain);
+        let resource_fast = resource.is_none_or(ascii::resource);
         let mut out = String::with_capacity(input.len());
         let at = match node {
             Some(raw) => {

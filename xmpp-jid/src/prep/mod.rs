@@ -25,7 +25,7 @@
 mod bidi32;
 
 use stringprep::tables;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::error::{BidiViolation, CodePoint, JidError, Part, Prohibition};
 
@@ -82,18 +82,58 @@ impl Iterator for Fold {
 fn fold(c: char) -> Fold {
     if c.is_ascii() {
         Fold::One(Some(c.to_ascii_lowercase()))
+    } else if surely_unfolded(c) {
+        Fold::One(Some(c))
     } else {
         Fold::Table(tables::case_fold_for_nfkc(c))
     }
 }
 
+/// Ranges known to hold no code point unassigned in Unicode 3.2, answered without searching
+/// table A.1 (checked against it by a unit test): ASCII to Latin Extended-B, most of Greek and
+/// Cyrillic, kana, the CJK ideographs of 3.2, and the Hangul syllables.
+fn surely_assigned(c: char) -> bool {
+    matches!(c,
+        '\0'..='\u{220}'
+        | '\u{3A3}'..='\u{3CE}'
+        | '\u{400}'..='\u{486}'
+        | '\u{3041}'..='\u{3096}'
+        | '\u{3099}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DB5}'
+        | '\u{4E00}'..='\u{9FA5}'
+        | '\u{AC00}'..='\u{D7A3}')
+}
+
+/// Ranges that table B.2 leaves alone, answered without searching it (checked by a unit
+/// test): Latin-1 lower-case letters, Hebrew, Arabic, kana, CJK ideographs, Hangul syllables.
+fn surely_unfolded(c: char) -> bool {
+    matches!(c,
+        '\u{E0}'..='\u{FF}'
+        | '\u{590}'..='\u{6FF}'
+        | '\u{3041}'..='\u{30FF}'
+        | '\u{3400}'..='\u{4DB5}'
+        | '\u{4E00}'..='\u{9FA5}'
+        | '\u{AC00}'..='\u{D7A3}')
+}
+
+/// Ranges that no table of appendix C touches (checked by a unit test).
+fn surely_allowed(c: char) -> bool {
+    matches!(c, '\u{A1}'..='\u{33F}' | '\u{342}'..='\u{6DC}' | '\u{3001}'..='\u{D7FF}')
+}
+
+/// Table A.1: unassigned in Unicode 3.2.
+fn unassigned(c: char) -> bool {
+    !surely_assigned(c) && tables::unassigned_code_point(c)
+}
+
 /// Steps 1 and 2 of stringprep (mapping, NFKC), appended to `out`, after refusing code points
 /// unassigned in Unicode 3.2.
+///
+/// The mapped text is written first and normalized only when the NFKC quick check cannot
+/// vouch for it (most text is already in NFKC). For code points assigned in Unicode 3.2 and
+/// outside Corrigendum #4, today's NFKC and its quick check agree with Unicode 3.2's.
 pub(crate) fn map_into(profile: Profile, input: &str, out: &mut String) -> Result<(), JidError> {
-    if let Some(c) = input
-        .chars()
-        .find(|&c| !c.is_ascii() && tables::unassigned_code_point(c))
-    {
+    if let Some(c) = input.chars().find(|&c| unassigned(c)) {
         return Err(JidError::Unassigned {
             part: profile.part(),
             ch: CodePoint(c),
@@ -103,9 +143,15 @@ pub(crate) fn map_into(profile: Profile, input: &str, out: &mut String) -> Resul
         .chars()
         .filter(|&c| c.is_ascii() || !tables::commonly_mapped_to_nothing(c))
         .map(corrigendum4);
+    let start = out.len();
     match profile {
-        Profile::Nodeprep | Profile::Nameprep => out.extend(mapped.flat_map(fold).nfkc()),
-        Profile::Resourceprep => out.extend(mapped.nfkc()),
+        Profile::Nodeprep | Profile::Nameprep => out.extend(mapped.flat_map(fold)),
+        Profile::Resourceprep => out.extend(mapped),
+    }
+    if is_nfkc_quick(out[start..].chars()) != IsNormalized::Yes {
+        let normalized: String = out[start..].nfkc().collect();
+        out.truncate(start);
+        out.push_str(&normalized);
     }
     Ok(())
 }
@@ -122,6 +168,9 @@ pub(crate) fn prohibited(profile: Profile, c: char) -> Option<Prohibition> {
             }
             _ => None,
         };
+    }
+    if surely_allowed(c) {
+        return None;
     }
     if tables::non_ascii_space_character(c) {
         Some(Prohibition::NonAsciiSpace)
@@ -223,6 +272,32 @@ mod tests {
     fn prep(profile: Profile, s: &str) -> Result<String, JidError> {
         let mut out = String::new();
         prepare_into(profile, s, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn shortcut_ranges_agree_with_the_tables() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if surely_assigned(c) {
+                assert!(!tables::unassigned_code_point(c), "{c:?}");
+            }
+            if surely_unfolded(c) {
+                assert!(tables::case_fold_for_nfkc(c).eq([c]), "{c:?}");
+            }
+            if surely_allowed(c) {
+                for table_says in [
+                    tables::non_ascii_space_character(c),
+                    tables::non_ascii_control_character(c),
+                    tables::private_use(c),
+                    tables::non_character_code_point(c),
+                    tables::inappropriate_for_plain_text(c),
+                    tables::inappropriate_for_canonical_representation(c),
+                    tables::change_display_properties_or_deprecated(c),
+                    tables::tagging_character(c),
+                ] {
+                    assert!(!table_says, "{c:?}");
+                }
+            }
+        }
     }
 
     #[test]
