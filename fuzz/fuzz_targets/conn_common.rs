@@ -146,6 +146,8 @@ fn conn_drive(conn: &mut Connection, data: &[u8], chunk: u8, t0: Instant) {
                 _ => {}
             }
         }
+        // Answers given while handling events (bind results) produce output too.
+        while conn.poll_transmit().is_some() {}
         if closed {
             assert!(conn.is_closed());
             conn.handle_input(now, piece);
