@@ -26,8 +26,9 @@ pub(crate) enum Fast {
     Slow,
 }
 
+/// May appear in a node (Nodeprep on ASCII, before lower-casing).
 const NODE: u8 = 1;
-const RESOURCE: u8 = 2;
+/// May appear in a domain label: letter, digit, hyphen.
 const LDH: u8 = 4;
 /// Already prepared in a node: [`NODE`] without upper case.
 const NODE_CANON: u8 = 8;
@@ -41,9 +42,6 @@ const fn classify(b: u8) -> u8 {
         && !matches!(b, b'"' | b'&' | b'\'' | b'/' | b':' | b'<' | b'>' | b'@')
     {
         class |= NODE;
-    }
-    if b >= 0x20 && b <= 0x7E {
-        class |= RESOURCE;
     }
     if b.is_ascii_alphanumeric() || b == b'-' {
         class |= LDH;
@@ -100,7 +98,11 @@ pub(crate) fn node(s: &str) -> Fast {
 #[inline]
 pub(crate) fn resource(s: &str) -> bool {
     let b = s.as_bytes();
-    !b.is_empty() && b.len() <= MAX_PART_LEN && scan(b) & RESOURCE != 0
+    // Plain comparisons rather than the class table, so that long resources vectorize.
+    let printable = b
+        .iter()
+        .fold(true, |ok, &x| ok & (x.wrapping_sub(0x20) < 0x5F));
+    !b.is_empty() && b.len() <= MAX_PART_LEN && printable
 }
 
 /// Nameprep then ToASCII (STD3 rules) on one ASCII label; ACE labels are left to the slow path.
@@ -137,6 +139,9 @@ static DOMAIN_TABLE: [u16; 256] = {
         if b == b'-' {
             v |= 0b110 | (0b101 << 4);
         }
+        if b == b'/' {
+            v |= DOMAIN_SLASH;
+        }
         table[i] = v;
         i += 1;
     }
@@ -144,6 +149,7 @@ static DOMAIN_TABLE: [u16; 256] = {
 };
 const DOMAIN_BYTE: u16 = 0x100;
 const DOMAIN_CANON: u16 = 0x200;
+const DOMAIN_SLASH: u16 = 0x400;
 
 /// Nameprep then ToASCII (STD3 rules) on a whole ASCII domain (trailing dot already removed),
 /// in one branch-free pass: every byte a letter, digit, hyphen or dot; no `..`, `.-` or `-.`
@@ -152,57 +158,71 @@ const DOMAIN_CANON: u16 = 0x200;
 /// `xn--` (those go the slow way, for ToUnicode), can only fail in a domain longer than 63
 /// bytes or holding `--`; only such domains are walked label by label.
 pub(crate) fn domain(s: &str) -> Fast {
-    let d = s.as_bytes();
-    if d.is_empty() || d.len() > MAX_PART_LEN {
-        return Fast::Slow;
-    }
+    let (end, verdict) = domain_until::<false>(s.as_bytes());
+    debug_assert_eq!(end, s.len());
+    verdict
+}
+
+/// [`domain`] on the bytes up to the first `/` (when `STOP_AT_SLASH`) or the end; returns
+/// where the domain ended and the verdict.
+#[inline(always)]
+fn domain_until<const STOP_AT_SLASH: bool>(b: &[u8]) -> (usize, Fast) {
     // Start as if after a dot, so that a leading dot or hyphen makes a bad pair.
     let mut prev = 0b001;
     let mut pairs = 0;
     let mut all = DOMAIN_BYTE | DOMAIN_CANON;
-    for &x in d {
+    let mut end = b.len();
+    for (i, &x) in b.iter().enumerate() {
         let t = DOMAIN_TABLE[x as usize];
+        if STOP_AT_SLASH && t & DOMAIN_SLASH != 0 {
+            end = i;
+            break;
+        }
         all &= t;
         pairs |= prev & (t >> 4);
         prev = t;
     }
+    let d = &b[..end];
     // End as if before a dot: a trailing dot or hyphen makes a bad pair.
     pairs |= prev & 0b011;
-    if all & DOMAIN_BYTE == 0 || pairs & 0b011 != 0 {
-        return Fast::Slow;
+    if d.is_empty() || d.len() > MAX_PART_LEN || all & DOMAIN_BYTE == 0 || pairs & 0b011 != 0 {
+        return (end, Fast::Slow);
     }
     let labels_ok = (pairs & 0b100 == 0 && d.len() <= 63)
         || d.split(|&x| x == b'.')
             .all(|l| l.len() <= 63 && !(l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--")));
-    match (labels_ok, all & DOMAIN_CANON != 0) {
+    let verdict = match (labels_ok, all & DOMAIN_CANON != 0) {
         (false, _) => Fast::Slow,
         (true, true) => Fast::Canonical,
         (true, false) => Fast::Lowercase,
-    }
+    };
+    (end, verdict)
 }
 
 /// Recognizes a whole address that is already in prepared form, and returns the byte offsets
 /// of its `@` (0 without a node) and of its `/` (the length without a resource). This is
 /// [`node`], [`domain`] and [`resource`] all answering [`Fast::Canonical`] on the RFC 6122
-/// split, for the common case: the separators are found with `memchr`, then each part takes
-/// one branch-free table scan. Anything else is `None`.
+/// split, for the common case: `memchr` finds the first separator, then the node and the
+/// domain (which stops at the first `/`) take one table scan each, and the resource one
+/// comparison per byte. Anything else is `None`.
 #[inline]
 pub(crate) fn canonical_jid(input: &str) -> Option<(usize, usize)> {
     let b = input.as_bytes();
-    let (at, domain_start, slash) = match memchr::memchr2(b'@', b'/', b) {
-        None => (0, 0, b.len()),
-        Some(i) if b[i] == b'/' => (0, 0, i),
-        Some(i) => {
-            let slash = memchr::memchr(b'/', &b[i + 1..]).map_or(b.len(), |j| i + 1 + j);
-            (i, i + 1, slash)
+    let (at, domain_start) = match memchr::memchr2(b'@', b'/', b) {
+        Some(i) if b[i] == b'@' => {
+            if node(&input[..i]) != Fast::Canonical {
+                return None;
+            }
+            (i, i + 1)
         }
+        _ => (0, 0),
     };
-    if domain_start > 0 && node(&input[..at]) != Fast::Canonical {
+    // The domain scan stops at the first '/'.
+    let (len, verdict) = domain_until::<true>(&b[domain_start..]);
+    if verdict != Fast::Canonical {
         return None;
     }
-    if domain(&input[domain_start..slash]) != Fast::Canonical {
-        return None;
-    }
+    let slash = domain_start + len;
     if slash < b.len() && !resource(&input[slash + 1..]) {
         return None;
     }
