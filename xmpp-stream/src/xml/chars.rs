@@ -123,14 +123,7 @@ pub(crate) enum DecodeError {
 /// Returns `None` when `raw` needs no change, so that the caller can keep a slice.
 pub(crate) fn decode(raw: &str, attr: bool) -> Result<Option<String>, DecodeError> {
     let bytes = raw.as_bytes();
-    let first = if attr {
-        bytes
-            .iter()
-            .position(|&b| matches!(b, b'&' | b'\r' | b'\n' | b'\t'))
-    } else {
-        memchr::memchr2(b'&', b'\r', bytes)
-    };
-    let Some(first) = first else {
+    let Some(first) = next_special(bytes, attr) else {
         return Ok(None);
     };
     let mut out = String::with_capacity(raw.len());
@@ -164,16 +157,25 @@ pub(crate) fn decode(raw: &str, attr: bool) -> Result<Option<String>, DecodeErro
             }
             _ => {
                 // Copy up to the next byte of interest in one go.
-                let next = bytes[i..]
-                    .iter()
-                    .position(|&b| b == b'&' || b == b'\r' || (attr && (b == b'\n' || b == b'\t')))
-                    .map_or(bytes.len(), |n| i + n);
+                let next = next_special(&bytes[i..], attr).map_or(bytes.len(), |n| i + n);
                 out.push_str(&raw[i..next]);
                 i = next;
             }
         }
     }
     Ok(Some(out))
+}
+
+/// The position of the next byte `decode` must act on.
+fn next_special(bytes: &[u8], attr: bool) -> Option<usize> {
+    if attr {
+        // Attribute values are short: one pass beats several memchr calls.
+        bytes
+            .iter()
+            .position(|&b| matches!(b, b'&' | b'\r' | b'\n' | b'\t'))
+    } else {
+        memchr::memchr2(b'&', b'\r', bytes)
+    }
 }
 
 /// The character a reference body (between `&` and `;`) stands for.

@@ -500,21 +500,30 @@ impl Hash for Element {
 }
 
 impl Drop for Element {
-    /// Iterative, so that dropping a deep tree cannot overflow the stack.
+    /// Iterative below the grandchildren, so that dropping a deep tree cannot overflow the
+    /// stack; shallow trees (most stanzas) take the plain recursive path, which allocates
+    /// nothing.
     fn drop(&mut self) {
-        if self.nodes.iter().all(|n| match n {
-            Node::Element(e) => e.nodes.is_empty(),
-            Node::Text(_) => true,
-        }) {
+        if !has_deep_children(self) {
             return;
         }
         let mut stack = std::mem::take(&mut self.nodes);
         while let Some(node) = stack.pop() {
             if let Node::Element(mut e) = node {
-                stack.append(&mut e.nodes);
+                if has_deep_children(&e) {
+                    stack.append(&mut e.nodes);
+                }
             }
         }
     }
+}
+
+/// Whether some child element of `e` has child elements itself.
+fn has_deep_children(e: &Element) -> bool {
+    e.nodes.iter().any(|n| match n {
+        Node::Element(c) => c.nodes.iter().any(|g| matches!(g, Node::Element(_))),
+        Node::Text(_) => false,
+    })
 }
 
 /// Builds an [`Element`] by chaining; made by [`Element::builder`].

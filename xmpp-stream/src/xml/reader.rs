@@ -505,9 +505,7 @@ impl Reader {
 
     /// Splits the first `len` bytes off the buffer (no copy) as checked UTF-8.
     fn split_unit(&mut self, len: usize, offset: u64) -> Result<SharedStr, XmlError> {
-        if std::str::from_utf8(&self.buf[..len]).is_err() {
-            return Err(XmlError::InvalidUtf8 { offset, len });
-        }
+        // Validated once, after the split: an error ends the stream anyway.
         let bytes = self.buf.split_to(len).freeze();
         self.consumed += len as u64;
         SharedStr::from_utf8(bytes).map_err(|_| XmlError::InvalidUtf8 { offset, len })

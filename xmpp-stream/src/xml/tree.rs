@@ -38,16 +38,43 @@ pub(crate) struct RootName {
     pub(crate) local: String,
 }
 
+/// What an attribute token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttrKind {
+    /// An ordinary attribute.
+    Plain,
+    /// `xmlns='...'`.
+    DefaultDecl,
+    /// `xmlns:p='...'`.
+    PrefixDecl,
+}
+
+impl AttrKind {
+    fn of(prefix: &str, local: &str) -> Self {
+        match (prefix.len(), local.len()) {
+            (0, 5) if local == "xmlns" => AttrKind::DefaultDecl,
+            (5, _) if prefix == "xmlns" => AttrKind::PrefixDecl,
+            _ => AttrKind::Plain,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct RawAttr {
+    kind: AttrKind,
     prefix: Range<usize>,
     local: Range<usize>,
     value: Range<usize>,
 }
 
+/// An open element: everything but its children, which are in `TreeBuilder::nodes` from
+/// `first_node` on. The `Element` is only made when it closes (fewer moves).
 #[derive(Debug)]
 struct Frame {
-    element: Element,
+    name: SharedStr,
+    ns: SharedStr,
+    prefix: Option<SharedStr>,
+    attrs: Vec<Attribute>,
     raw_prefix: Range<usize>,
     raw_local: Range<usize>,
     first_node: usize,
@@ -268,6 +295,7 @@ impl TreeBuilder {
                         });
                     }
                     self.attrs.push(RawAttr {
+                        kind: AttrKind::of(&prefix, &local),
                         prefix: prefix.range(),
                         local: local.range(),
                         value: value.range(),
@@ -386,11 +414,11 @@ impl TreeBuilder {
         };
         let mut n_plain = 0;
         for a in &self.attrs {
-            let (prefix, local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
-            let decl_prefix = match (prefix, local) {
-                ("", "xmlns") => None,
-                ("xmlns", p) => Some(p),
-                _ => {
+            let local = &text[a.local.clone()];
+            let decl_prefix = match a.kind {
+                AttrKind::DefaultDecl => None,
+                AttrKind::PrefixDecl => Some(local),
+                AttrKind::Plain => {
                     n_plain += 1;
                     continue;
                 }
@@ -418,10 +446,10 @@ impl TreeBuilder {
         let mut attrs =
             Vec::with_capacity(n_plain + usize::from(self.frames.is_empty() && ctx.lang.is_some()));
         for a in &self.attrs {
-            let (a_prefix, a_local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
-            if (a_prefix.is_empty() && a_local == "xmlns") || a_prefix == "xmlns" {
+            if a.kind != AttrKind::Plain {
                 continue;
             }
+            let (a_prefix, a_local) = (&text[a.prefix.clone()], &text[a.local.clone()]);
             let a_ns = if a_prefix.is_empty() {
                 SharedStr::new()
             } else {
@@ -456,13 +484,10 @@ impl TreeBuilder {
             }
         }
         Ok(Frame {
-            element: Element {
-                name: unit.slice_ref(local),
-                ns,
-                prefix: (!prefix.is_empty()).then(|| unit.slice_ref(prefix)),
-                attrs,
-                nodes: Vec::new(),
-            },
+            name: unit.slice_ref(local),
+            ns,
+            prefix: (!prefix.is_empty()).then(|| unit.slice_ref(prefix)),
+            attrs,
             raw_prefix,
             raw_local,
             first_node: self.nodes.len(),
@@ -472,16 +497,25 @@ impl TreeBuilder {
     }
 
     /// Finishes `frame`: gives it its children; returns it if it was the first-level element.
-    fn close(&mut self, mut frame: Frame) -> Option<Element> {
+    fn close(&mut self, frame: Frame) -> Option<Element> {
         self.flush_text();
         self.decls.truncate(frame.decls_mark);
-        if self.nodes.len() > frame.first_node {
-            frame.element.nodes = self.nodes.drain(frame.first_node..).collect();
-        }
-        if self.frames.is_empty() {
-            Some(frame.element)
+        let nodes = if self.nodes.len() > frame.first_node {
+            self.nodes.drain(frame.first_node..).collect()
         } else {
-            self.nodes.push(Node::Element(frame.element));
+            Vec::new()
+        };
+        let element = Element {
+            name: frame.name,
+            ns: frame.ns,
+            prefix: frame.prefix,
+            attrs: frame.attrs,
+            nodes,
+        };
+        if self.frames.is_empty() {
+            Some(element)
+        } else {
+            self.nodes.push(Node::Element(element));
             None
         }
     }
@@ -520,6 +554,7 @@ impl TreeBuilder {
                         });
                     }
                     self.attrs.push(RawAttr {
+                        kind: AttrKind::of(&prefix, &local),
                         prefix: prefix.range(),
                         local: local.range(),
                         value: value.range(),
