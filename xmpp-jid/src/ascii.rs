@@ -34,6 +34,8 @@ const LDH: u8 = 4;
 const NODE_CANON: u8 = 8;
 /// Already prepared in a domain label: [`LDH`] without upper case.
 const LDH_CANON: u8 = 16;
+/// `@` or `/`.
+const SEPARATOR: u8 = 32;
 
 const fn classify(b: u8) -> u8 {
     let mut class = 0;
@@ -45,6 +47,9 @@ const fn classify(b: u8) -> u8 {
     }
     if b.is_ascii_alphanumeric() || b == b'-' {
         class |= LDH;
+    }
+    if b == b'@' || b == b'/' {
+        class |= SEPARATOR;
     }
     if !b.is_ascii_uppercase() {
         if class & NODE != 0 {
@@ -116,40 +121,46 @@ pub(crate) fn label(b: &[u8]) -> Fast {
     verdict(ok, scan(b), LDH, LDH_CANON)
 }
 
-/// Per byte, for [`domain`]: whether it may appear in an ASCII domain ([`DOMAIN_BYTE`]:
-/// letter, digit, hyphen, dot), whether it is such a byte but not upper case
-/// ([`DOMAIN_CANON`]), and two 3-bit
-/// fields for neighbours: for a pair `x y`, `table[x] & (table[y] >> 4)` has bit 0 set for
-/// `..` and `.-`, bit 1 for `-.`, and bit 2 for `--`.
+/// Per byte, for [`domain`], laid out so that one AND and one OR per byte check everything:
+/// `table[prev] & (table[x] >> 8)` has bit 0 set for the pairs `..` and `.-`, bit 1 for `-.`,
+/// bit 2 for `--`, bit 3 when `x` may not appear in a domain ([`NOT_DOMAIN`]: not a letter,
+/// digit, hyphen or dot), and bit 4 when `x` is upper case ([`UPPER`]). The low byte holds
+/// the left-of-pair bits of `prev` plus bits 3 and 4 always set, to let those flags through;
+/// the high byte the right-of-pair bits and the flags. [`SLASH`] marks `/`.
 static DOMAIN_TABLE: [u16; 256] = {
     let mut table = [0u16; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        let mut v = 0;
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
-            v |= DOMAIN_BYTE;
+        let mut left = PASS;
+        let mut right = 0;
+        if !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.') {
+            right |= NOT_DOMAIN;
         }
-        if v & DOMAIN_BYTE != 0 && !b.is_ascii_uppercase() {
-            v |= DOMAIN_CANON;
+        if b.is_ascii_uppercase() {
+            right |= UPPER;
         }
         if b == b'.' {
-            v |= 0b001 | (0b011 << 4);
+            left |= 0b001;
+            right |= 0b011;
         }
         if b == b'-' {
-            v |= 0b110 | (0b101 << 4);
+            left |= 0b110;
+            right |= 0b101;
         }
+        let mut v = left | (right << 8);
         if b == b'/' {
-            v |= DOMAIN_SLASH;
+            v |= SLASH;
         }
         table[i] = v;
         i += 1;
     }
     table
 };
-const DOMAIN_BYTE: u16 = 0x100;
-const DOMAIN_CANON: u16 = 0x200;
-const DOMAIN_SLASH: u16 = 0x400;
+const NOT_DOMAIN: u16 = 0b0_1000;
+const UPPER: u16 = 0b1_0000;
+const PASS: u16 = NOT_DOMAIN | UPPER;
+const SLASH: u16 = 0x8000;
 
 /// Nameprep then ToASCII (STD3 rules) on a whole ASCII domain (trailing dot already removed),
 /// in one branch-free pass: every byte a letter, digit, hyphen or dot; no `..`, `.-` or `-.`
@@ -168,30 +179,28 @@ pub(crate) fn domain(s: &str) -> Fast {
 #[inline(always)]
 fn domain_until<const STOP_AT_SLASH: bool>(b: &[u8]) -> (usize, Fast) {
     // Start as if after a dot, so that a leading dot or hyphen makes a bad pair.
-    let mut prev = 0b001;
-    let mut pairs = 0;
-    let mut all = DOMAIN_BYTE | DOMAIN_CANON;
+    let mut prev = PASS | 0b001;
+    let mut flags = 0;
     let mut end = b.len();
     for (i, &x) in b.iter().enumerate() {
         let t = DOMAIN_TABLE[x as usize];
-        if STOP_AT_SLASH && t & DOMAIN_SLASH != 0 {
+        if STOP_AT_SLASH && t & SLASH != 0 {
             end = i;
             break;
         }
-        all &= t;
-        pairs |= prev & (t >> 4);
+        flags |= prev & (t >> 8);
         prev = t;
     }
     let d = &b[..end];
     // End as if before a dot: a trailing dot or hyphen makes a bad pair.
-    pairs |= prev & 0b011;
-    if d.is_empty() || d.len() > MAX_PART_LEN || all & DOMAIN_BYTE == 0 || pairs & 0b011 != 0 {
+    flags |= prev & 0b011;
+    if d.is_empty() || d.len() > MAX_PART_LEN || flags & (NOT_DOMAIN | 0b011) != 0 {
         return (end, Fast::Slow);
     }
-    let labels_ok = (pairs & 0b100 == 0 && d.len() <= 63)
+    let labels_ok = (flags & 0b100 == 0 && d.len() <= 63)
         || d.split(|&x| x == b'.')
             .all(|l| l.len() <= 63 && !(l.len() >= 4 && l[..4].eq_ignore_ascii_case(b"xn--")));
-    let verdict = match (labels_ok, all & DOMAIN_CANON != 0) {
+    let verdict = match (labels_ok, flags & UPPER == 0) {
         (false, _) => Fast::Slow,
         (true, true) => Fast::Canonical,
         (true, false) => Fast::Lowercase,
@@ -202,20 +211,31 @@ fn domain_until<const STOP_AT_SLASH: bool>(b: &[u8]) -> (usize, Fast) {
 /// Recognizes a whole address that is already in prepared form, and returns the byte offsets
 /// of its `@` (0 without a node) and of its `/` (the length without a resource). This is
 /// [`node`], [`domain`] and [`resource`] all answering [`Fast::Canonical`] on the RFC 6122
-/// split, for the common case: `memchr` finds the first separator, then the node and the
-/// domain (which stops at the first `/`) take one table scan each, and the resource one
-/// comparison per byte. Anything else is `None`.
+/// split, for the common case: one table scan up to the first `@` or `/` (the node, if it was
+/// an `@`), one up to the first `/` (the domain), and one comparison per byte for the
+/// resource. Anything else is `None`.
 #[inline]
 pub(crate) fn canonical_jid(input: &str) -> Option<(usize, usize)> {
     let b = input.as_bytes();
-    let (at, domain_start) = match memchr::memchr2(b'@', b'/', b) {
-        Some(i) if b[i] == b'@' => {
-            if node(&input[..i]) != Fast::Canonical {
-                return None;
-            }
-            (i, i + 1)
+    // Scan as a node up to the first '@' or '/'. If that was an '@', it was the node;
+    // otherwise there is no node and the domain scan starts again from the beginning.
+    let mut all = 0xFF;
+    let mut stop = b.len();
+    for (i, &x) in b.iter().enumerate() {
+        let class = CLASS[x as usize];
+        if class & SEPARATOR != 0 {
+            stop = i;
+            break;
         }
-        _ => (0, 0),
+        all &= class;
+    }
+    let (at, domain_start) = if b.get(stop) == Some(&b'@') {
+        if stop == 0 || stop > MAX_PART_LEN || all & NODE_CANON == 0 {
+            return None;
+        }
+        (stop, stop + 1)
+    } else {
+        (0, 0)
     };
     // The domain scan stops at the first '/'.
     let (len, verdict) = domain_until::<true>(&b[domain_start..]);
