@@ -28,8 +28,9 @@ pub const BIND: &str = "urn:ietf:params:xml:ns:xmpp-bind";
 /// Stanza error conditions and their `<text/>`.
 pub const STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
-/// The well-known namespaces above, so a parsed namespace equal to one of them can be held as
-/// a `'static` string instead of keeping a receive buffer alive.
+/// The well-known namespaces above and the most common payload namespaces, so that a parsed
+/// namespace equal to one of them is held as a `'static` string: no reference count to
+/// update per element, and no receive buffer kept alive by it.
 pub(crate) const WELL_KNOWN: &[&str] = &[
     CLIENT,
     SERVER,
@@ -42,4 +43,37 @@ pub(crate) const WELL_KNOWN: &[&str] = &[
     BIND,
     STANZAS,
     XML,
+    "urn:ietf:params:xml:ns:xmpp-session",
+    "jabber:iq:roster",
+    "jabber:iq:version",
+    "jabber:iq:private",
+    "jabber:iq:last",
+    "jabber:x:data",
+    "jabber:x:oob",
+    "vcard-temp",
+    "vcard-temp:x:update",
+    "http://jabber.org/protocol/caps",
+    "http://jabber.org/protocol/chatstates",
+    "http://jabber.org/protocol/disco#info",
+    "http://jabber.org/protocol/disco#items",
+    "http://jabber.org/protocol/muc",
+    "http://jabber.org/protocol/muc#user",
+    "http://jabber.org/protocol/muc#admin",
+    "http://jabber.org/protocol/muc#owner",
+    "http://jabber.org/protocol/pubsub",
+    "http://jabber.org/protocol/pubsub#event",
+    "http://jabber.org/protocol/xhtml-im",
+    "http://www.w3.org/1999/xhtml",
+    "http://www.w3.org/2005/Atom",
+    "urn:xmpp:delay",
+    "urn:xmpp:ping",
+    "urn:xmpp:time",
+    "urn:xmpp:receipts",
+    "urn:xmpp:carbons:2",
+    "urn:xmpp:forward:0",
+    "urn:xmpp:sid:0",
+    "urn:xmpp:mam:2",
+    "urn:xmpp:sm:3",
+    "urn:xmpp:chat-markers:0",
+    "urn:xmpp:hints",
 ];

@@ -79,7 +79,8 @@ struct Frame {
     raw_local: Range<usize>,
     first_node: usize,
     decls_mark: usize,
-    default_ns: SharedStr,
+    /// The default namespace this element declares, if it declares one.
+    default_ns: Option<SharedStr>,
 }
 
 /// Scratch space reused from one unit to the next.
@@ -408,10 +409,7 @@ impl TreeBuilder {
         self.flush_text();
         let text = unit.as_str();
         let decls_mark = self.decls.len();
-        let mut default_ns = match self.frames.last() {
-            Some(f) => f.default_ns.clone(),
-            None => ctx.default_ns.clone(),
-        };
+        let mut own_default: Option<SharedStr> = None;
         let mut n_plain = 0;
         for a in &self.attrs {
             let local = &text[a.local.clone()];
@@ -427,7 +425,7 @@ impl TreeBuilder {
             let uri = intern(decoded(unit, raw, true, offset)?);
             if check_decl(decl_prefix, &uri, offset)? {
                 match decl_prefix {
-                    None => default_ns = uri,
+                    None => own_default = Some(uri),
                     Some(_) => self.decls.push((unit.slice_ref(local), uri)),
                 }
             }
@@ -435,7 +433,16 @@ impl TreeBuilder {
         let prefix = &text[raw_prefix.clone()];
         let local = &text[raw_local.clone()];
         let ns = if prefix.is_empty() {
-            default_ns.clone()
+            match &own_default {
+                Some(uri) => uri.clone(),
+                None => self
+                    .frames
+                    .iter()
+                    .rev()
+                    .find_map(|f| f.default_ns.as_ref())
+                    .unwrap_or(&ctx.default_ns)
+                    .clone(),
+            }
         } else {
             self.lookup(ctx, prefix)
                 .ok_or_else(|| XmlError::UndeclaredPrefix {
@@ -492,7 +499,7 @@ impl TreeBuilder {
             raw_local,
             first_node: self.nodes.len(),
             decls_mark,
-            default_ns,
+            default_ns: own_default,
         })
     }
 
