@@ -623,7 +623,8 @@ fn scan_unit(
                 }
             }
             Mode::Tag { quote, close } if quote != 0 => {
-                match memchr::memchr(quote, &buf[scan.pos..]) {
+                // Values are short: a plain loop beats memchr's set-up cost.
+                match buf[scan.pos..].iter().position(|&b| b == quote) {
                     None => {
                         scan.pos = buf.len();
                         return Ok(Step::NeedMore);
@@ -635,7 +636,10 @@ fn scan_unit(
                 }
             }
             Mode::Tag { close, .. } => {
-                match memchr::memchr3(b'>', b'\'', b'"', &buf[scan.pos..]) {
+                match buf[scan.pos..]
+                    .iter()
+                    .position(|&b| matches!(b, b'>' | b'\'' | b'"'))
+                {
                     None => {
                         scan.pos = buf.len();
                         return Ok(Step::NeedMore);

@@ -309,24 +309,23 @@ impl TreeBuilder {
                     let Some((raw_prefix, raw_local)) = start.take() else {
                         return Err(XmlError::not_well_formed("tag end without a tag", offset));
                     };
-                    let frame = self.open(unit, ctx, raw_prefix, raw_local, offset)?;
                     if self.frames.len() + 1 > limits.max_depth {
                         return Err(XmlError::LimitExceeded {
                             limit: Limit::Depth(limits.max_depth),
                             offset,
                         });
                     }
-                    if end == ElementEnd::Open {
-                        self.frames.push(frame);
-                    } else {
-                        done = self.close(frame);
+                    // Pushed in place; an empty element is closed at once.
+                    self.open(unit, ctx, raw_prefix, raw_local, offset)?;
+                    if end == ElementEnd::Empty {
+                        done = self.close();
                     }
                 }
                 Token::ElementEnd {
                     end: ElementEnd::Close(prefix, local),
                     ..
                 } => {
-                    let Some(frame) = self.frames.pop() else {
+                    let Some(frame) = self.frames.last() else {
                         return Err(XmlError::not_well_formed(
                             format!("unexpected end tag </{}>", local.as_str()),
                             offset,
@@ -347,7 +346,7 @@ impl TreeBuilder {
                             offset,
                         ));
                     }
-                    done = self.close(frame);
+                    done = self.close();
                 }
                 Token::Text { text: raw } => {
                     let value = decoded(unit, raw.as_str(), false, offset)?;
@@ -405,7 +404,7 @@ impl TreeBuilder {
         raw_prefix: Range<usize>,
         raw_local: Range<usize>,
         offset: u64,
-    ) -> Result<Frame, XmlError> {
+    ) -> Result<(), XmlError> {
         self.flush_text();
         let text = unit.as_str();
         let decls_mark = self.decls.len();
@@ -490,21 +489,25 @@ impl TreeBuilder {
                 }
             }
         }
-        Ok(Frame {
+        let first_node = self.nodes.len();
+        self.frames.push(Frame {
             name: unit.slice_ref(local),
             ns,
             prefix: (!prefix.is_empty()).then(|| unit.slice_ref(prefix)),
             attrs,
             raw_prefix,
             raw_local,
-            first_node: self.nodes.len(),
+            first_node,
             decls_mark,
             default_ns: own_default,
-        })
+        });
+        Ok(())
     }
 
-    /// Finishes `frame`: gives it its children; returns it if it was the first-level element.
-    fn close(&mut self, frame: Frame) -> Option<Element> {
+    /// Closes the innermost open element: gives it its children; returns it if it was the
+    /// first-level element.
+    fn close(&mut self) -> Option<Element> {
+        let frame = self.frames.pop()?;
         self.flush_text();
         self.decls.truncate(frame.decls_mark);
         let nodes = if self.nodes.len() > frame.first_node {
