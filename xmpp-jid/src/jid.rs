@@ -76,13 +76,6 @@ fn split(input: &str) -> (Option<&str>, &str, Option<&str>) {
     (node, domain, resource)
 }
 
-/// What [`Jid::parse`] found: the input is already prepared (store it as it is), or the
-/// prepared address it built.
-enum Parsed {
-    Canonical { at: u16, slash: u16 },
-    Prepared(Jid),
-}
-
 fn offset(n: usize) -> u16 {
     // Prepared parts are at most 1023 bytes each, so a JID is at most 3071 bytes.
     debug_assert!(n <= 3 * MAX_PART_LEN + 2);
@@ -92,7 +85,8 @@ fn offset(n: usize) -> u16 {
 impl Jid {
     /// Parses and prepares an address.
     ///
-    /// Already prepared ASCII input costs one scan and one exactly sized allocation.
+    /// Already prepared ASCII input costs one table scan per part and one exactly sized
+    /// allocation.
     pub fn new(input: &str) -> Result<Jid, JidError> {
         if let Some((at, slash)) = ascii::canonical_jid(input) {
             return Ok(Jid {
@@ -101,27 +95,16 @@ impl Jid {
                 slash: offset(slash),
             });
         }
-        Ok(match Self::parse(input)? {
-            Parsed::Canonical { at, slash } => Jid {
-                s: input.into(),
-                at,
-                slash,
-            },
-            Parsed::Prepared(jid) => jid,
-        })
+        Self::prepare(input)
     }
 
-    fn parse(input: &str) -> Result<Parsed, JidError> {
+    /// The general path: splits the input and prepares each part (fast path per part, full
+    /// profile where needed) into one new buffer.
+    fn prepare(input: &str) -> Result<Jid, JidError> {
         if input.len() > MAX_INPUT_LEN {
             return Err(JidError::InputTooLong {
                 len: input.len(),
                 max: MAX_INPUT_LEN,
-            });
-        }
-        if let Some((at, slash)) = ascii::canonical_jid(input) {
-            return Ok(Parsed::Canonical {
-                at: offset(at),
-                slash: offset(slash),
             });
         }
         let (node, raw_domain, resource) = split(input);
@@ -154,11 +137,11 @@ impl Jid {
                 prepare_resource(raw, &mut out)?;
             }
         }
-        Ok(Parsed::Prepared(Jid {
+        Ok(Jid {
             s: out.into_boxed_str(),
             at: offset(at),
             slash: offset(slash),
-        }))
+        })
     }
 
     /// Builds an address from parts that are already validated; never fails.
@@ -348,14 +331,14 @@ impl TryFrom<String> for Jid {
     type Error = JidError;
 
     fn try_from(s: String) -> Result<Jid, JidError> {
-        Ok(match Jid::parse(&s)? {
-            Parsed::Canonical { at, slash } => Jid {
+        match ascii::canonical_jid(&s) {
+            Some((at, slash)) => Ok(Jid {
                 s: s.into_boxed_str(),
-                at,
-                slash,
-            },
-            Parsed::Prepared(jid) => jid,
-        })
+                at: offset(at),
+                slash: offset(slash),
+            }),
+            None => Jid::prepare(&s),
+        }
     }
 }
 
