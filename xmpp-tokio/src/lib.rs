@@ -1,3 +1,62 @@
-//! Tokio adapter. Not implemented yet: this crate has no API so far (see the README feature table).
+//! Tokio adapter for the sans-IO XMPP machines of [`xmpp_stream`]: a driver task per
+//! connection, a client [`connect`] with SRV resolution and happy eyeballs, and a server
+//! accept loop ([`serve`]). The adapter holds no protocol logic: bytes, timers and queues only.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use xmpp_stream::bind::BindDecision;
+//! use xmpp_stream::connection::Event;
+//! use xmpp_stream::profile::{Profile, TlsPolicy};
+//! use xmpp_tokio::{ClientConfig, ServerConfig, connect, serve};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Loopback only: TLS off to keep the example short (every preset requires TLS).
+//! let mut profile = Profile::rfc6120();
+//! profile.tls = TlsPolicy::Disabled;
+//! profile.allow_plaintext_auth = true;
+//! let profile = Arc::new(profile);
+//!
+//! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+//! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
+//! let mut config = ServerConfig::new(vec!["localhost".into()], None, Arc::new(store));
+//! config.profile = profile.clone();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let server = serve(listener, config, |mut incoming| {
+//!     tokio::spawn(async move {
+//!         while let Some(event) = incoming.events.next().await {
+//!             if let Event::BindRequest { resource } = event {
+//!                 let r = resource.unwrap_or_else(|| "generated".into());
+//!                 let _ = incoming.handle.bind(BindDecision::Accept(r)).await;
+//!             }
+//!         }
+//!     });
+//! })?;
+//!
+//! let mut client = ClientConfig::plaintext(profile);
+//! client.server = Some(("127.0.0.1".into(), server.local_addr().port()));
+//! let session = connect(&"alice@localhost".parse()?, "secret", &client).await?;
+//! assert_eq!(session.jid.to_bare().as_str(), "alice@localhost");
+//! session.handle.close().await?;
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Modules: [`driver`] (the per-connection task, [`Handle`], [`Events`]), [`client`]
+//! ([`connect`]), [`server`] ([`serve`]), [`resolve`] (SRV, A/AAAA, happy eyeballs),
+//! [`socket`] (DSCP), [`error`] ([`ConnectError`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod client;
+pub mod driver;
+pub mod error;
+pub mod resolve;
+pub mod server;
+pub mod socket;
+
+pub use client::{Client, ClientConfig, connect};
+pub use driver::{DriverConfig, DriverError, Events, Handle};
+pub use error::ConnectError;
+pub use server::{Incoming, Server, ServerConfig, serve};
+pub use xmpp_stream::connection::Event;

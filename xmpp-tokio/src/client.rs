@@ -1,0 +1,256 @@
+//! The client side: [`connect`] resolves, connects, negotiates through the core and returns a
+//! [`Client`] once the session is established.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand_core::OsRng;
+use xmpp_jid::{BareJid, FullJid};
+use xmpp_stream::connection::{CloseReason, Connection, Event, InitiatorAuth, InitiatorConfig};
+use xmpp_stream::header::StreamKind;
+use xmpp_stream::profile::Profile;
+use xmpp_stream::resolve::ResolutionPlan;
+
+use crate::driver::{self, DriverConfig, Events, Handle};
+use crate::error::ConnectError;
+use crate::resolve;
+
+/// How [`connect`] reaches and logs into the server.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The TLS client configuration (trusted roots, optional client certificate).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// The stream profile (TLS policy, mechanisms, limits, timeouts).
+    pub profile: Arc<Profile>,
+    /// Connect here instead of resolving the domain (RFC 6120 §3.2.3): host (name or IP
+    /// literal) and port.
+    pub server: Option<(String, u16)>,
+    /// With `server`: TLS from the first byte (XEP-0368) instead of STARTTLS.
+    pub direct_tls: bool,
+    /// The resource to ask for (`None`: the server picks one).
+    pub resource: Option<String>,
+    /// Delay before racing the next address (RFC 8305 recommends 250 ms).
+    pub happy_eyeballs_delay: Duration,
+    /// Longest time for DNS and TCP together.
+    pub connect_timeout: Duration,
+    /// Longest time from the TCP connection to an established session.
+    pub login_timeout: Duration,
+    /// DSCP code point for the socket (UCR-DSCP-1), `None` to leave it alone.
+    pub dscp: Option<u8>,
+    /// Queue sizes.
+    pub driver: DriverConfig,
+}
+
+impl ClientConfig {
+    /// Defaults (RFC 6120 profile, SRV resolution) with this TLS configuration.
+    pub fn new(tls: Arc<rustls::ClientConfig>) -> Self {
+        ClientConfig {
+            tls: Some(tls),
+            profile: Arc::new(Profile::rfc6120()),
+            server: None,
+            direct_tls: false,
+            resource: None,
+            happy_eyeballs_delay: Duration::from_millis(250),
+            connect_timeout: Duration::from_secs(30),
+            login_timeout: Duration::from_secs(30),
+            dscp: None,
+            driver: DriverConfig::default(),
+        }
+    }
+
+    /// No TLS configuration, with a profile that must disable TLS: loopback and tests only.
+    pub fn plaintext(profile: Arc<Profile>) -> Self {
+        ClientConfig {
+            tls: None,
+            profile,
+            ..ClientConfig::new(Arc::new(empty_tls()))
+        }
+    }
+
+    /// Connect to `host:port` instead of resolving the domain.
+    #[must_use]
+    pub fn with_server(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.server = Some((host.into(), port));
+        self
+    }
+}
+
+/// An established client session.
+#[derive(Debug)]
+pub struct Client {
+    /// Sends stanzas, closes.
+    pub handle: Handle,
+    /// Stanzas and the final [`Event::Closed`].
+    pub events: Events,
+    /// The bound full JID.
+    pub jid: FullJid,
+}
+
+/// Resolves the JID's domain (or uses the configured server), connects, negotiates TLS,
+/// authenticates, binds, and returns the established session.
+pub async fn connect(
+    jid: &BareJid,
+    password: &str,
+    config: &ClientConfig,
+) -> Result<Client, ConnectError> {
+    let node = jid
+        .node()
+        .ok_or_else(|| ConnectError::Credentials("a client JID needs a local part".into()))?;
+    let creds = xmpp_sasl::Credentials::password(node, password)
+        .map_err(|e| ConnectError::Credentials(e.to_string()))?;
+    let domain = jid.domain().to_owned();
+    let (tcp, direct_tls) = tokio::time::timeout(config.connect_timeout, open(&domain, config))
+        .await
+        .map_err(|_| ConnectError::Timeout(config.connect_timeout, "connecting"))??;
+    crate::socket::prepare(&tcp, config.dscp);
+    let conn = Connection::initiator(
+        InitiatorConfig {
+            kind: StreamKind::Client,
+            to: domain,
+            from: Some(jid.as_str().to_owned()),
+            tls: config.tls.clone(),
+            direct_tls,
+            auth: InitiatorAuth::Sasl(creds),
+            resource: config.resource.clone(),
+        },
+        config.profile.clone(),
+        Box::new(OsRng),
+        Instant::now(),
+    )?;
+    let (handle, mut events, _task) = driver::spawn(tcp, conn, config.driver, None);
+    let login = login(&mut events);
+    match tokio::time::timeout(config.login_timeout, login).await {
+        Ok(Ok(jid)) => Ok(Client {
+            handle,
+            events,
+            jid,
+        }),
+        Ok(Err(e)) => Err(e),
+        Err(_) => {
+            let _ = handle.close().await;
+            Err(ConnectError::Timeout(config.login_timeout, "logging in"))
+        }
+    }
+}
+
+/// Opens the TCP connection: the override, or the SRV plan's attempts in order, each host's
+/// addresses raced.
+async fn open(
+    domain: &str,
+    config: &ClientConfig,
+) -> Result<(tokio::net::TcpStream, bool), ConnectError> {
+    let dns = || {
+        hickory_resolver::TokioResolver::builder_tokio()
+            .map(|b| b.build())
+            .map_err(|e| ConnectError::Dns {
+                name: domain.to_owned(),
+                reason: e.to_string(),
+            })
+    };
+    let plan = match &config.server {
+        Some((host, port)) => ResolutionPlan::with_override(host.clone(), *port, config.direct_tls),
+        None => resolve::plan_for(&dns()?, domain, &mut OsRng).await?,
+    };
+    if plan.is_empty() {
+        return Err(ConnectError::NoService(domain.to_owned()));
+    }
+    let mut resolver = None;
+    let mut last = None;
+    for attempt in plan {
+        let literal = attempt
+            .host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>();
+        let addrs = match literal {
+            Ok(ip) => vec![std::net::SocketAddr::new(ip, attempt.port)],
+            Err(_) => {
+                if resolver.is_none() {
+                    resolver = Some(dns()?);
+                }
+                let r = resolver
+                    .as_ref()
+                    .ok_or(ConnectError::ClosedDuringNegotiation)?;
+                match resolve::addresses(r, &attempt.host, attempt.port).await {
+                    Ok(a) => a,
+                    Err(e) => {
+                        last = Some(e);
+                        continue;
+                    }
+                }
+            }
+        };
+        match resolve::happy_eyeballs(&addrs, config.happy_eyeballs_delay).await {
+            Ok((tcp, addr)) => {
+                tracing::debug!(%addr, direct_tls = attempt.direct_tls, "connected");
+                return Ok((tcp, attempt.direct_tls));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| ConnectError::NoService(domain.to_owned())))
+}
+
+/// Reads events until the session is established, or turns the end into a typed error.
+async fn login(events: &mut Events) -> Result<FullJid, ConnectError> {
+    let mut bound = None;
+    let mut auth_failure: Option<(String, Option<String>)> = None;
+    while let Some(ev) = events.next().await {
+        match ev {
+            Event::Bound(jid) => bound = Some(jid),
+            Event::Established => {
+                return bound.ok_or_else(|| {
+                    ConnectError::Negotiation("established without a bound resource".into())
+                });
+            }
+            Event::AuthFailed { condition, text } => auth_failure = Some((condition, text)),
+            Event::Closed(reason) => {
+                if let Some((condition, text)) = auth_failure {
+                    return Err(ConnectError::Sasl { condition, text });
+                }
+                return Err(close_error(reason));
+            }
+            other => tracing::trace!(event = ?other, "negotiation"),
+        }
+    }
+    Err(ConnectError::ClosedDuringNegotiation)
+}
+
+/// The typed error for a stream that ended during negotiation.
+pub(crate) fn close_error(reason: CloseReason) -> ConnectError {
+    match reason {
+        CloseReason::TlsFailed(s) => ConnectError::Tls(s),
+        CloseReason::StartTlsFailed => ConnectError::StartTlsRefused,
+        CloseReason::PeerError(e) | CloseReason::LocalError(e) => ConnectError::Stream {
+            condition: e.condition().as_str().to_owned(),
+            text: e.text().map(str::to_owned),
+        },
+        CloseReason::NegotiationFailed(s) => ConnectError::Negotiation(s),
+        CloseReason::Graceful | CloseReason::TransportClosed => {
+            ConnectError::ClosedDuringNegotiation
+        }
+        CloseReason::CloseTimeout => ConnectError::Timeout(Duration::ZERO, "closing"),
+        other => ConnectError::Negotiation(format!("{other:?}")),
+    }
+}
+
+/// A TLS configuration trusting nothing (placeholder replaced by `plaintext`).
+fn empty_tls() -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| {
+            b.with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
+        })
+        .unwrap_or_else(|_| unreachable_config())
+}
+
+#[cold]
+fn unreachable_config() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .expect("the ring provider supports TLS 1.3")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth()
+}

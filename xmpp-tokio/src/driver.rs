@@ -1,0 +1,272 @@
+//! The driver: one task per connection that moves bytes between a socket and a
+//! [`Connection`], fires its timers, and hands events and commands over bounded channels.
+//!
+//! This module owns the I/O loop and nothing else: every decision about XMPP is the
+//! machine's. Backpressure is end to end: when the application does not take events, the
+//! driver stops reading the socket (TCP then slows the peer down); when the peer does not
+//! read, writes wait and commands queue in a bounded channel.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::{mpsc, oneshot, watch};
+use xmpp_stream::bind::BindDecision;
+use xmpp_stream::connection::{Connection, Event, SendError};
+use xmpp_stream::stream_error::StreamError;
+use xmpp_stream::xml::Element;
+
+/// Sizes of the driver's buffers and queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DriverConfig {
+    /// Events queued for the application before the driver stops reading the socket.
+    pub event_capacity: usize,
+    /// Commands (stanzas to send, ...) queued before senders wait.
+    pub command_capacity: usize,
+    /// Bytes read from the socket at a time.
+    pub read_buffer: usize,
+    /// Longest time a write to the socket may take before the transport is given up.
+    pub write_timeout: Duration,
+}
+
+impl Default for DriverConfig {
+    fn default() -> Self {
+        DriverConfig {
+            event_capacity: 64,
+            command_capacity: 64,
+            read_buffer: 8 * 1024,
+            write_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Why a command could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriverError {
+    /// The connection's task has ended (the stream is closed).
+    #[error("the connection is closed")]
+    Closed,
+    /// The command queue is full (only from the `try_` methods).
+    #[error("the connection's command queue is full")]
+    Full,
+    /// The machine refused the stanza.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// No resource binding was pending.
+    #[error("no resource binding is pending")]
+    NoBindPending,
+}
+
+#[derive(Debug)]
+pub(crate) enum Command {
+    Send(Element, Option<oneshot::Sender<Result<(), SendError>>>),
+    Bind(BindDecision, oneshot::Sender<bool>),
+    Close,
+    CloseWithError(StreamError),
+}
+
+/// Commands to one connection's task. Cheap to clone; the stream is closed when the last
+/// handle and the [`Events`] are dropped.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Handle {
+    /// Sends a stanza; waits for room in the queue and for the machine's verdict.
+    pub async fn send(&self, element: Element) -> Result<(), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Send(element, Some(tx)))
+            .await
+            .map_err(|_| DriverError::Closed)?;
+        rx.await
+            .map_err(|_| DriverError::Closed)?
+            .map_err(Into::into)
+    }
+
+    /// Queues a stanza without waiting; fails with [`DriverError::Full`] when the peer is
+    /// not keeping up (a server routing to a slow reader uses this).
+    pub fn try_send(&self, element: Element) -> Result<(), DriverError> {
+        self.tx
+            .try_send(Command::Send(element, None))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => DriverError::Full,
+                mpsc::error::TrySendError::Closed(_) => DriverError::Closed,
+            })
+    }
+
+    /// Receiving side: answers the pending [`Event::BindRequest`].
+    pub async fn bind(&self, decision: BindDecision) -> Result<(), DriverError> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Bind(decision, tx))
+            .await
+            .map_err(|_| DriverError::Closed)?;
+        if rx.await.map_err(|_| DriverError::Closed)? {
+            Ok(())
+        } else {
+            Err(DriverError::NoBindPending)
+        }
+    }
+
+    /// Starts the closing handshake; [`Event::Closed`] follows on the event stream.
+    pub async fn close(&self) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::Close)
+            .await
+            .map_err(|_| DriverError::Closed)
+    }
+
+    /// Ends the stream with a stream error.
+    pub async fn close_with_error(&self, error: StreamError) -> Result<(), DriverError> {
+        self.tx
+            .send(Command::CloseWithError(error))
+            .await
+            .map_err(|_| DriverError::Closed)
+    }
+
+    /// Whether the connection's task has ended.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// The events of one connection, in order; ends (`None`) after [`Event::Closed`].
+#[derive(Debug)]
+pub struct Events {
+    rx: mpsc::Receiver<Event>,
+}
+
+impl Events {
+    /// The next event, or `None` once the connection's task has ended.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+}
+
+/// Starts the task driving `conn` over `io` and returns its handle and event stream.
+/// `shutdown`, when it turns `true`, ends the stream with `<system-shutdown/>`.
+pub fn spawn<S>(
+    io: S,
+    conn: Connection,
+    config: DriverConfig,
+    shutdown: Option<watch::Receiver<bool>>,
+) -> (Handle, Events, tokio::task::JoinHandle<()>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (cmd_tx, cmd_rx) = mpsc::channel(config.command_capacity.max(1));
+    let (ev_tx, ev_rx) = mpsc::channel(config.event_capacity.max(1));
+    let task = tokio::spawn(run(io, conn, cmd_rx, ev_tx, config, shutdown));
+    (Handle { tx: cmd_tx }, Events { rx: ev_rx }, task)
+}
+
+fn apply(conn: &mut Connection, cmd: Command) {
+    match cmd {
+        Command::Send(el, reply) => {
+            let r = conn.send(&el);
+            if let Some(reply) = reply {
+                let _ = reply.send(r);
+            } else if let Err(e) = r {
+                tracing::debug!(error = %e, "queued stanza refused");
+            }
+        }
+        Command::Bind(d, reply) => {
+            let _ = reply.send(conn.bind(d).is_ok());
+        }
+        Command::Close => conn.close(),
+        Command::CloseWithError(e) => conn.close_with_error(e),
+    }
+}
+
+async fn run<S>(
+    mut io: S,
+    mut conn: Connection,
+    mut cmds: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+    config: DriverConfig,
+    mut shutdown: Option<watch::Receiver<bool>>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut buf = vec![0u8; config.read_buffer.max(512)];
+    let mut cmds_open = true;
+    let mut app_gone = false;
+    loop {
+        // Output and events, until the machine has nothing more (taking one may release
+        // held input, which can make more of both).
+        loop {
+            let mut progressed = false;
+            while let Some(bytes) = conn.poll_transmit() {
+                progressed = true;
+                let write = tokio::time::timeout(config.write_timeout, io.write_all(&bytes));
+                match write.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "write failed");
+                        conn.handle_eof(Instant::now());
+                    }
+                    Err(_) => {
+                        tracing::debug!("write timed out");
+                        conn.handle_eof(Instant::now());
+                    }
+                }
+            }
+            while let Some(ev) = conn.poll_event() {
+                progressed = true;
+                if !app_gone && events.send(ev).await.is_err() {
+                    app_gone = true;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if conn.is_closed() {
+            let _ = tokio::time::timeout(config.write_timeout, io.shutdown()).await;
+            break;
+        }
+        let deadline = conn.poll_timeout();
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+                None => std::future::pending().await,
+            }
+        };
+        let stop = async {
+            match shutdown.as_mut() {
+                Some(rx) => {
+                    if rx.wait_for(|v| *v).await.is_err() {
+                        std::future::pending::<()>().await;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            r = io.read(&mut buf) => match r {
+                Ok(0) => conn.handle_eof(Instant::now()),
+                Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
+                Err(e) => {
+                    tracing::debug!(error = %e, "read failed");
+                    conn.handle_eof(Instant::now());
+                }
+            },
+            c = cmds.recv(), if cmds_open => match c {
+                Some(cmd) => apply(&mut conn, cmd),
+                None => {
+                    cmds_open = false;
+                    conn.close();
+                }
+            },
+            () = sleep => conn.handle_timeout(Instant::now()),
+            () = stop => {
+                shutdown = None;
+                conn.close_with_error(StreamError::new(
+                    xmpp_stream::stream_error::Condition::SystemShutdown,
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The server side: an accept loop that gives each socket a receiving machine and its own
+//! driver task, and hands the application a [`Incoming`] per connection.
+//!
+//! The application supplies the TLS configuration, the credential store and what to do with
+//! each connection (typically: spawn a task that answers bind requests and routes stanzas
+//! through its IM engine). Connections never wait on each other: each has its own task and
+//! bounded queues; beyond [`ServerConfig::max_connections`] new sockets are closed at once.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use rand_core::OsRng;
+use rustls::pki_types::CertificateDer;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+use xmpp_stream::connection::{Connection, ReceiverAuth, ReceiverConfig};
+use xmpp_stream::header::StreamKind;
+use xmpp_stream::profile::Profile;
+
+use crate::driver::{self, DriverConfig, Events, Handle};
+
+/// What every accepted c2s connection is set up with.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The domains served.
+    pub domains: Vec<String>,
+    /// TLS server configuration and the certificate it presents (for channel binding).
+    pub tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
+    /// Accounts.
+    pub store: Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>,
+    /// Stream profile.
+    pub profile: Arc<Profile>,
+    /// Most connections alive at once; more are closed right after accept.
+    pub max_connections: usize,
+    /// DSCP code point for accepted sockets (UCR-DSCP-1).
+    pub dscp: Option<u8>,
+    /// Queue sizes per connection.
+    pub driver: DriverConfig,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("domains", &self.domains)
+            .field("tls", &self.tls.is_some())
+            .field("max_connections", &self.max_connections)
+            .field("dscp", &self.dscp)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerConfig {
+    /// Defaults (RFC 6120 profile, 10 000 connections) for these domains, TLS and accounts.
+    pub fn new(
+        domains: Vec<String>,
+        tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
+        store: Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>,
+    ) -> Self {
+        ServerConfig {
+            domains,
+            tls,
+            store,
+            profile: Arc::new(Profile::rfc6120()),
+            max_connections: 10_000,
+            dscp: None,
+            driver: DriverConfig::default(),
+        }
+    }
+}
+
+/// One accepted connection, handed to the application.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Commands to the connection (bind decisions, stanzas, close).
+    pub handle: Handle,
+    /// Its events.
+    pub events: Events,
+    /// The peer's address.
+    pub peer: SocketAddr,
+}
+
+/// A running accept loop.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    active: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// How many connection tasks are alive.
+    pub fn active_connections(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting and ends every connection with `<system-shutdown/>`; returns when the
+    /// accept loop has stopped (connection tasks finish their closing on their own).
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Decrements the live-connection count when a connection task ends, however it ends.
+struct Live(Arc<AtomicUsize>);
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Starts accepting c2s connections on `listener`; `on_connection` is called once per
+/// accepted socket (it should spawn whatever serves the connection and return quickly).
+pub fn serve<F>(
+    listener: TcpListener,
+    config: ServerConfig,
+    on_connection: F,
+) -> std::io::Result<Server>
+where
+    F: Fn(Incoming) + Send + Sync + 'static,
+{
+    let addr = listener.local_addr()?;
+    let (stop, stop_rx) = watch::channel(false);
+    let active = Arc::new(AtomicUsize::new(0));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        config,
+        on_connection,
+        stop_rx,
+        active.clone(),
+    ));
+    Ok(Server {
+        addr,
+        stop,
+        active,
+        task,
+    })
+}
+
+async fn accept_loop<F>(
+    listener: TcpListener,
+    config: ServerConfig,
+    on_connection: F,
+    mut stop: watch::Receiver<bool>,
+    active: Arc<AtomicUsize>,
+) where
+    F: Fn(Incoming) + Send + Sync + 'static,
+{
+    let limit = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.wait_for(|v| *v) => break,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of descriptors and similar: wait a little instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection limit reached; closing");
+            drop(tcp);
+            continue;
+        };
+        crate::socket::prepare(&tcp, config.dscp);
+        let conn = match Connection::receiver(
+            ReceiverConfig {
+                kind: StreamKind::Client,
+                domains: config.domains.clone(),
+                tls: config.tls.clone(),
+                direct_tls: false,
+                auth: ReceiverAuth::Sasl(config.store.clone()),
+            },
+            config.profile.clone(),
+            Box::new(OsRng),
+            Instant::now(),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot set up a receiving machine; stopping");
+                break;
+            }
+        };
+        active.fetch_add(1, Ordering::SeqCst);
+        let live = Live(active.clone());
+        let (handle, events, task) = driver::spawn(tcp, conn, config.driver, Some(stop.clone()));
+        tokio::spawn(async move {
+            let _ = task.await;
+            drop(live);
+            drop(permit);
+        });
+        tracing::debug!(%peer, "accepted");
+        on_connection(Incoming {
+            handle,
+            events,
+            peer,
+        });
+    }
+}
