@@ -1,3 +1,62 @@
-//! Blocking adapter. Not implemented yet: this crate has no API so far (see the README feature table).
+//! Blocking adapter: the sans-IO XMPP machines of `xmpp-stream` over `std::net`, with no
+//! async runtime, executor or thread pool in the dependency tree.
+//!
+//! - [`Client`]: resolve (SRV through [`dns::SrvResolver`], then A/AAAA), connect with
+//!   timeouts, STARTTLS or Direct TLS, SASL and bind, then [`Client::send`],
+//!   [`Client::recv`] / [`Client::recv_timeout`] and [`Client::close`]. Keepalives and
+//!   protocol timers run from the machine's `poll_timeout` through socket read timeouts, no
+//!   background thread.
+//! - [`Session`]: bring your own socket. Any `Read + Write` drives a
+//!   [`Connection`](xmpp_stream::connection::Connection); [`Session::process`] is the
+//!   single step for integrators with their own poll loop (see `examples/mio-poll.rs`).
+//! - [`Server`]: a minimal thread-per-connection server for tests, rigs and components.
+//!
+//! A server and a client on loopback (TLS switched off to keep the example short; every
+//! preset requires it):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use xmpp_blocking::{Client, ClientConfig, Server, ServerAuth, ServerConfig};
+//! use xmpp_stream::profile::{Profile, TlsPolicy};
+//!
+//! let mut profile = Profile::rfc6120();
+//! profile.tls = TlsPolicy::Disabled;
+//! profile.allow_plaintext_auth = true;
+//! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+//! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
+//! let server = Server::bind("127.0.0.1:0", ServerConfig {
+//!     domains: vec!["localhost".into()],
+//!     profile: Arc::new(profile.clone()),
+//!     tls: None,
+//!     direct_tls: false,
+//!     auth: ServerAuth::Sasl(Arc::new(store)),
+//!     tick: Duration::from_millis(20),
+//! })?
+//! .spawn()?;
+//! let config = ClientConfig {
+//!     profile,
+//!     connect_override: Some(("127.0.0.1".into(), server.local_addr().port())),
+//!     ..ClientConfig::default()
+//! };
+//! let client = Client::connect("alice@localhost", "secret", config)?;
+//! assert_eq!(client.jid().to_bare().as_str(), "alice@localhost");
+//! client.close()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod client;
+pub mod dns;
+pub mod error;
+pub mod server;
+pub mod session;
+pub mod trust;
+
+pub use client::{Client, ClientConfig};
+pub use error::Error;
+pub use server::{Server, ServerAuth, ServerConfig, ServerHandle};
+pub use session::{Session, Step};
+pub use trust::Trust;
+pub use xmpp_stream::connection::Event;

@@ -1,0 +1,259 @@
+//! A logged-in c2s client over TCP: resolution, connect, negotiation, stanzas.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use xmpp_jid::{BareJid, FullJid};
+use xmpp_stream::connection::{Connection, Event, InitiatorAuth, InitiatorConfig};
+use xmpp_stream::header::StreamKind;
+use xmpp_stream::profile::Profile;
+use xmpp_stream::resolve::{self, PlanSource, ResolutionPlan, ServiceKind};
+use xmpp_stream::xml::Element;
+
+use crate::dns::{self, SrvResolver, SystemSrvResolver};
+use crate::error::Error;
+use crate::session::Session;
+use crate::trust::Trust;
+
+/// How [`Client::connect`] connects and negotiates.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Stream policy (TLS, mechanisms, keepalives, limits). Default: RFC 6120.
+    pub profile: Profile,
+    /// Which server certificates are accepted.
+    pub trust: Trust,
+    /// Connect to this host and port instead of resolving SRV records.
+    pub connect_override: Option<(String, u16)>,
+    /// With `connect_override`: TLS from the first byte (XEP-0368) instead of STARTTLS.
+    pub direct_tls: bool,
+    /// The resource to ask for (`None`: the server picks one).
+    pub resource: Option<String>,
+    /// Time limit of each TCP connect.
+    pub connect_timeout: Duration,
+    /// Time limit of each write.
+    pub write_timeout: Duration,
+    /// Time limit from the first TCP attempt to a negotiated stream.
+    pub login_timeout: Duration,
+    /// The SRV resolver.
+    pub srv: Arc<dyn SrvResolver>,
+}
+
+impl fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("profile", &self.profile)
+            .field("trust", &self.trust)
+            .field("connect_override", &self.connect_override)
+            .field("direct_tls", &self.direct_tls)
+            .field("resource", &self.resource)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("login_timeout", &self.login_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            profile: Profile::rfc6120(),
+            trust: Trust::WebPkiRoots,
+            connect_override: None,
+            direct_tls: false,
+            resource: None,
+            connect_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            login_timeout: Duration::from_secs(30),
+            srv: Arc::new(SystemSrvResolver::from_system()),
+        }
+    }
+}
+
+/// A negotiated client stream over TCP (see the [crate docs](crate)).
+#[derive(Debug)]
+pub struct Client {
+    session: Session<TcpStream>,
+    jid: FullJid,
+    /// Stanzas that arrived while negotiation was finishing.
+    early: VecDeque<Event>,
+}
+
+impl Client {
+    /// Resolves the JID's domain (or uses the override), connects over TCP, negotiates TLS,
+    /// authenticates with `password` and binds a resource. Every step is bounded by the
+    /// config's timeouts.
+    pub fn connect(jid: &str, password: &str, config: ClientConfig) -> Result<Client, Error> {
+        let bare = BareJid::new(jid).map_err(|e| Error::Jid {
+            jid: jid.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let username = bare.node().ok_or_else(|| Error::Jid {
+            jid: jid.to_owned(),
+            reason: "a client JID needs a local part".into(),
+        })?;
+        let domain = bare.domain().to_owned();
+        let credentials = xmpp_sasl::Credentials::password(username, password)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let started = Instant::now();
+        let deadline = started + config.login_timeout;
+        let plan = match &config.connect_override {
+            Some((host, port)) => ResolutionPlan::with_override(host, *port, config.direct_tls),
+            None => {
+                let answers = dns::srv_answers(config.srv.as_ref(), &domain, ServiceKind::Client)?;
+                resolve::plan(
+                    &domain,
+                    ServiceKind::Client,
+                    &answers,
+                    &mut rand_core::OsRng,
+                )
+            }
+        };
+        if plan.source() == PlanSource::NoService {
+            return Err(Error::NoService { domain });
+        }
+        let (stream, direct_tls) = connect_plan(&plan, config.connect_timeout, deadline)?;
+        stream.set_write_timeout(Some(config.write_timeout))?;
+        stream.set_nodelay(true)?;
+        let tls = config.trust.client_config()?;
+        let conn = Connection::initiator(
+            InitiatorConfig {
+                kind: StreamKind::Client,
+                to: domain,
+                from: Some(bare.to_string()),
+                tls: Some(tls),
+                direct_tls,
+                auth: InitiatorAuth::Sasl(credentials),
+                resource: config.resource.clone(),
+            },
+            Arc::new(config.profile.clone()),
+            Box::new(rand_core::OsRng),
+            Instant::now(),
+        )?;
+        let mut session = Session::tcp(conn, stream);
+        let mut early = VecDeque::new();
+        let mut auth_failure = None;
+        let mut jid = None;
+        loop {
+            match session.next_event(Some(deadline)) {
+                Ok(None) => return Err(Error::Timeout { during: "login" }),
+                Ok(Some(Event::AuthFailed { condition, text })) => {
+                    auth_failure = Some(Error::Auth { condition, text });
+                }
+                Ok(Some(Event::Bound(full))) => jid = Some(full),
+                Ok(Some(Event::Established)) => break,
+                Ok(Some(Event::Closed(reason))) => {
+                    return Err(auth_failure
+                        .or_else(|| Error::from_close(&reason))
+                        .unwrap_or(Error::Closed(reason)));
+                }
+                Ok(Some(ev @ Event::Stanza(_))) => early.push_back(ev),
+                Ok(Some(other)) => tracing::debug!(?other, "negotiation event"),
+                Err(e) => return Err(auth_failure.unwrap_or(e)),
+            }
+        }
+        let jid = jid
+            .or_else(|| session.connection().bound_jid().cloned())
+            .ok_or_else(|| Error::Negotiation("established without a bound JID".into()))?;
+        Ok(Client {
+            session,
+            jid,
+            early,
+        })
+    }
+
+    /// The bound full JID.
+    pub fn jid(&self) -> &FullJid {
+        &self.jid
+    }
+
+    /// The session (machine and socket), for advanced use.
+    pub fn session_mut(&mut self) -> &mut Session<TcpStream> {
+        &mut self.session
+    }
+
+    /// Sends a stanza.
+    pub fn send(&mut self, stanza: &Element) -> Result<(), Error> {
+        self.session.send(stanza)
+    }
+
+    /// Blocks until the next event (a stanza, a stream error, the close). Keepalives and
+    /// timers run meanwhile.
+    pub fn recv(&mut self) -> Result<Event, Error> {
+        if let Some(ev) = self.early.pop_front() {
+            return Ok(ev);
+        }
+        loop {
+            if let Some(ev) = self.session.next_event(None)? {
+                return Ok(ev);
+            }
+        }
+    }
+
+    /// Like [`recv`](Self::recv), giving up after `timeout` with `Ok(None)`.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Event>, Error> {
+        if let Some(ev) = self.early.pop_front() {
+            return Ok(Some(ev));
+        }
+        self.session.next_event(Some(Instant::now() + timeout))
+    }
+
+    /// Closes the stream: sends the closing tag and waits (up to the profile's close timeout)
+    /// for the server's. Stanzas still arriving meanwhile are dropped.
+    pub fn close(mut self) -> Result<(), Error> {
+        self.session.connection_mut().close();
+        loop {
+            match self.session.next_event(None) {
+                Ok(Some(Event::Closed(reason))) => {
+                    return match Error::from_close(&reason) {
+                        None | Some(Error::Closed(_)) => Ok(()),
+                        Some(e) => Err(e),
+                    };
+                }
+                Ok(_) => {}
+                Err(Error::Closed(_)) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Tries each attempt's addresses in turn until one accepts a TCP connection.
+fn connect_plan(
+    plan: &ResolutionPlan,
+    connect_timeout: Duration,
+    deadline: Instant,
+) -> Result<(TcpStream, bool), Error> {
+    let mut last: Option<Error> = None;
+    for attempt in plan.attempts() {
+        let addrs = match dns::host_addrs(&attempt.host, attempt.port) {
+            Ok(a) => a,
+            Err(e) => {
+                last = Some(e);
+                continue;
+            }
+        };
+        for addr in addrs {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout { during: "connect" });
+            }
+            match TcpStream::connect_timeout(&addr, connect_timeout.min(left)) {
+                Ok(s) => return Ok((s, attempt.direct_tls)),
+                Err(e) => {
+                    tracing::debug!(%addr, error = %e, "connect attempt failed");
+                    last = Some(Error::Connect {
+                        target: format!("{}:{} ({addr})", attempt.host, attempt.port),
+                        source: e,
+                    });
+                }
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Dns {
+        name: "plan".into(),
+        reason: "no address to try".into(),
+    }))
+}

@@ -1,0 +1,405 @@
+//! A minimal blocking server: one thread per connection, stanzas routed between sessions.
+//!
+//! Enough for tests, a component host or a small rig, not for scale (use the async adapter
+//! for that). Each accepted socket gets a receiving [`Connection`]; bind requests are
+//! granted (a generated resource when none is asked for or the asked one is taken); stanzas
+//! addressed to a bound client or a connected component are routed to it; presence without
+//! `to` is broadcast to every other session of the domain and reflected to the sender;
+//! roster gets are answered with an empty roster and other IQs to the server with
+//! `<service-unavailable/>`. Undeliverable messages and IQs bounce with
+//! `<service-unavailable/>`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::CertificateDer;
+use xmpp_stream::bind::BindDecision;
+use xmpp_stream::connection::{Connection, Event, ReceiverAuth, ReceiverConfig};
+use xmpp_stream::header::StreamKind;
+use xmpp_stream::profile::Profile;
+use xmpp_stream::xml::Element;
+
+use crate::error::Error;
+use crate::session::Session;
+
+/// How the server authenticates peers.
+#[derive(Clone)]
+pub enum ServerAuth {
+    /// Clients, with SASL against this store.
+    Sasl(Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>),
+    /// XEP-0114 components: (component domain, shared secret) pairs.
+    Components(Vec<(String, String)>),
+}
+
+impl fmt::Debug for ServerAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerAuth::Sasl(_) => f.write_str("Sasl(..)"),
+            ServerAuth::Components(c) => f
+                .debug_tuple("Components")
+                .field(&c.iter().map(|(d, _)| d).collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}
+
+/// One listening socket's setup.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// The domains served (the first is the default).
+    pub domains: Vec<String>,
+    /// Stream policy.
+    pub profile: Arc<Profile>,
+    /// TLS configuration and the certificate presented (for channel binding).
+    pub tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
+    /// Direct TLS (XEP-0368) instead of STARTTLS.
+    pub direct_tls: bool,
+    /// Client (SASL) or component (handshake) streams.
+    pub auth: ServerAuth,
+    /// How often a connection thread looks at its inbox and the shutdown flag.
+    pub tick: Duration,
+}
+
+/// Where routed stanzas go: an inbox per bound address.
+type Routes = Arc<Mutex<HashMap<String, Sender<Element>>>>;
+
+/// A bound listener, not yet accepting.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+}
+
+/// A server running in background threads.
+#[derive(Debug)]
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds the listening socket.
+    pub fn bind(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<Server> {
+        Ok(Server {
+            listener: TcpListener::bind(addr)?,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts connections in a background thread, each served by its own thread.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let addr = self.listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let accept = thread::Builder::new()
+            .name("xmpp-accept".into())
+            .spawn(move || self.accept_loop(&flag))?;
+        Ok(ServerHandle {
+            addr,
+            stop,
+            accept: Some(accept),
+        })
+    }
+
+    /// Accepts connections on this thread until the process ends.
+    pub fn run(self) {
+        self.accept_loop(&AtomicBool::new(false));
+    }
+
+    fn accept_loop(self, stop: &AtomicBool) {
+        let routes: Routes = Arc::default();
+        let stop_all = Arc::new(AtomicBool::new(false));
+        for stream in self.listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                stop_all.store(true, Ordering::SeqCst);
+                break;
+            }
+            let stream = match stream {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    continue;
+                }
+            };
+            let config = self.config.clone();
+            let routes = routes.clone();
+            let stop_all = stop_all.clone();
+            let spawned = thread::Builder::new()
+                .name("xmpp-conn".into())
+                .spawn(move || {
+                    if let Err(e) = serve(stream, &config, &routes, &stop_all) {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::warn!(error = %e, "cannot spawn a connection thread");
+            }
+        }
+    }
+}
+
+impl ServerHandle {
+    /// The listening address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting; open connections close at their next tick.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if self.accept.is_some() {
+            self.stop_now();
+        }
+    }
+}
+
+fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<String, Sender<Element>>> {
+    routes.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Serves one connection until it closes.
+fn serve(
+    stream: TcpStream,
+    config: &ServerConfig,
+    routes: &Routes,
+    stop: &AtomicBool,
+) -> Result<(), Error> {
+    stream.set_nodelay(true)?;
+    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
+    let (kind, auth) = match &config.auth {
+        ServerAuth::Sasl(store) => (StreamKind::Client, ReceiverAuth::Sasl(store.clone())),
+        ServerAuth::Components(c) => (StreamKind::Component, ReceiverAuth::Components(c.clone())),
+    };
+    let conn = Connection::receiver(
+        ReceiverConfig {
+            kind,
+            domains: config.domains.clone(),
+            tls: config.tls.clone(),
+            direct_tls: config.direct_tls,
+            auth,
+        },
+        config.profile.clone(),
+        Box::new(rand_core::OsRng),
+        Instant::now(),
+    )?;
+    let mut session = Session::tcp(conn, stream);
+    let (tx, rx) = mpsc::channel();
+    let mut address: Option<String> = None;
+    let result = run_session(&mut session, config, routes, stop, &tx, &rx, &mut address);
+    if let Some(a) = address {
+        lock(routes).remove(&a);
+    }
+    result
+}
+
+fn run_session(
+    session: &mut Session<TcpStream>,
+    config: &ServerConfig,
+    routes: &Routes,
+    stop: &AtomicBool,
+    tx: &Sender<Element>,
+    rx: &Receiver<Element>,
+    address: &mut Option<String>,
+) -> Result<(), Error> {
+    let mut closing = false;
+    loop {
+        if stop.load(Ordering::SeqCst) && !closing {
+            closing = true;
+            session.connection_mut().close();
+        }
+        while let Ok(el) = rx.try_recv() {
+            if session.connection().is_established() {
+                // A full queue drops the stanza; the sender's copy is gone either way.
+                if let Err(e) = session.send(&el) {
+                    tracing::debug!(error = %e, "routed stanza not delivered");
+                }
+            }
+        }
+        let event = match session.next_event(Some(Instant::now() + config.tick)) {
+            Ok(Some(ev)) => ev,
+            Ok(None) => continue,
+            Err(Error::Closed(_)) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        match event {
+            Event::BindRequest { resource } => {
+                let taken = |r: &str| {
+                    let ident = session.connection().authenticated_identity().unwrap_or("");
+                    lock(routes).contains_key(&format!("{ident}/{r}"))
+                };
+                let resource = match resource {
+                    Some(r) if !taken(&r) => r,
+                    _ => session.connection_mut().generate_resource(),
+                };
+                session
+                    .connection_mut()
+                    .bind(BindDecision::Accept(resource))
+                    .map_err(|_| Error::Negotiation("bind decision refused".into()))?;
+            }
+            Event::Bound(jid) => {
+                *address = Some(jid.as_str().to_owned());
+                lock(routes).insert(jid.as_str().to_owned(), tx.clone());
+            }
+            Event::Authenticated { identity, .. }
+                if session.connection().kind() == StreamKind::Component =>
+            {
+                *address = Some(identity.clone());
+                lock(routes).insert(identity, tx.clone());
+            }
+            Event::Stanza(el) => handle_stanza(session, config, routes, address.as_deref(), el)?,
+            Event::Closed(reason) => {
+                tracing::debug!(?reason, "connection closed");
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The inboxes a `to` address reaches: the exact address, or every resource of a bare JID.
+fn recipients(routes: &Routes, to: &str) -> Vec<Sender<Element>> {
+    let map = lock(routes);
+    if let Some(tx) = map.get(to) {
+        return vec![tx.clone()];
+    }
+    let prefix = format!("{to}/");
+    let mut found: Vec<_> = map
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, v)| v.clone())
+        .collect();
+    if found.is_empty() {
+        // A component serves a whole domain.
+        let domain = to.rsplit('@').next().unwrap_or(to);
+        let domain = domain.split('/').next().unwrap_or(domain);
+        if let Some(tx) = map.get(domain) {
+            found.push(tx.clone());
+        }
+    }
+    found
+}
+
+fn handle_stanza(
+    session: &mut Session<TcpStream>,
+    config: &ServerConfig,
+    routes: &Routes,
+    me: Option<&str>,
+    mut el: Element,
+) -> Result<(), Error> {
+    if el.attr("from").is_none() {
+        if let Some(me) = me {
+            el.set_attr("from", me.to_owned());
+        }
+    }
+    let to = el.attr("to").map(str::to_owned);
+    let for_server = match &to {
+        None => true,
+        Some(t) => config.domains.iter().any(|d| d == t),
+    };
+    match el.name() {
+        "presence" if to.is_none() => {
+            let everyone: Vec<(String, Sender<Element>)> = lock(routes)
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            for (addr, tx) in everyone {
+                if Some(addr.as_str()) != me {
+                    let mut copy = el.clone();
+                    copy.set_attr("to", addr);
+                    let _ = tx.send(copy);
+                }
+            }
+            // Reflected to the sender (RFC 6121 §4.2.2).
+            if let Some(me) = me {
+                el.set_attr("to", me.to_owned());
+                session.send(&el)?;
+            }
+        }
+        "iq" if for_server => {
+            let answer =
+                if el.attr("type") == Some("get") && el.has_child("query", "jabber:iq:roster") {
+                    let mut r = reply(&el, "result");
+                    r.push_child(Element::new("query", "jabber:iq:roster"));
+                    r
+                } else if matches!(el.attr("type"), Some("get" | "set")) {
+                    error_reply(&el)
+                } else {
+                    return Ok(());
+                };
+            session.send(&answer)?;
+        }
+        _ => {
+            let targets = to
+                .as_deref()
+                .map(|t| recipients(routes, t))
+                .unwrap_or_default();
+            if targets.is_empty() {
+                let bounce = matches!(el.name(), "message" | "iq")
+                    && !matches!(el.attr("type"), Some("error" | "result"));
+                if bounce {
+                    session.send(&error_reply(&el))?;
+                }
+            }
+            for tx in targets {
+                let _ = tx.send(el.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A reply skeleton with `to`/`from` swapped and the id kept.
+fn reply(el: &Element, kind: &str) -> Element {
+    let mut r = Element::new(el.name().to_owned(), el.ns().to_owned());
+    if let Some(id) = el.attr("id") {
+        r.set_attr("id", id.to_owned());
+    }
+    if let Some(from) = el.attr("from") {
+        r.set_attr("to", from.to_owned());
+    }
+    if let Some(to) = el.attr("to") {
+        r.set_attr("from", to.to_owned());
+    }
+    r.set_attr("type", kind.to_owned());
+    r
+}
+
+/// `<service-unavailable/>` for a stanza nobody can take.
+fn error_reply(el: &Element) -> Element {
+    let mut r = reply(el, "error");
+    let mut error = Element::new("error", el.ns().to_owned());
+    error.set_attr("type", "cancel");
+    error.push_child(Element::new(
+        "service-unavailable",
+        "urn:ietf:params:xml:ns:xmpp-stanzas",
+    ));
+    r.push_child(error);
+    r
+}

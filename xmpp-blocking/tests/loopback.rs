@@ -1,0 +1,162 @@
+//! Our blocking client against our blocking server on loopback, over STARTTLS + SCRAM.
+
+mod support;
+
+use std::time::Duration;
+
+use xmpp_blocking::{Client, Error, Event};
+use xmpp_stream::xml::Element;
+
+const NS: &str = "jabber:client";
+
+fn next_stanza(client: &mut Client, name: &str) -> Element {
+    loop {
+        match client.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Some(Event::Stanza(el)) if el.name() == name => return el,
+            Some(_) => {}
+            None => panic!("no <{name}/> arrived"),
+        }
+    }
+}
+
+#[test]
+fn ucr_tls_1_login_over_starttls_binds_a_resource() {
+    let (server, ca) = support::tls_server();
+    let mut config = support::client_config(&server, &ca);
+    config.resource = Some("desk".into());
+    let client = Client::connect("alice@localhost", "secret", config).unwrap();
+    assert_eq!(client.jid().as_str(), "alice@localhost/desk");
+    assert!(client_is_tls(client));
+}
+
+fn client_is_tls(mut client: Client) -> bool {
+    let tls = client.session_mut().connection().is_tls();
+    client.close().unwrap();
+    tls
+}
+
+#[test]
+fn wrong_password_is_an_auth_error() {
+    let (server, ca) = support::tls_server();
+    let err = Client::connect(
+        "alice@localhost",
+        "wrong",
+        support::client_config(&server, &ca),
+    )
+    .unwrap_err();
+    match err {
+        Error::Auth { condition, .. } => assert_eq!(condition, "not-authorized"),
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+}
+
+#[test]
+fn untrusted_certificate_is_a_tls_error_naming_the_problem() {
+    let (server, _ca) = support::tls_server();
+    let (other_ca, _) = support::localhost_cert();
+    let err = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &other_ca),
+    )
+    .unwrap_err();
+    match err {
+        Error::Tls(text) => assert!(text.to_lowercase().contains("certificate"), "{text}"),
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+}
+
+#[test]
+fn presence_and_a_message_round_trip() {
+    let (server, ca) = support::tls_server();
+    let mut alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    let mut bob = Client::connect(
+        "bob@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+
+    // Initial presence: reflected to the sender and broadcast to the other session.
+    bob.send(&Element::new("presence", NS)).unwrap();
+    let reflected = next_stanza(&mut bob, "presence");
+    assert_eq!(reflected.attr("from"), Some(bob.jid().as_str()));
+    alice.send(&Element::new("presence", NS)).unwrap();
+    let seen = next_stanza(&mut bob, "presence");
+    assert_eq!(seen.attr("from"), Some(alice.jid().as_str()));
+
+    // alice -> bob and back.
+    let mut msg = Element::new("message", NS);
+    msg.set_attr("to", "bob@localhost");
+    msg.set_attr("type", "chat");
+    let mut body = Element::new("body", NS);
+    body.push_text("hello bob");
+    msg.push_child(body);
+    alice.send(&msg).unwrap();
+    let got = next_stanza(&mut bob, "message");
+    assert_eq!(got.attr("from"), Some(alice.jid().as_str()));
+    assert_eq!(got.child_text("body", NS).as_deref(), Some("hello bob"));
+
+    let mut answer = Element::new("message", NS);
+    answer.set_attr("to", alice.jid().as_str().to_owned());
+    let mut body = Element::new("body", NS);
+    body.push_text("hello alice");
+    answer.push_child(body);
+    bob.send(&answer).unwrap();
+    let back = next_stanza(&mut alice, "message");
+    assert_eq!(back.attr("from"), Some(bob.jid().as_str()));
+    assert_eq!(back.child_text("body", NS).as_deref(), Some("hello alice"));
+
+    alice.close().unwrap();
+    bob.close().unwrap();
+}
+
+#[test]
+fn roster_get_is_answered_and_unknown_recipient_bounces() {
+    let (server, ca) = support::tls_server();
+    let mut alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    let mut iq = Element::new("iq", NS);
+    iq.set_attr("type", "get");
+    iq.set_attr("id", "r1");
+    iq.push_child(Element::new("query", "jabber:iq:roster"));
+    alice.send(&iq).unwrap();
+    let result = next_stanza(&mut alice, "iq");
+    assert_eq!(result.attr("id"), Some("r1"));
+    assert_eq!(result.attr("type"), Some("result"));
+    assert!(result.has_child("query", "jabber:iq:roster"));
+
+    let mut msg = Element::new("message", NS);
+    msg.set_attr("to", "nobody@localhost");
+    alice.send(&msg).unwrap();
+    let bounce = next_stanza(&mut alice, "message");
+    assert_eq!(bounce.attr("type"), Some("error"));
+    alice.close().unwrap();
+}
+
+#[test]
+fn recv_timeout_returns_none_when_nothing_arrives() {
+    let (server, ca) = support::tls_server();
+    let mut alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    assert!(
+        alice
+            .recv_timeout(Duration::from_millis(50))
+            .unwrap()
+            .is_none()
+    );
+    alice.close().unwrap();
+}

@@ -1,0 +1,61 @@
+//! Shared test rig: a self-signed certificate, a TLS server with two accounts, client configs.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use xmpp_blocking::{ClientConfig, Server, ServerAuth, ServerConfig, ServerHandle, Trust};
+use xmpp_stream::profile::Profile;
+
+/// A self-signed certificate for `localhost` and its key.
+pub fn localhost_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let key = PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der());
+    (ck.cert.der().clone(), PrivateKeyDer::Pkcs8(key))
+}
+
+/// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret; the CA to trust.
+pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
+    let (cert, key) = localhost_cert();
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.clone()], key)
+    .unwrap();
+    let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+    store
+        .add_user("alice", "secret", 4096, &mut rand_core::OsRng)
+        .unwrap();
+    store
+        .add_user("bob", "secret", 4096, &mut rand_core::OsRng)
+        .unwrap();
+    let server = Server::bind(
+        "127.0.0.1:0",
+        ServerConfig {
+            domains: vec!["localhost".into()],
+            profile: Arc::new(Profile::rfc6120()),
+            tls: Some((Arc::new(tls), Some(cert.clone()))),
+            direct_tls: false,
+            auth: ServerAuth::Sasl(Arc::new(store)),
+            tick: Duration::from_millis(20),
+        },
+    )
+    .unwrap()
+    .spawn()
+    .unwrap();
+    (server, cert)
+}
+
+/// A client config for `server`, trusting `ca`.
+pub fn client_config(server: &ServerHandle, ca: &CertificateDer<'static>) -> ClientConfig {
+    ClientConfig {
+        trust: Trust::Certificates(vec![ca.clone()]),
+        connect_override: Some(("127.0.0.1".into(), server.local_addr().port())),
+        login_timeout: Duration::from_secs(30),
+        ..ClientConfig::default()
+    }
+}

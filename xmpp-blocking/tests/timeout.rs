@@ -1,0 +1,48 @@
+//! A server that accepts and then says nothing must not hang the client.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use xmpp_blocking::{Client, ClientConfig, Error};
+
+#[test]
+fn silent_server_gives_a_login_timeout_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold the socket open, never answering, until the test is done.
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let _ = wait.recv();
+        drop(sock);
+    });
+    let config = ClientConfig {
+        connect_override: Some(("127.0.0.1".into(), port)),
+        login_timeout: Duration::from_millis(300),
+        ..ClientConfig::default()
+    };
+    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    assert!(err.is_timeout(), "expected a timeout, got {err:?}");
+    assert!(matches!(err, Error::Timeout { during: "login" }));
+    done.send(()).unwrap();
+    holder.join().unwrap();
+}
+
+#[test]
+fn refused_connection_is_a_connect_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let config = ClientConfig {
+        connect_override: Some(("127.0.0.1".into(), port)),
+        ..ClientConfig::default()
+    };
+    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+}
+
+#[test]
+fn invalid_jid_is_refused_before_any_io() {
+    let err = Client::connect("not a jid@@", "secret", ClientConfig::default()).unwrap_err();
+    assert!(matches!(err, Error::Jid { .. }), "{err:?}");
+}
