@@ -300,6 +300,137 @@ mod tests {
         }
     }
 
+    /// The Nameprep test vectors of the IDN test-vector draft (draft-josefsson-idn-test-vectors,
+    /// written for RFC 3491), for the profile proper: (name, input, prepared output or `None` for
+    /// a refusal).
+    const NAMEPREP_VECTORS: &[(&str, &str, Option<&str>)] = &[
+        (
+            "map to nothing",
+            "foo\u{AD}\u{34F}\u{1806}\u{180B}\u{200B}\u{2060}bar",
+            Some("foobar"),
+        ),
+        ("case folding ASCII", "CAFE", Some("cafe")),
+        ("case folding 8bit U+00DF", "\u{DF}", Some("ss")),
+        ("case folding U+0130", "\u{130}", Some("i\u{307}")),
+        (
+            "case folding U+0143 U+037A",
+            "\u{143}\u{37A}",
+            Some("\u{144} \u{3B9}"),
+        ),
+        (
+            "case folding U+2121 U+33C6 U+1D7BB",
+            "\u{2121}\u{33C6}\u{1D7BB}",
+            Some("telc\u{2215}kg\u{3C3}"),
+        ),
+        (
+            "normalization of U+006A U+030C U+00A0 U+00AA",
+            "j\u{30C}\u{A0}\u{AA}",
+            Some("\u{1F0} a"),
+        ),
+        (
+            "case folding U+1FB7 and normalization",
+            "\u{1FB7}",
+            Some("\u{1FB6}\u{3B9}"),
+        ),
+        (
+            "self-reverting case folding U+01F0",
+            "\u{1F0}",
+            Some("\u{1F0}"),
+        ),
+        (
+            "self-reverting case folding U+0390",
+            "\u{390}",
+            Some("\u{390}"),
+        ),
+        (
+            "self-reverting case folding U+03B0",
+            "\u{3B0}",
+            Some("\u{3B0}"),
+        ),
+        (
+            "self-reverting case folding U+1E96",
+            "\u{1E96}",
+            Some("\u{1E96}"),
+        ),
+        (
+            "self-reverting case folding U+1F56",
+            "\u{1F56}",
+            Some("\u{1F56}"),
+        ),
+        ("ASCII space U+0020", " ", Some(" ")),
+        ("non-ASCII 8bit space U+00A0", "\u{A0}", Some(" ")),
+        ("non-ASCII multibyte space U+1680", "\u{1680}", None),
+        ("non-ASCII multibyte space U+2000", "\u{2000}", Some(" ")),
+        ("zero width space U+200B", "\u{200B}", Some("")),
+        ("non-ASCII multibyte space U+3000", "\u{3000}", Some(" ")),
+        (
+            "ASCII control U+0010 U+007F",
+            "\u{10}\u{7F}",
+            Some("\u{10}\u{7F}"),
+        ),
+        ("non-ASCII 8bit control U+0085", "\u{85}", None),
+        ("non-ASCII multibyte control U+180E", "\u{180E}", None),
+        ("zero width no-break space U+FEFF", "\u{FEFF}", Some("")),
+        ("non-ASCII control U+1D175", "\u{1D175}", None),
+        ("plane 0 private use U+F123", "\u{F123}", None),
+        ("plane 15 private use U+F1234", "\u{F1234}", None),
+        ("plane 16 private use U+10F234", "\u{10F234}", None),
+        ("non-character U+8FFFE", "\u{8FFFE}", None),
+        ("non-character U+10FFFF", "\u{10FFFF}", None),
+        ("non-plain text U+FFFD", "\u{FFFD}", None),
+        ("ideographic description U+2FF5", "\u{2FF5}", None),
+        (
+            "display property U+0341 (NFKC maps it first)",
+            "\u{341}",
+            Some("\u{301}"),
+        ),
+        ("left-to-right mark U+200E", "\u{200E}", None),
+        ("deprecated U+202A", "\u{202A}", None),
+        ("language tag U+E0001", "\u{E0001}", None),
+        ("language tag U+E0042", "\u{E0042}", None),
+        ("bidi: U+05BE with LCat", "foo\u{5BE}bar", None),
+        ("bidi: U+FD50 with LCat", "foo\u{FD50}bar", None),
+        (
+            "bidi: U+FE76 (NFKC gives a space and U+064E)",
+            "foo\u{FE76}bar",
+            Some("foo \u{64E}bar"),
+        ),
+        (
+            "bidi: RandALCat without trailing RandALCat",
+            "\u{627}1",
+            None,
+        ),
+        (
+            "bidi: RandALCat at both ends",
+            "\u{627}1\u{628}",
+            Some("\u{627}1\u{628}"),
+        ),
+        ("unassigned U+E0002 (stored string)", "\u{E0002}", None),
+        (
+            "larger test (shrinking)",
+            "X\u{AD}\u{DF}\u{130}\u{2121}j\u{30C}\u{A0}\u{AA}\u{3B0}\u{2000}",
+            Some("xssi\u{307}tel\u{1F0} a\u{3B0} "),
+        ),
+        (
+            "larger test (expanding)",
+            "X\u{DF}\u{3316}\u{130}\u{2121}\u{249F}\u{3300}",
+            Some(
+                "xss\u{30AD}\u{30ED}\u{30E1}\u{30FC}\u{30C8}\u{30EB}i\u{307}tel(d)\u{30A2}\u{30D1}\u{30FC}\u{30C8}",
+            ),
+        ),
+    ];
+
+    #[test]
+    fn nameprep_test_vectors() {
+        for &(name, input, expected) in NAMEPREP_VECTORS {
+            assert_eq!(
+                prep(Profile::Nameprep, input).ok().as_deref(),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn bidi_tables_are_sorted_and_disjoint() {
         for table in [bidi32::D1_RAND_AL, bidi32::D2_L] {
