@@ -1,0 +1,155 @@
+//! The `blocking-client` example's command-line contract (issue 8): arguments, `FROM: BODY`
+//! output, exit codes.
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use xmpp_blocking::{Client, Event};
+use xmpp_stream::xml::Element;
+
+const NS: &str = "jabber:client";
+
+fn example(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args([
+        "run",
+        "--offline",
+        "--quiet",
+        "-p",
+        "xmpp-blocking",
+        "--example",
+        "blocking-client",
+        "--",
+    ])
+    .args(args)
+    .current_dir(env!("CARGO_MANIFEST_DIR"))
+    .stdin(Stdio::null());
+    cmd
+}
+
+fn ca_file(ca: &rustls::pki_types::CertificateDer<'_>, name: &str) -> std::path::PathBuf {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(ca.as_ref());
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    let path =
+        std::env::temp_dir().join(format!("xmpp-blocking-{}-{name}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+fn stderr_line(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).trim().to_owned()
+}
+
+#[test]
+fn sends_receives_and_prints_from_and_body() {
+    let (server, ca) = support::tls_server();
+    let ca_path = ca_file(&ca, "roundtrip");
+    let port = server.local_addr().port().to_string();
+    let connect = format!("127.0.0.1:{port}");
+    let mut alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    let child = example(&[
+        "--jid",
+        "bob@localhost",
+        "--password",
+        "secret",
+        "--connect",
+        &connect,
+        "--ca",
+        ca_path.to_str().unwrap(),
+        "--send",
+        "alice@localhost",
+        "ready",
+        "--receive",
+        "1",
+        "--timeout",
+        "60",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait for bob's "ready", then answer him.
+    let bob_jid = loop {
+        match alice.recv_timeout(Duration::from_secs(120)).unwrap() {
+            Some(Event::Stanza(el)) if el.name() == "message" => {
+                assert_eq!(el.child_text("body", NS).as_deref(), Some("ready"));
+                break el.attr("from").unwrap().to_owned();
+            }
+            Some(_) => {}
+            None => panic!("the example never sent its message"),
+        }
+    };
+    assert!(bob_jid.starts_with("bob@localhost/"), "{bob_jid}");
+    let mut msg = Element::new("message", NS);
+    msg.set_attr("to", bob_jid);
+    let mut body = Element::new("body", NS);
+    body.push_text("hi bob");
+    msg.push_child(body);
+    alice.send(&msg).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr_line(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout, format!("{}: hi bob\n", alice.jid().as_str()));
+    alice.close().unwrap();
+    let _ = std::fs::remove_file(ca_path);
+}
+
+#[test]
+fn wrong_password_exits_non_zero_with_one_line() {
+    let (server, _ca) = support::tls_server();
+    let connect = format!("127.0.0.1:{}", server.local_addr().port());
+    let out = example(&[
+        "--jid",
+        "alice@localhost",
+        "--password",
+        "nope",
+        "--connect",
+        &connect,
+        "--insecure-skip-verify",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_line(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("not-authorized"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn missing_jid_is_a_usage_error() {
+    let out = example(&["--password", "secret"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_line(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--jid"), "{err}");
+}
+
+#[test]
+fn ca_and_insecure_exclude_each_other() {
+    let out = example(&[
+        "--jid",
+        "a@b",
+        "--password",
+        "x",
+        "--ca",
+        "/nonexistent.pem",
+        "--insecure-skip-verify",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
