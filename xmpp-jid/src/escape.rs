@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 
+use crate::MAX_INPUT_LEN;
 use crate::error::JidError;
 use crate::parts::NodePart;
 use crate::prep::{self, Profile};
@@ -50,6 +51,12 @@ fn escaped_char(rest: &str) -> Option<char> {
 /// that begins one of the ten escape sequences becomes `\5c`. A node may not begin or end with
 /// a space ([`JidError::EscapeEdgeSpace`]); everything else Nodeprep refuses stays an error.
 pub fn escape_node(unescaped: &str) -> Result<NodePart<'static>, JidError> {
+    if unescaped.len() > MAX_INPUT_LEN {
+        return Err(JidError::InputTooLong {
+            len: unescaped.len(),
+            max: MAX_INPUT_LEN,
+        });
+    }
     let mut mapped = String::with_capacity(unescaped.len());
     prep::map_into(Profile::Nodeprep, unescaped, &mut mapped)?;
     if mapped.starts_with(' ') || mapped.ends_with(' ') {

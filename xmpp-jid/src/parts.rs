@@ -7,11 +7,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 
-use crate::MAX_PART_LEN;
 use crate::ascii::{self, Fast};
 use crate::domain;
 use crate::error::{JidError, Part};
 use crate::prep::{self, Profile};
+use crate::{MAX_INPUT_LEN, MAX_PART_LEN};
 
 fn check_len(part: Part, len: usize) -> Result<(), JidError> {
     if len == 0 {
@@ -44,11 +44,18 @@ pub(crate) fn prepare_resource(raw: &str, out: &mut String) -> Result<(), JidErr
     check_len(Part::Resource, out.len() - start)
 }
 
-/// Runs `prepare` on `raw`, borrowing `raw` when it comes out unchanged.
+/// Runs `prepare` on `raw`, borrowing `raw` when it comes out unchanged. Input longer than
+/// [`MAX_INPUT_LEN`] is refused before any work, as for whole addresses.
 fn prepared<'a>(
     raw: &'a str,
     prepare: fn(&str, &mut String) -> Result<(), JidError>,
 ) -> Result<Cow<'a, str>, JidError> {
+    if raw.len() > MAX_INPUT_LEN {
+        return Err(JidError::InputTooLong {
+            len: raw.len(),
+            max: MAX_INPUT_LEN,
+        });
+    }
     let mut out = String::new();
     prepare(raw, &mut out)?;
     Ok(if out == raw {

@@ -31,7 +31,7 @@ fn valid_jid() -> impl Strategy<Value = Jid> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn parsing_never_panics_on_any_string(s in any::<String>()) {

@@ -502,7 +502,22 @@ fn input_over_the_limit_is_refused_before_preparation() {
             max: MAX_INPUT_LEN
         }
     );
-    // Under the limit, mapping to nothing still leaves the resource empty, as the RFC says.
+    let long = "\u{AD}".repeat(MAX_INPUT_LEN);
+    for e in [
+        NodePart::new(&long).unwrap_err(),
+        DomainPart::new(&long).unwrap_err(),
+        ResourcePart::new(&long).unwrap_err(),
+        xmpp_jid::escape::escape_node(&long).unwrap_err(),
+    ] {
+        assert_eq!(
+            e,
+            JidError::InputTooLong {
+                len: long.len(),
+                max: MAX_INPUT_LEN
+            }
+        );
+    }
+    // Under the limit, what maps to nothing is simply dropped.
     let shrinks = format!("a@b/{}x", "\u{AD}".repeat(2000));
     assert_eq!(ok(&shrinks), "a@b/x");
 }
