@@ -4,7 +4,9 @@
 //! Each address is one heap string in prepared form plus two offsets. Equality, hashing and
 //! ordering are those of that string, for all three types, so [`BareJid`] and [`FullJid`] can
 //! both lend themselves out as a [`Jid`] ([`Borrow<Jid>`](core::borrow::Borrow)): a map keyed by
-//! any of the three types can be queried with a `&Jid`.
+//! any of the three types can be queried with a `&Jid` (`bare.as_jid()`, `&*full`). There is
+//! deliberately no `Borrow<str>`: a lookup with an unprepared string (`"Juliet@Example.com"`)
+//! would be allowed by the types yet silently miss; parse it into a `Jid` first.
 
 use core::borrow::Borrow;
 use core::cmp::Ordering;
