@@ -84,6 +84,10 @@ pub struct Client {
     pub events: Events,
     /// The bound full JID.
     pub jid: FullJid,
+    /// The SASL mechanism that authenticated the session.
+    pub mechanism: String,
+    /// Whether the stream runs over TLS.
+    pub tls: bool,
 }
 
 /// Resolves the JID's domain (or uses the configured server), connects, negotiates TLS,
@@ -120,10 +124,12 @@ pub async fn connect(
     let (handle, mut events, _task) = driver::spawn(tcp, conn, config.driver, None);
     let login = login(&mut events);
     match tokio::time::timeout(config.login_timeout, login).await {
-        Ok(Ok(jid)) => Ok(Client {
+        Ok(Ok(login)) => Ok(Client {
             handle,
             events,
-            jid,
+            jid: login.jid,
+            mechanism: login.mechanism,
+            tls: login.tls,
         }),
         Ok(Err(e)) => Err(e),
         Err(_) => {
@@ -191,16 +197,32 @@ async fn open(
     Err(last.unwrap_or_else(|| ConnectError::NoService(domain.to_owned())))
 }
 
+/// What the negotiation established.
+struct Login {
+    jid: FullJid,
+    mechanism: String,
+    tls: bool,
+}
+
 /// Reads events until the session is established, or turns the end into a typed error.
-async fn login(events: &mut Events) -> Result<FullJid, ConnectError> {
+async fn login(events: &mut Events) -> Result<Login, ConnectError> {
     let mut bound = None;
+    let mut mechanism = String::new();
+    let mut tls = false;
     let mut auth_failure: Option<(String, Option<String>)> = None;
     while let Some(ev) = events.next().await {
         match ev {
             Event::Bound(jid) => bound = Some(jid),
+            Event::TlsEstablished(_) => tls = true,
+            Event::Authenticated { mechanism: m, .. } => mechanism = m,
             Event::Established => {
-                return bound.ok_or_else(|| {
+                let jid = bound.ok_or_else(|| {
                     ConnectError::Negotiation("established without a bound resource".into())
+                })?;
+                return Ok(Login {
+                    jid,
+                    mechanism,
+                    tls,
                 });
             }
             Event::AuthFailed { condition, text } => auth_failure = Some((condition, text)),
