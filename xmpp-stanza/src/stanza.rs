@@ -1,0 +1,269 @@
+//! What the three stanza kinds share: the [`StanzaNs`] they live in, the [`Stanza`] enum, and
+//! error replies for elements that could not even be parsed ([`error_reply_element`]).
+
+use std::fmt;
+
+use xmpp_jid::Jid;
+use xmpp_stream::xml::{Element, ns};
+
+use crate::util::opt_jid;
+use crate::{Iq, Message, ParseError, Presence, StanzaError};
+
+/// The namespace of a stanza: `jabber:client`, `jabber:server` or `jabber:component:accept`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StanzaNs {
+    /// `jabber:client` (client-to-server streams).
+    #[default]
+    Client,
+    /// `jabber:server` (server-to-server streams).
+    Server,
+    /// `jabber:component:accept` (XEP-0114 components).
+    Component,
+}
+
+impl StanzaNs {
+    /// The namespace URI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanzaNs::Client => ns::CLIENT,
+            StanzaNs::Server => ns::SERVER,
+            StanzaNs::Component => ns::COMPONENT_ACCEPT,
+        }
+    }
+
+    /// The stanza namespace `e` is in, if it is one.
+    pub fn of(e: &Element) -> Option<StanzaNs> {
+        match e.ns() {
+            ns::CLIENT => Some(StanzaNs::Client),
+            ns::SERVER => Some(StanzaNs::Server),
+            ns::COMPONENT_ACCEPT => Some(StanzaNs::Component),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for StanzaNs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Attributes every stanza has (RFC 6120 §8.1), read once.
+pub(crate) struct Common {
+    pub ns: StanzaNs,
+    pub to: Option<Jid>,
+    pub from: Option<Jid>,
+    pub id: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl Common {
+    pub(crate) fn read(e: &Element, name: &'static str) -> Result<Common, ParseError> {
+        let ns = StanzaNs::of(e)
+            .filter(|_| e.name() == name)
+            .ok_or_else(|| ParseError::WrongElement {
+                expected_name: name,
+                expected_ns: ns::CLIENT,
+                name: e.name().to_owned(),
+                ns: e.ns().to_owned(),
+            })?;
+        Ok(Common {
+            ns,
+            to: opt_jid(e, name, "to")?,
+            from: opt_jid(e, name, "from")?,
+            id: e.attr("id").map(str::to_owned),
+            lang: e.lang().map(str::to_owned),
+        })
+    }
+}
+
+/// Builds the element for a stanza's common attributes.
+pub(crate) fn start(
+    name: &'static str,
+    ns: StanzaNs,
+    to: Option<Jid>,
+    from: Option<Jid>,
+    id: Option<String>,
+    lang: Option<String>,
+    kind: Option<&'static str>,
+) -> Element {
+    let mut e = Element::new(name, ns.as_str());
+    if let Some(to) = to {
+        e.set_attr("to", String::from(to.into_inner()));
+    }
+    if let Some(from) = from {
+        e.set_attr("from", String::from(from.into_inner()));
+    }
+    if let Some(id) = id {
+        e.set_attr("id", id);
+    }
+    if let Some(kind) = kind {
+        e.set_attr("type", kind);
+    }
+    if let Some(lang) = lang {
+        e.set_lang(lang);
+    }
+    e
+}
+
+/// Any stanza.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stanza {
+    /// `<message/>`.
+    Message(Message),
+    /// `<presence/>`.
+    Presence(Presence),
+    /// `<iq/>`.
+    Iq(Iq),
+}
+
+impl Stanza {
+    /// The error reply to this stanza; see [`Message::error_reply`], [`Presence::error_reply`],
+    /// [`Iq::error_reply`].
+    ///
+    /// # Errors
+    /// [`ReplyError::ToError`] if this stanza is itself an error.
+    pub fn error_reply(&self, error: StanzaError) -> Result<Stanza, ReplyError> {
+        match self {
+            Stanza::Message(m) => m.error_reply(error).map(Stanza::Message),
+            Stanza::Presence(p) => p.error_reply(error).map(Stanza::Presence),
+            Stanza::Iq(i) => i.error_reply(error).map(Stanza::Iq),
+        }
+    }
+
+    /// `to`.
+    pub fn to(&self) -> Option<&Jid> {
+        match self {
+            Stanza::Message(m) => m.to.as_ref(),
+            Stanza::Presence(p) => p.to.as_ref(),
+            Stanza::Iq(i) => i.to.as_ref(),
+        }
+    }
+
+    /// `from`.
+    pub fn from(&self) -> Option<&Jid> {
+        match self {
+            Stanza::Message(m) => m.from.as_ref(),
+            Stanza::Presence(p) => p.from.as_ref(),
+            Stanza::Iq(i) => i.from.as_ref(),
+        }
+    }
+}
+
+impl TryFrom<&Element> for Stanza {
+    type Error = ParseError;
+    fn try_from(e: &Element) -> Result<Self, ParseError> {
+        match e.name() {
+            "message" => Message::try_from(e).map(Stanza::Message),
+            "presence" => Presence::try_from(e).map(Stanza::Presence),
+            "iq" => Iq::try_from(e).map(Stanza::Iq),
+            _ => Err(ParseError::WrongElement {
+                expected_name: "message, presence or iq",
+                expected_ns: ns::CLIENT,
+                name: e.name().to_owned(),
+                ns: e.ns().to_owned(),
+            }),
+        }
+    }
+}
+
+impl From<Stanza> for Element {
+    fn from(s: Stanza) -> Element {
+        match s {
+            Stanza::Message(m) => m.into(),
+            Stanza::Presence(p) => p.into(),
+            Stanza::Iq(i) => i.into(),
+        }
+    }
+}
+
+impl From<Message> for Stanza {
+    fn from(m: Message) -> Self {
+        Stanza::Message(m)
+    }
+}
+impl From<Presence> for Stanza {
+    fn from(p: Presence) -> Self {
+        Stanza::Presence(p)
+    }
+}
+impl From<Iq> for Stanza {
+    fn from(i: Iq) -> Self {
+        Stanza::Iq(i)
+    }
+}
+
+/// Why a reply cannot be built (RFC 6120 §8.2.3, §8.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum ReplyError {
+    /// The stanza is an error: an error is never answered.
+    #[error("a stanza of type 'error' is never answered")]
+    ToError,
+    /// The iq is a result: a result is never answered.
+    #[error("an iq of type 'result' is never answered")]
+    ToResult,
+    /// The element is not a stanza.
+    #[error("the element is not a message, presence or iq")]
+    NotAStanza,
+}
+
+/// The error reply to a stanza element that may not parse (a bad `type`, two payloads in an
+/// iq get, ...): the same element name and namespace, `id` kept, `to`/`from` swapped
+/// (unparsed), `type='error'`, the original children kept (RFC 6120 §8.3.1) and the
+/// `<error/>` appended.
+///
+/// ```
+/// use xmpp_stanza::{error_reply_element, Iq, ParseError};
+/// use xmpp_stream::xml::Element;
+/// let bad: Element = "<iq xmlns='jabber:client' id='a1' type='get' from='r@x/y'>\
+///                     <a xmlns='urn:a'/><b xmlns='urn:b'/></iq>".parse().unwrap();
+/// let err: ParseError = Iq::try_from(&bad).unwrap_err();
+/// let reply = error_reply_element(&bad, err.to_stanza_error()).unwrap();
+/// assert_eq!(reply.attr("type"), Some("error"));
+/// assert_eq!(reply.attr("to"), Some("r@x/y"));
+/// assert_eq!(reply.attr("id"), Some("a1"));
+/// ```
+///
+/// # Errors
+/// [`ReplyError::ToError`] for a stanza of type `error`, [`ReplyError::ToResult`] for an iq
+/// result, [`ReplyError::NotAStanza`] for any other element.
+pub fn error_reply_element(original: &Element, error: StanzaError) -> Result<Element, ReplyError> {
+    let sns = StanzaNs::of(original).ok_or(ReplyError::NotAStanza)?;
+    let name: &'static str = match original.name() {
+        "message" => "message",
+        "presence" => "presence",
+        "iq" => "iq",
+        _ => return Err(ReplyError::NotAStanza),
+    };
+    match original.attr("type") {
+        Some("error") => return Err(ReplyError::ToError),
+        Some("result") if name == "iq" => return Err(ReplyError::ToResult),
+        _ => {}
+    }
+    let mut e = Element::new(name, sns.as_str());
+    if let Some(from) = original.shared_attr("from") {
+        e.set_attr("to", from.clone());
+    }
+    if let Some(to) = original.shared_attr("to") {
+        e.set_attr("from", to.clone());
+    }
+    if let Some(id) = original.shared_attr("id") {
+        e.set_attr("id", id.clone());
+    }
+    e.set_attr("type", "error");
+    if let Some(lang) = original.lang() {
+        e.set_lang(lang.to_owned());
+    }
+    for child in original.children() {
+        e.push_child(child.clone());
+    }
+    let mut error = error;
+    error.ns = sns;
+    e.push_child(error.into());
+    Ok(e)
+}
+
+/// Attaches a typed payload to `payloads`.
+pub(crate) fn push_payload(payloads: &mut Vec<Element>, p: impl Into<Element>) {
+    payloads.push(p.into());
+}
