@@ -1,6 +1,8 @@
 //! Shared test rig: a self-signed certificate, a TLS server with two accounts, client configs.
 #![allow(dead_code)]
 
+pub mod pipe;
+
 use std::sync::Arc;
 use std::time::Duration;
 
