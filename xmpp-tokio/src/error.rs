@@ -24,7 +24,7 @@ pub enum ConnectError {
     #[error("{0} publishes no XMPP service (SRV target \".\")")]
     NoService(String),
     /// No address could be connected to.
-    #[error("TCP connection failed (last tried {addr:?}): {source}")]
+    #[error("TCP connection failed{}: {source}", addr.map(|a| format!(" (last tried {a})")).unwrap_or_default())]
     Tcp {
         /// The last address tried, if any was found.
         addr: Option<SocketAddr>,
@@ -33,7 +33,7 @@ pub enum ConnectError {
     },
     /// TLS failed; the text names the certificate problem when there was one (e.g.
     /// `invalid peer certificate: UnknownIssuer`).
-    #[error("TLS failed: {0}")]
+    #[error("{0}")]
     Tls(String),
     /// The server refused STARTTLS.
     #[error("the server refused STARTTLS")]

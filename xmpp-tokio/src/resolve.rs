@@ -152,7 +152,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn happy_eyeballs_skips_a_refused_address() {
+    async fn ucr_tcp_10_happy_eyeballs_skips_a_refused_address() {
         // A port that was just free: connecting is refused.
         let closed = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -19,9 +19,9 @@ fn position(lines: &[String], needle: &str) -> usize {
         .unwrap_or_else(|| panic!("no line with {needle:?} in:\n{}", lines.join("\n")))
 }
 
-/// UCR-SUB / UCR-PRES / UCR-MSG end to end through the adapter and the IM engine.
+/// UCR-GEN-12: the c2s lifecycle end to end through the adapter and the IM engine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn demo_conversation_runs_end_to_end_over_starttls_and_scram() {
+async fn ucr_gen_12_demo_conversation_runs_end_to_end_over_starttls_and_scram() {
     let mut lines = Vec::new();
     let mut say = |l: String| lines.push(l);
     let r = tokio::time::timeout(std::time::Duration::from_secs(60), demo_flow::run(&mut say))

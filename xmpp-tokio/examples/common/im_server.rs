@@ -413,8 +413,12 @@ impl ImServer {
 
 fn send(st: &State, to: &FullJid, el: Element) {
     if let Some(h) = st.sessions.get(to) {
-        if let Err(e) = h.try_send(el) {
-            tracing::warn!(%to, error = %e, "stanza dropped");
+        match h.try_send(el) {
+            Ok(()) => {}
+            Err(xmpp_tokio::DriverError::Full) => {
+                tracing::warn!(%to, "recipient not reading: stanza dropped")
+            }
+            Err(e) => tracing::debug!(%to, error = %e, "stanza dropped"),
         }
     }
 }
