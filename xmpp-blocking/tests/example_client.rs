@@ -11,33 +11,8 @@ use xmpp_stream::xml::Element;
 
 const NS: &str = "jabber:client";
 
-/// The example binary: `cargo test` builds examples next to the test binaries
-/// (`target/<profile>/examples/`); if it is not there, `cargo run` builds it.
 fn example(args: &[&str]) -> Command {
-    let built = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("examples/blocking-client")))
-        .filter(|p| p.is_file());
-    let mut cmd = match built {
-        Some(path) => Command::new(path),
-        None => {
-            let mut cmd = Command::new(env!("CARGO"));
-            cmd.args([
-                "run",
-                "--offline",
-                "--quiet",
-                "-p",
-                "xmpp-blocking",
-                "--example",
-                "blocking-client",
-                "--",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-            cmd
-        }
-    };
-    cmd.args(args).stdin(Stdio::null());
-    cmd
+    support::example("blocking-client", args)
 }
 
 fn ca_file(ca: &rustls::pki_types::CertificateDer<'_>, name: &str) -> std::path::PathBuf {

@@ -61,3 +61,33 @@ pub fn client_config(server: &ServerHandle, ca: &CertificateDer<'static>) -> Cli
         ..ClientConfig::default()
     }
 }
+
+/// An example binary: `cargo test` builds examples next to the test binaries
+/// (`target/<profile>/examples/`); if it is not there, `cargo run` builds it.
+pub fn example(name: &str, args: &[&str]) -> std::process::Command {
+    use std::process::{Command, Stdio};
+    let built = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.join("examples").join(name)))
+        .filter(|p| p.is_file());
+    let mut cmd = match built {
+        Some(path) => Command::new(path),
+        None => {
+            let mut cmd = Command::new(env!("CARGO"));
+            cmd.args([
+                "run",
+                "--offline",
+                "--quiet",
+                "-p",
+                "xmpp-blocking",
+                "--example",
+                name,
+                "--",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+            cmd
+        }
+    };
+    cmd.args(args).stdin(Stdio::null());
+    cmd
+}

@@ -1,0 +1,122 @@
+//! Bring your own event loop: a client machine driven by `Session::process` from a `mio`
+//! poll loop over a non-blocking socket (no thread, no async runtime).
+//!
+//! ```text
+//! cargo run -p xmpp-blocking --example mio-poll
+//! ```
+//!
+//! It starts the crate's blocking server on loopback (TLS switched off to keep the example
+//! self-contained), logs in as `juliet@localhost`, sends itself a message, prints it when it
+//! comes back and closes.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token};
+use xmpp_blocking::{Event, Server, ServerAuth, ServerConfig, Session};
+use xmpp_stream::connection::{Connection, InitiatorAuth, InitiatorConfig};
+use xmpp_stream::header::StreamKind;
+use xmpp_stream::profile::{Profile, TlsPolicy};
+use xmpp_stream::xml::Element;
+
+const NS: &str = "jabber:client";
+const SOCKET: Token = Token(0);
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut profile = Profile::rfc6120();
+    profile.tls = TlsPolicy::Disabled;
+    profile.allow_plaintext_auth = true;
+    let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+    store.add_user("juliet", "r0m30", 4096, &mut rand_core::OsRng)?;
+    let server = Server::bind(
+        "127.0.0.1:0",
+        ServerConfig {
+            domains: vec!["localhost".into()],
+            profile: Arc::new(profile.clone()),
+            tls: None,
+            direct_tls: false,
+            auth: ServerAuth::Sasl(Arc::new(store)),
+            tick: Duration::from_millis(20),
+        },
+    )?
+    .spawn()?;
+
+    // Connect, then hand the socket to mio in non-blocking mode.
+    let std_stream = std::net::TcpStream::connect(server.local_addr())?;
+    std_stream.set_nonblocking(true)?;
+    let mut socket = mio::net::TcpStream::from_std(std_stream);
+    let mut poll = Poll::new()?;
+    poll.registry()
+        .register(&mut socket, SOCKET, Interest::READABLE | Interest::WRITABLE)?;
+
+    let conn = Connection::initiator(
+        InitiatorConfig {
+            kind: StreamKind::Client,
+            to: "localhost".into(),
+            from: Some("juliet@localhost".into()),
+            tls: None,
+            direct_tls: false,
+            auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::password("juliet", "r0m30")?),
+            resource: Some("poll".into()),
+        },
+        Arc::new(profile),
+        Box::new(rand_core::OsRng),
+        Instant::now(),
+    )?;
+    let mut session = Session::new(conn, socket);
+    let mut events = Events::with_capacity(8);
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let mut sent = false;
+    loop {
+        // One step: write what is pending, read what is there, fire due timers.
+        let step = session.process(Instant::now())?;
+        while let Some(event) = session.poll_event() {
+            match event {
+                Event::Established => {
+                    let me = session.connection().bound_jid().map(|j| j.to_string());
+                    let mut msg = Element::new("message", NS);
+                    msg.set_attr("to", me.unwrap_or_default());
+                    let mut body = Element::new("body", NS);
+                    body.push_text("hello from a mio loop");
+                    msg.push_child(body);
+                    session.connection_mut().send(&msg)?;
+                    sent = true;
+                }
+                Event::Stanza(el) if el.name() == "message" && sent => {
+                    println!(
+                        "{}: {}",
+                        el.attr("from").unwrap_or(""),
+                        el.child_text("body", NS).unwrap_or_default()
+                    );
+                    session.connection_mut().close();
+                }
+                Event::Closed(reason) => {
+                    println!("closed: {reason:?}");
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        // Answers and stanzas made while handling events go out now (a `WouldBlock` keeps
+        // them for the next writable event).
+        session.flush()?;
+        if step.read_again
+            || session
+                .connection()
+                .poll_timeout()
+                .is_some_and(|t| t <= Instant::now())
+        {
+            continue;
+        }
+        // Sleep until the socket is ready or the machine's next timer is due.
+        let now = Instant::now();
+        if now >= give_up {
+            return Err("no answer in time".into());
+        }
+        let wake = step.next_timeout.map_or(give_up, |t| t.min(give_up));
+        poll.poll(&mut events, Some(wake.saturating_duration_since(now)))?;
+        if session.is_eof() {
+            return Err("the server closed the connection".into());
+        }
+    }
+}
