@@ -112,7 +112,15 @@ impl SystemSrvResolver {
             .map_err(|e| e.to_string())?;
         sock.send(&query).map_err(|e| e.to_string())?;
         let mut buf = vec![0; UDP_MAX];
+        // Stray or garbled datagrams do not extend the time given to the query.
+        let deadline = std::time::Instant::now() + self.timeout;
         loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err("timed out".into());
+            }
+            sock.set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .map_err(|e| e.to_string())?;
             let n = sock.recv(&mut buf).map_err(|e| e.to_string())?;
             let answer = &buf[..n];
             // Ignore stray datagrams with another id.
