@@ -56,7 +56,7 @@ pub mod trust;
 
 pub use client::{Client, ClientConfig};
 pub use error::Error;
-pub use server::{Server, ServerAuth, ServerConfig, ServerHandle};
+pub use server::{Router, Server, ServerAuth, ServerConfig, ServerHandle};
 pub use session::{Session, Step};
 pub use trust::Trust;
 pub use xmpp_stream::connection::Event;

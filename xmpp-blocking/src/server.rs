@@ -24,7 +24,7 @@ use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{Connection, Event, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
-use xmpp_stream::xml::Element;
+use xmpp_stream::xml::{Element, Node};
 
 use crate::error::Error;
 use crate::session::Session;
@@ -70,17 +70,48 @@ pub struct ServerConfig {
 /// Where routed stanzas go: an inbox per bound address.
 type Routes = Arc<Mutex<HashMap<String, Sender<Element>>>>;
 
+/// The routing table shared by listeners: give two [`Server`]s the same router (e.g. a
+/// c2s listener and a component listener) and their sessions reach each other.
+#[derive(Clone, Default)]
+pub struct Router {
+    routes: Routes,
+}
+
+impl Router {
+    /// An empty routing table.
+    pub fn new() -> Self {
+        Router::default()
+    }
+
+    /// The addresses currently reachable (bound full JIDs, component domains).
+    pub fn addresses(&self) -> Vec<String> {
+        let mut v: Vec<String> = lock(&self.routes).keys().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+impl fmt::Debug for Router {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Router")
+            .field("addresses", &self.addresses())
+            .finish()
+    }
+}
+
 /// A bound listener, not yet accepting.
 #[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     config: Arc<ServerConfig>,
+    router: Router,
 }
 
 /// A server running in background threads.
 #[derive(Debug)]
 pub struct ServerHandle {
     addr: SocketAddr,
+    router: Router,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
@@ -91,7 +122,20 @@ impl Server {
         Ok(Server {
             listener: TcpListener::bind(addr)?,
             config: Arc::new(config),
+            router: Router::new(),
         })
+    }
+
+    /// Shares `router` with other listeners instead of a table of its own.
+    #[must_use]
+    pub fn with_router(mut self, router: Router) -> Server {
+        self.router = router;
+        self
+    }
+
+    /// This listener's routing table.
+    pub fn router(&self) -> &Router {
+        &self.router
     }
 
     /// The bound address.
@@ -104,11 +148,13 @@ impl Server {
         let addr = self.listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let router = self.router.clone();
         let accept = thread::Builder::new()
             .name("xmpp-accept".into())
             .spawn(move || self.accept_loop(&flag))?;
         Ok(ServerHandle {
             addr,
+            router,
             stop,
             accept: Some(accept),
         })
@@ -120,7 +166,7 @@ impl Server {
     }
 
     fn accept_loop(self, stop: &AtomicBool) {
-        let routes: Routes = Arc::default();
+        let routes: Routes = self.router.routes.clone();
         let stop_all = Arc::new(AtomicBool::new(false));
         for stream in self.listener.incoming() {
             if stop.load(Ordering::SeqCst) {
@@ -155,6 +201,11 @@ impl ServerHandle {
     /// The listening address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The routing table (to share it with another listener).
+    pub fn router(&self) -> &Router {
+        &self.router
     }
 
     /// Stops accepting; open connections close at their next tick.
@@ -236,6 +287,13 @@ fn run_session(
         }
         while let Ok(el) = rx.try_recv() {
             if session.connection().is_established() {
+                // Between a client and a component stream the content namespace changes.
+                let ns = session.connection().kind().content_ns();
+                let el = if el.ns() != ns && is_content_ns(el.ns()) {
+                    renamespace(&el, ns)
+                } else {
+                    el
+                };
                 // A full queue drops the stanza; the sender's copy is gone either way.
                 if let Err(e) = session.send(&el) {
                     tracing::debug!(error = %e, "routed stanza not delivered");
@@ -373,6 +431,28 @@ fn handle_stanza(
         }
     }
     Ok(())
+}
+
+fn is_content_ns(ns: &str) -> bool {
+    StreamKind::from_content_ns(ns).is_some()
+}
+
+/// A copy of `el` with its stream content namespace (`jabber:client`, `jabber:server`,
+/// `jabber:component:accept`) replaced by `ns`, in every descendant that carries it.
+fn renamespace(el: &Element, ns: &str) -> Element {
+    let old = el.ns();
+    let mut out = Element::new(el.name().to_owned(), ns.to_owned());
+    out.set_prefix(el.prefix().map(|p| p.to_owned().into()));
+    for attr in el.attrs() {
+        out.set_attribute(attr.clone());
+    }
+    for node in el.nodes() {
+        match node {
+            Node::Element(child) if child.ns() == old => out.push_child(renamespace(child, ns)),
+            other => out.push_node(other.clone()),
+        }
+    }
+    out
 }
 
 /// A reply skeleton with `to`/`from` swapped and the id kept.

@@ -132,7 +132,7 @@ impl SrvResolver for Fixed {
 }
 
 #[test]
-fn client_follows_the_srv_plan_of_a_pluggable_resolver() {
+fn ucr_tcp_11_client_tries_the_next_srv_target_after_a_dead_one() {
     let (server, ca) = support::tls_server();
     let port = server.local_addr().port();
     let mut config = support::client_config(&server, &ca);

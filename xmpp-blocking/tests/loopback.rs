@@ -51,7 +51,7 @@ fn wrong_password_is_an_auth_error() {
 }
 
 #[test]
-fn untrusted_certificate_is_a_tls_error_naming_the_problem() {
+fn ucr_tls_9_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     let (server, _ca) = support::tls_server();
     let (other_ca, _) = support::localhost_cert();
     let err = Client::connect(
@@ -159,4 +159,41 @@ fn recv_timeout_returns_none_when_nothing_arrives() {
             .is_none()
     );
     alice.close().unwrap();
+}
+
+#[test]
+fn direct_tls_login() {
+    let (server, ca) = support::tls_server_with(true);
+    let mut config = support::client_config(&server, &ca);
+    config.direct_tls = true;
+    let client = Client::connect("alice@localhost", "secret", config).unwrap();
+    assert_eq!(client.jid().to_bare().as_str(), "alice@localhost");
+    assert!(client_is_tls(client));
+}
+
+#[test]
+fn ucr_stream_23_close_completes_the_closing_handshake_and_frees_the_route() {
+    let (server, ca) = support::tls_server();
+    let alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    let jid = alice.jid().as_str().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    // The server thread registers the route right after granting the bind.
+    while server.router().addresses() != vec![jid.clone()] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "route never registered"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Ok means the server's closing tag came back (a timeout or a drop is an error).
+    alice.close().unwrap();
+    while !server.router().addresses().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "route never freed");
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }

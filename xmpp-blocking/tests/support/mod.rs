@@ -19,6 +19,11 @@ pub fn localhost_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
 
 /// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret; the CA to trust.
 pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
+    tls_server_with(false)
+}
+
+/// Like [`tls_server`], with Direct TLS (XEP-0368) when `direct_tls`.
+pub fn tls_server_with(direct_tls: bool) -> (ServerHandle, CertificateDer<'static>) {
     let (cert, key) = localhost_cert();
     let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -41,7 +46,7 @@ pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
             domains: vec!["localhost".into()],
             profile: Arc::new(Profile::rfc6120()),
             tls: Some((Arc::new(tls), Some(cert.clone()))),
-            direct_tls: false,
+            direct_tls,
             auth: ServerAuth::Sasl(Arc::new(store)),
             tick: Duration::from_millis(20),
         },
