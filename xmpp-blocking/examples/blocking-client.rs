@@ -14,9 +14,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use xmpp_blocking::{Client, ClientConfig, Event, Trust};
-use xmpp_stream::xml::Element;
-
-const NS: &str = "jabber:client";
+use xmpp_jid::Jid;
+use xmpp_stanza::{Message, MessageType, Presence};
 
 /// The parsed command line.
 struct Args {
@@ -24,7 +23,7 @@ struct Args {
     password: String,
     connect: Option<(String, u16)>,
     trust: Trust,
-    send: Vec<(String, String)>,
+    send: Vec<(Jid, String)>,
     receive: usize,
     timeout: Duration,
 }
@@ -66,6 +65,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--send" => {
                 let to = value("JID BODY")?;
                 let body = value("JID BODY")?;
+                let to = Jid::new(&to).map_err(|e| format!("--send {to}: {e}"))?;
                 send.push((to, body));
             }
             "--receive" => {
@@ -107,16 +107,6 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-fn message(to: &str, body: &str) -> Element {
-    let mut msg = Element::new("message", NS);
-    msg.set_attr("to", to.to_owned());
-    msg.set_attr("type", "chat");
-    let mut b = Element::new("body", NS);
-    b.push_text(body.to_owned());
-    msg.push_child(b);
-    msg
-}
-
 fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let deadline = started + args.timeout;
@@ -130,10 +120,12 @@ fn run(args: Args) -> Result<(), String> {
     let mut client =
         Client::connect(&args.jid, &args.password, config).map_err(|e| e.to_string())?;
     client
-        .send(&Element::new("presence", NS))
+        .send_stanza(Presence::available())
         .map_err(|e| e.to_string())?;
-    for (to, body) in &args.send {
-        client.send(&message(to, body)).map_err(|e| e.to_string())?;
+    for (to, body) in args.send {
+        client
+            .send_stanza(Message::chat(to, body))
+            .map_err(|e| e.to_string())?;
     }
     let mut received = 0;
     while received < args.receive {
@@ -146,11 +138,16 @@ fn run(args: Args) -> Result<(), String> {
         }
         match client.recv_timeout(left).map_err(|e| e.to_string())? {
             Some(Event::Stanza(el)) if el.name() == "message" => {
-                if el.attr("type") == Some("error") {
+                // Malformed messages and error bounces are not counted.
+                let Ok(msg) = Message::try_from(&el) else {
+                    continue;
+                };
+                if msg.kind == MessageType::Error {
                     continue;
                 }
-                if let Some(body) = el.child_text("body", NS) {
-                    println!("{}: {}", el.attr("from").unwrap_or(""), body);
+                if let Some(body) = msg.body() {
+                    let from = msg.from.as_ref().map(|j| j.as_str()).unwrap_or("");
+                    println!("{from}: {body}");
                     received += 1;
                 }
             }

@@ -179,6 +179,12 @@ impl Client {
         self.session.send(stanza)
     }
 
+    /// Sends a typed stanza ([`xmpp_stanza::Message`], [`xmpp_stanza::Presence`],
+    /// [`xmpp_stanza::Iq`]) or anything else that converts into an element.
+    pub fn send_stanza(&mut self, stanza: impl Into<Element>) -> Result<(), Error> {
+        self.session.send(&stanza.into())
+    }
+
     /// Blocks until the next event (a stanza, a stream error, the close). Keepalives and
     /// timers run meanwhile.
     pub fn recv(&mut self) -> Result<Event, Error> {

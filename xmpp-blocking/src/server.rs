@@ -401,16 +401,19 @@ fn handle_stanza(
             }
         }
         "iq" if for_server => {
-            let answer =
-                if el.attr("type") == Some("get") && el.has_child("query", "jabber:iq:roster") {
-                    let mut r = reply(&el, "result");
-                    r.push_child(Element::new("query", "jabber:iq:roster"));
-                    r
-                } else if matches!(el.attr("type"), Some("get" | "set")) {
-                    error_reply(&el)
-                } else {
-                    return Ok(());
-                };
+            let answer = if el.attr("type") == Some("get")
+                && el.has_child("query", "jabber:iq:roster")
+            {
+                let mut r = reply(&el, "result");
+                r.push_child(Element::new("query", "jabber:iq:roster"));
+                r
+            } else {
+                // Results and errors are never answered.
+                match error_reply(&el).filter(|_| matches!(el.attr("type"), Some("get" | "set"))) {
+                    Some(e) => e,
+                    None => return Ok(()),
+                }
+            };
             session.send(&answer)?;
         }
         _ => {
@@ -421,8 +424,8 @@ fn handle_stanza(
             if targets.is_empty() {
                 let bounce = matches!(el.name(), "message" | "iq")
                     && !matches!(el.attr("type"), Some("error" | "result"));
-                if bounce {
-                    session.send(&error_reply(&el))?;
+                if let Some(e) = error_reply(&el).filter(|_| bounce) {
+                    session.send(&e)?;
                 }
             }
             for tx in targets {
@@ -471,15 +474,12 @@ fn reply(el: &Element, kind: &str) -> Element {
     r
 }
 
-/// `<service-unavailable/>` for a stanza nobody can take.
-fn error_reply(el: &Element) -> Element {
-    let mut r = reply(el, "error");
-    let mut error = Element::new("error", el.ns().to_owned());
-    error.set_attr("type", "cancel");
-    error.push_child(Element::new(
-        "service-unavailable",
-        "urn:ietf:params:xml:ns:xmpp-stanzas",
-    ));
-    r.push_child(error);
-    r
+/// `<service-unavailable/>` for a stanza nobody can take (`None` for stanzas that must not
+/// be answered, e.g. errors).
+fn error_reply(el: &Element) -> Option<Element> {
+    xmpp_stanza::error_reply_element(
+        el,
+        xmpp_stanza::StanzaError::new(xmpp_stanza::Condition::ServiceUnavailable),
+    )
+    .ok()
 }
