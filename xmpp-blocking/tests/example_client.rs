@@ -15,21 +15,6 @@ fn example(args: &[&str]) -> Command {
     support::example("blocking-client", args)
 }
 
-fn ca_file(ca: &rustls::pki_types::CertificateDer<'_>, name: &str) -> std::path::PathBuf {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(ca.as_ref());
-    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).unwrap());
-        pem.push('\n');
-    }
-    pem.push_str("-----END CERTIFICATE-----\n");
-    let path =
-        std::env::temp_dir().join(format!("xmpp-blocking-{}-{name}.pem", std::process::id()));
-    std::fs::write(&path, pem).unwrap();
-    path
-}
-
 fn stderr_line(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).trim().to_owned()
 }
@@ -37,7 +22,7 @@ fn stderr_line(out: &Output) -> String {
 #[test]
 fn sends_receives_and_prints_from_and_body() {
     let (server, ca) = support::tls_server();
-    let ca_path = ca_file(&ca, "roundtrip");
+    let ca_path = support::ca_file(&ca, "roundtrip");
     let port = server.local_addr().port().to_string();
     let connect = format!("127.0.0.1:{port}");
     let mut alice = Client::connect(

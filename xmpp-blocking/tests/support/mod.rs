@@ -96,3 +96,19 @@ pub fn example(name: &str, args: &[&str]) -> std::process::Command {
     cmd.args(args).stdin(Stdio::null());
     cmd
 }
+
+/// Writes `ca` as a PEM file in the temp directory.
+pub fn ca_file(ca: &rustls::pki_types::CertificateDer<'_>, name: &str) -> std::path::PathBuf {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(ca.as_ref());
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap());
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    let path =
+        std::env::temp_dir().join(format!("xmpp-blocking-{}-{name}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    path
+}
