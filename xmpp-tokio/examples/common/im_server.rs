@@ -240,8 +240,12 @@ impl ImServer {
             }
         };
         let mut st = self.lock();
+        tracing::debug!(%from, to = ?to.as_ref().map(Jid::as_str), ty = ?el.attr("type"), "presence");
         match st.engine.presence_from_client(from, to.as_ref(), presence) {
-            Ok(actions) => self.execute(&mut st, actions),
+            Ok(actions) => {
+                tracing::debug!(actions = actions.len(), "presence actions");
+                self.execute(&mut st, actions)
+            }
             Err(e) => tracing::debug!(error = %e, "presence refused"),
         }
     }
