@@ -212,11 +212,11 @@ impl TryFrom<&Element> for Message {
             if child.ns() == sns {
                 match child.name() {
                     "body" => {
-                        m.bodies.push_from(child, "message", "body")?;
+                        m.bodies.push_from(child, "body")?;
                         continue;
                     }
                     "subject" => {
-                        m.subjects.push_from(child, "message", "subject")?;
+                        m.subjects.push_from(child, "subject")?;
                         continue;
                     }
                     "thread" => {
@@ -243,6 +243,8 @@ impl TryFrom<&Element> for Message {
             }
             m.payloads.push(child.clone());
         }
+        m.bodies.check_unique("message", "body")?;
+        m.subjects.check_unique("message", "subject")?;
         if kind == MessageType::Error && m.error.is_none() {
             return Err(ParseError::MissingChild {
                 element: "message",

@@ -285,7 +285,7 @@ impl TryFrom<&Element> for Presence {
                         continue;
                     }
                     "status" => {
-                        p.statuses.push_from(child, "presence", "status")?;
+                        p.statuses.push_from(child, "status")?;
                         continue;
                     }
                     "priority" => {
@@ -315,6 +315,7 @@ impl TryFrom<&Element> for Presence {
             }
             p.payloads.push(child.clone());
         }
+        p.statuses.check_unique("presence", "status")?;
         if kind == PresenceType::Error && p.error.is_none() {
             return Err(ParseError::MissingChild {
                 element: "presence",

@@ -148,6 +148,13 @@ conditions! {
     UnexpectedRequest = "unexpected-request", Wait;
 }
 
+impl Condition {
+    /// The attribute value of the [`default_type`](Self::default_type) (`"modify"`, ...).
+    pub fn error_type(self) -> &'static str {
+        self.default_type().as_str()
+    }
+}
+
 impl fmt::Display for Condition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -269,7 +276,7 @@ impl TryFrom<&Element> for StanzaError {
         for child in e.children() {
             if child.ns() == ns::STANZAS {
                 if child.name() == "text" {
-                    texts.push_from(child, "error", "text")?;
+                    texts.push_from(child, "text")?;
                 } else {
                     if condition.is_some() {
                         return Err(ParseError::DuplicateChild {
@@ -294,6 +301,7 @@ impl TryFrom<&Element> for StanzaError {
                 });
             }
         }
+        texts.check_unique("error", "text")?;
         let condition = condition.ok_or(ParseError::MissingChild {
             element: "error",
             child: "defined condition",

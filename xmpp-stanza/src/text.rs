@@ -83,27 +83,35 @@ impl Texts {
         self.0.len()
     }
 
-    /// Adds one text read from `e`, refusing a second one with the same language.
-    pub(crate) fn push_from(
-        &mut self,
-        e: &Element,
-        parent: &'static str,
-        child: &'static str,
-    ) -> Result<(), ParseError> {
+    /// Adds one text read from `e`; call [`check_unique`](Self::check_unique) once all are in.
+    pub(crate) fn push_from(&mut self, e: &Element, child: &'static str) -> Result<(), ParseError> {
         crate::util::no_children(e, child)?;
-        let lang = e.lang();
-        if self.0.iter().any(|t| t.lang.as_deref() == lang) {
-            return Err(ParseError::DuplicateChild {
-                element: parent,
-                child,
-                lang: lang.map(str::to_owned),
-            });
-        }
         self.0.push(LangText {
-            lang: lang.map(str::to_owned),
+            lang: e.lang().map(str::to_owned),
             text: e.text().into_owned(),
         });
         Ok(())
+    }
+
+    /// Refuses two texts with the same language (O(n log n), however many there are).
+    pub(crate) fn check_unique(
+        &self,
+        parent: &'static str,
+        child: &'static str,
+    ) -> Result<(), ParseError> {
+        if self.0.len() < 2 {
+            return Ok(());
+        }
+        let mut langs: Vec<Option<&str>> = self.0.iter().map(|t| t.lang.as_deref()).collect();
+        langs.sort_unstable();
+        match langs.windows(2).find(|w| w[0] == w[1]) {
+            Some(w) => Err(ParseError::DuplicateChild {
+                element: parent,
+                child,
+                lang: w[0].map(str::to_owned),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// One element per text, named `name` in `ns`.

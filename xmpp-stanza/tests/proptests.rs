@@ -60,21 +60,28 @@ fn field() -> impl Strategy<Value = Field> {
 
 fn form() -> impl Strategy<Value = DataForm> {
     (
-        prop::sample::select(vec![FormType::Form, FormType::Submit, FormType::Cancel, FormType::Result]),
+        prop::sample::select(vec![
+            FormType::Form,
+            FormType::Submit,
+            FormType::Cancel,
+            FormType::Result,
+        ]),
         prop::option::of(text()),
         prop::collection::vec(text(), 0..3),
         prop::collection::vec(field(), 0..6),
         prop::option::of(prop::collection::vec(field(), 0..3)),
         prop::collection::vec(prop::collection::vec(field(), 0..3), 0..3),
     )
-        .prop_map(|(kind, title, instructions, fields, reported, items)| DataForm {
-            kind,
-            title,
-            instructions,
-            fields,
-            reported,
-            items,
-        })
+        .prop_map(
+            |(kind, title, instructions, fields, reported, items)| DataForm {
+                kind,
+                title,
+                instructions,
+                fields,
+                reported,
+                items,
+            },
+        )
 }
 
 fn through_bytes(e: Element) -> Element {

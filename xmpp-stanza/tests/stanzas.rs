@@ -476,3 +476,24 @@ fn iq_typed_payload_access() {
     assert_eq!(back, iq);
     assert_eq!(back.payload::<Ping>(), Some(Ok(Ping)));
 }
+
+/// Many texts are checked for duplicate languages by sorting, not pairwise; the duplicate is
+/// still found wherever it is.
+#[test]
+fn many_bodies_duplicate_found() {
+    let mut xml = String::from("<message xmlns='jabber:client'>");
+    for i in 0..3000 {
+        xml.push_str(&format!("<body xml:lang='x-{i}'>b</body>"));
+    }
+    let ok = format!("{xml}</message>");
+    assert_eq!(Message::try_from(&el(&ok)).unwrap().bodies.len(), 3000);
+    let dup = format!("{xml}<body xml:lang='x-1500'>again</body></message>");
+    assert_eq!(
+        Message::try_from(&el(&dup)).unwrap_err(),
+        ParseError::DuplicateChild {
+            element: "message",
+            child: "body",
+            lang: Some("x-1500".into())
+        }
+    );
+}

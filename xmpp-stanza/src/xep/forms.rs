@@ -267,11 +267,18 @@ impl DataForm {
                 reason: "FORM_TYPE differs from the form's",
             });
         }
+        // One index of the submission, so that the check is linear in the fields.
+        let mut by_var = std::collections::HashMap::new();
+        for f in &submitted.fields {
+            if let Some(var) = f.var.as_deref() {
+                by_var.entry(var).or_insert(f);
+            }
+        }
         for f in &self.fields {
             let Some(var) = f.var.as_deref() else {
                 continue;
             };
-            let sub = submitted.field(var);
+            let sub = by_var.get(var).copied();
             if f.required && sub.is_none_or(|s| s.values.is_empty()) {
                 return Err(ParseError::BadText {
                     element: "field",
