@@ -37,6 +37,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             direct_tls: false,
             auth: ServerAuth::Sasl(Arc::new(store)),
             tick: Duration::from_millis(20),
+            inbox_capacity: 1024,
+            max_connections: 1024,
         },
     )?
     .spawn()?;

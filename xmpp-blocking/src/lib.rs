@@ -16,7 +16,6 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use std::time::Duration;
 //! use xmpp_blocking::{Client, ClientConfig, Server, ServerAuth, ServerConfig};
 //! use xmpp_stream::profile::{Profile, TlsPolicy};
 //!
@@ -25,14 +24,15 @@
 //! profile.allow_plaintext_auth = true;
 //! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
 //! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
-//! let server = Server::bind("127.0.0.1:0", ServerConfig {
-//!     domains: vec!["localhost".into()],
-//!     profile: Arc::new(profile.clone()),
-//!     tls: None,
-//!     direct_tls: false,
-//!     auth: ServerAuth::Sasl(Arc::new(store)),
-//!     tick: Duration::from_millis(20),
-//! })?
+//! let server = Server::bind(
+//!     "127.0.0.1:0",
+//!     ServerConfig::new(
+//!         vec!["localhost".into()],
+//!         Arc::new(profile.clone()),
+//!         None,
+//!         ServerAuth::Sasl(Arc::new(store)),
+//!     ),
+//! )?
 //! .spawn()?;
 //! let config = ClientConfig {
 //!     profile,

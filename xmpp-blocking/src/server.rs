@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -65,10 +66,36 @@ pub struct ServerConfig {
     pub auth: ServerAuth,
     /// How often a connection thread looks at its inbox and the shutdown flag.
     pub tick: Duration,
+    /// Most stanzas queued for one session by others; beyond it they are dropped.
+    pub inbox_capacity: usize,
+    /// Most connections served at once; further ones are closed at accept.
+    pub max_connections: usize,
+}
+
+impl ServerConfig {
+    /// A client (SASL) server for `domains` with the default limits (20 ms tick, 1024
+    /// stanzas per inbox, 1024 connections).
+    pub fn new(
+        domains: Vec<String>,
+        profile: Arc<Profile>,
+        tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
+        auth: ServerAuth,
+    ) -> Self {
+        ServerConfig {
+            domains,
+            profile,
+            tls,
+            direct_tls: false,
+            auth,
+            tick: Duration::from_millis(20),
+            inbox_capacity: 1024,
+            max_connections: 1024,
+        }
+    }
 }
 
 /// Where routed stanzas go: an inbox per bound address.
-type Routes = Arc<Mutex<HashMap<String, Sender<Element>>>>;
+type Routes = Arc<Mutex<HashMap<String, SyncSender<Element>>>>;
 
 /// The routing table shared by listeners: give two [`Server`]s the same router (e.g. a
 /// c2s listener and a component listener) and their sessions reach each other.
@@ -168,6 +195,7 @@ impl Server {
     fn accept_loop(self, stop: &AtomicBool) {
         let routes: Routes = self.router.routes.clone();
         let stop_all = Arc::new(AtomicBool::new(false));
+        let live = Arc::new(AtomicUsize::new(0));
         for stream in self.listener.incoming() {
             if stop.load(Ordering::SeqCst) {
                 stop_all.store(true, Ordering::SeqCst);
@@ -180,17 +208,26 @@ impl Server {
                     continue;
                 }
             };
+            if live.load(Ordering::SeqCst) >= self.config.max_connections {
+                tracing::warn!("connection limit reached; connection refused");
+                drop(stream);
+                continue;
+            }
             let config = self.config.clone();
             let routes = routes.clone();
             let stop_all = stop_all.clone();
+            let counter = live.clone();
+            counter.fetch_add(1, Ordering::SeqCst);
             let spawned = thread::Builder::new()
                 .name("xmpp-conn".into())
                 .spawn(move || {
                     if let Err(e) = serve(stream, &config, &routes, &stop_all) {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
+                    counter.fetch_sub(1, Ordering::SeqCst);
                 });
             if let Err(e) = spawned {
+                live.fetch_sub(1, Ordering::SeqCst);
                 tracing::warn!(error = %e, "cannot spawn a connection thread");
             }
         }
@@ -231,7 +268,7 @@ impl Drop for ServerHandle {
     }
 }
 
-fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<String, Sender<Element>>> {
+fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<String, SyncSender<Element>>> {
     routes.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -261,7 +298,7 @@ fn serve(
         Instant::now(),
     )?;
     let mut session = Session::tcp(conn, stream);
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(config.inbox_capacity.max(1));
     let mut address: Option<String> = None;
     let result = run_session(&mut session, config, routes, stop, &tx, &rx, &mut address);
     if let Some(a) = address {
@@ -275,7 +312,7 @@ fn run_session(
     config: &ServerConfig,
     routes: &Routes,
     stop: &AtomicBool,
-    tx: &Sender<Element>,
+    tx: &SyncSender<Element>,
     rx: &Receiver<Element>,
     address: &mut Option<String>,
 ) -> Result<(), Error> {
@@ -342,7 +379,7 @@ fn run_session(
 }
 
 /// The inboxes a `to` address reaches: the exact address, or every resource of a bare JID.
-fn recipients(routes: &Routes, to: &str) -> Vec<Sender<Element>> {
+fn recipients(routes: &Routes, to: &str) -> Vec<SyncSender<Element>> {
     let map = lock(routes);
     if let Some(tx) = map.get(to) {
         return vec![tx.clone()];
@@ -383,7 +420,7 @@ fn handle_stanza(
     };
     match el.name() {
         "presence" if to.is_none() => {
-            let everyone: Vec<(String, Sender<Element>)> = lock(routes)
+            let everyone: Vec<(String, SyncSender<Element>)> = lock(routes)
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
@@ -391,7 +428,7 @@ fn handle_stanza(
                 if Some(addr.as_str()) != me {
                     let mut copy = el.clone();
                     copy.set_attr("to", addr);
-                    let _ = tx.send(copy);
+                    deliver(&tx, copy);
                 }
             }
             // Reflected to the sender (RFC 6121 §4.2.2).
@@ -429,11 +466,21 @@ fn handle_stanza(
                 }
             }
             for tx in targets {
-                let _ = tx.send(el.clone());
+                deliver(&tx, el.clone());
             }
         }
     }
     Ok(())
+}
+
+/// Hands a stanza to another session's inbox; a full inbox (a slow reader) drops it
+/// instead of letting the server buffer without bound.
+fn deliver(tx: &SyncSender<Element>, el: Element) {
+    match tx.try_send(el) {
+        Ok(()) => {}
+        Err(TrySendError::Full(_)) => tracing::warn!("recipient inbox full; stanza dropped"),
+        Err(TrySendError::Disconnected(_)) => {}
+    }
 }
 
 fn is_content_ns(ns: &str) -> bool {

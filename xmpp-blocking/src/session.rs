@@ -102,7 +102,8 @@ impl<T: Read + Write> Session<T> {
         self.eof
     }
 
-    /// Sends a stanza and writes it out.
+    /// Sends a stanza and writes it out (on a non-blocking transport, what does not fit now
+    /// is written by the next [`flush`](Self::flush) or [`process`](Self::process)).
     pub fn send(&mut self, element: &Element) -> Result<(), Error> {
         self.conn.send(element)?;
         self.flush()?;
@@ -138,6 +139,16 @@ impl<T: Read + Write> Session<T> {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(false),
             Err(e) => Err(Error::Io(e)),
+        }
+    }
+
+    /// [`flush`](Self::flush) on a blocking transport: anything left unwritten is a write
+    /// timeout.
+    fn flush_blocking(&mut self) -> Result<(), Error> {
+        if self.flush()? {
+            Ok(())
+        } else {
+            Err(Error::Timeout { during: "write" })
         }
     }
 
@@ -192,13 +203,17 @@ impl<T: Read + Write> Session<T> {
     /// machine made, keepalives) is written before waiting; the machine's timers fire on time
     /// when the transport has read timeouts. After the stream is over and its
     /// [`Event::Closed`] was returned, this returns [`Error::Closed`].
+    ///
+    /// Meant for blocking transports: on a non-blocking one without read timeouts it spins.
+    /// A blocking socket whose write timeout expires reports `WouldBlock` (Linux): that is
+    /// [`Error::Timeout`] here.
     pub fn next_event(&mut self, deadline: Option<Instant>) -> Result<Option<Event>, Error> {
         loop {
             if let Some(event) = self.conn.poll_event() {
-                self.flush()?;
+                self.flush_blocking()?;
                 return Ok(Some(event));
             }
-            self.flush()?;
+            self.flush_blocking()?;
             if self.conn.is_closed() {
                 return Err(Error::Closed(
                     xmpp_stream::connection::CloseReason::TransportClosed,

@@ -26,6 +26,8 @@ fn ucr_route_7_component_answers_a_client_message() {
             direct_tls: false,
             auth: ServerAuth::Components(vec![("echo.localhost".into(), "s3cret".into())]),
             tick: Duration::from_millis(20),
+            inbox_capacity: 1024,
+            max_connections: 1024,
         },
     )
     .unwrap()

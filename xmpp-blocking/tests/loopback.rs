@@ -197,3 +197,43 @@ fn ucr_stream_23_close_completes_the_closing_handshake_and_frees_the_route() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn connections_over_the_limit_are_refused_and_the_slot_comes_back() {
+    let (server, ca) = support::tls_server_custom(|c| c.max_connections = 1);
+    let alice = Client::connect(
+        "alice@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap();
+    let err = Client::connect(
+        "bob@localhost",
+        "secret",
+        support::client_config(&server, &ca),
+    )
+    .unwrap_err();
+    assert!(!err.is_timeout(), "refused, not left hanging: {err:?}");
+    alice.close().unwrap();
+    // The slot is free once alice's thread ends.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match Client::connect(
+            "bob@localhost",
+            "secret",
+            support::client_config(&server, &ca),
+        ) {
+            Ok(bob) => {
+                bob.close().unwrap();
+                break;
+            }
+            Err(e) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "slot never freed: {e}"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+}

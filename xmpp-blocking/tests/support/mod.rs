@@ -24,6 +24,13 @@ pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
 
 /// Like [`tls_server`], with Direct TLS (XEP-0368) when `direct_tls`.
 pub fn tls_server_with(direct_tls: bool) -> (ServerHandle, CertificateDer<'static>) {
+    tls_server_custom(|c| c.direct_tls = direct_tls)
+}
+
+/// Like [`tls_server`], with the server config adjusted by `adjust`.
+pub fn tls_server_custom(
+    adjust: impl FnOnce(&mut ServerConfig),
+) -> (ServerHandle, CertificateDer<'static>) {
     let (cert, key) = localhost_cert();
     let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -40,20 +47,17 @@ pub fn tls_server_with(direct_tls: bool) -> (ServerHandle, CertificateDer<'stati
     store
         .add_user("bob", "secret", 4096, &mut rand_core::OsRng)
         .unwrap();
-    let server = Server::bind(
-        "127.0.0.1:0",
-        ServerConfig {
-            domains: vec!["localhost".into()],
-            profile: Arc::new(Profile::rfc6120()),
-            tls: Some((Arc::new(tls), Some(cert.clone()))),
-            direct_tls,
-            auth: ServerAuth::Sasl(Arc::new(store)),
-            tick: Duration::from_millis(20),
-        },
-    )
-    .unwrap()
-    .spawn()
-    .unwrap();
+    let mut config = ServerConfig::new(
+        vec!["localhost".into()],
+        Arc::new(Profile::rfc6120()),
+        Some((Arc::new(tls), Some(cert.clone()))),
+        ServerAuth::Sasl(Arc::new(store)),
+    );
+    adjust(&mut config);
+    let server = Server::bind("127.0.0.1:0", config)
+        .unwrap()
+        .spawn()
+        .unwrap();
     (server, cert)
 }
 
