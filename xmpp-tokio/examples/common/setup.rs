@@ -28,6 +28,17 @@ impl Reference {
         users: &[(String, String)],
         tls: &TlsMaterial,
     ) -> Result<Reference, String> {
+        Reference::start_with(listen, domain, users, tls, None).await
+    }
+
+    /// As `start`, with another stream profile (timeouts, limits).
+    pub async fn start_with(
+        listen: &[SocketAddr],
+        domain: &str,
+        users: &[(String, String)],
+        tls: &TlsMaterial,
+        profile: Option<xmpp_stream::profile::Profile>,
+    ) -> Result<Reference, String> {
         let mut store = xmpp_sasl::MemoryStore::new().with_domain(domain);
         for (u, p) in users {
             store
@@ -41,6 +52,10 @@ impl Reference {
             Some((tls.server_config()?, Some(tls.cert.clone()))),
             Arc::new(store),
         );
+        let mut config = config;
+        if let Some(p) = profile {
+            config.profile = Arc::new(p);
+        }
         let mut servers = Vec::new();
         for addr in listen {
             let listener = tokio::net::TcpListener::bind(addr)
@@ -59,6 +74,11 @@ impl Reference {
     /// The addresses actually bound.
     pub fn addrs(&self) -> Vec<SocketAddr> {
         self.servers.iter().map(Server::local_addr).collect()
+    }
+
+    /// Connection tasks alive, over every listener.
+    pub fn active_connections(&self) -> usize {
+        self.servers.iter().map(Server::active_connections).sum()
     }
 
     /// Stops every accept loop.
