@@ -78,6 +78,7 @@ mod element;
 mod error;
 mod header;
 mod limits;
+mod names;
 pub mod ns;
 mod reader;
 mod shared_str;
