@@ -39,6 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             tick: Duration::from_millis(20),
             inbox_capacity: 1024,
             max_connections: 1024,
+            dscp: None,
         },
     )?
     .spawn()?;

@@ -39,6 +39,8 @@ pub struct ClientConfig {
     pub login_timeout: Duration,
     /// The SRV resolver.
     pub srv: Arc<dyn SrvResolver>,
+    /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
+    pub dscp: Option<u8>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -52,6 +54,7 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("write_timeout", &self.write_timeout)
             .field("login_timeout", &self.login_timeout)
+            .field("dscp", &self.dscp)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +71,7 @@ impl Default for ClientConfig {
             write_timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(30),
             srv: Arc::new(SystemSrvResolver::from_system()),
+            dscp: None,
         }
     }
 }
@@ -97,6 +101,9 @@ impl Client {
         let domain = bare.domain().to_owned();
         let credentials = xmpp_sasl::Credentials::password(username, password)
             .map_err(|e| Error::Config(e.to_string()))?;
+        if let Some(d) = config.dscp.filter(|d| *d > 63) {
+            return Err(Error::Config(format!("DSCP {d} is out of range 0..=63")));
+        }
         let started = Instant::now();
         let deadline = started + config.login_timeout;
         let plan = match &config.connect_override {
@@ -117,6 +124,9 @@ impl Client {
         let (stream, direct_tls) = connect_plan(&plan, config.connect_timeout, deadline)?;
         stream.set_write_timeout(Some(config.write_timeout))?;
         stream.set_nodelay(true)?;
+        if let Some(d) = config.dscp {
+            crate::socket::set_dscp(&stream, d)?;
+        }
         let tls = config.trust.client_config()?;
         let conn = Connection::initiator(
             InitiatorConfig {

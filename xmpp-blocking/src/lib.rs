@@ -52,6 +52,7 @@ pub mod dns;
 pub mod error;
 pub mod server;
 pub mod session;
+pub mod socket;
 pub mod trust;
 
 pub use client::{Client, ClientConfig};

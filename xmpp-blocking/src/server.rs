@@ -70,6 +70,8 @@ pub struct ServerConfig {
     pub inbox_capacity: usize,
     /// Most connections served at once; further ones are closed at accept.
     pub max_connections: usize,
+    /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
+    pub dscp: Option<u8>,
 }
 
 impl ServerConfig {
@@ -90,6 +92,7 @@ impl ServerConfig {
             tick: Duration::from_millis(20),
             inbox_capacity: 1024,
             max_connections: 1024,
+            dscp: None,
         }
     }
 }
@@ -281,6 +284,9 @@ fn serve(
 ) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(Duration::from_secs(30)))?;
+    if let Some(d) = config.dscp {
+        crate::socket::set_dscp(&stream, d)?;
+    }
     let (kind, auth) = match &config.auth {
         ServerAuth::Sasl(store) => (StreamKind::Client, ReceiverAuth::Sasl(store.clone())),
         ServerAuth::Components(c) => (StreamKind::Component, ReceiverAuth::Components(c.clone())),

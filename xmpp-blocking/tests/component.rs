@@ -28,6 +28,7 @@ fn ucr_route_7_component_answers_a_client_message() {
             tick: Duration::from_millis(20),
             inbox_capacity: 1024,
             max_connections: 1024,
+            dscp: None,
         },
     )
     .unwrap()

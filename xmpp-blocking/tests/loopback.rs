@@ -237,3 +237,23 @@ fn connections_over_the_limit_are_refused_and_the_slot_comes_back() {
         }
     }
 }
+
+#[test]
+fn ucr_dscp_1_client_marks_its_packets() {
+    let (server, ca) = support::tls_server_custom(|c| c.dscp = Some(46));
+    let mut config = support::client_config(&server, &ca);
+    config.dscp = Some(34);
+    let mut alice = Client::connect("alice@localhost", "secret", config).unwrap();
+    let stream = alice.session_mut().get_ref();
+    assert_eq!(xmpp_blocking::socket::dscp(stream).unwrap(), 34);
+    alice.close().unwrap();
+}
+
+#[test]
+fn ucr_dscp_1_out_of_range_dscp_is_a_config_error() {
+    let (server, ca) = support::tls_server();
+    let mut config = support::client_config(&server, &ca);
+    config.dscp = Some(64);
+    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+}
