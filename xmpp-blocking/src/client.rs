@@ -13,7 +13,7 @@ use xmpp_stream::profile::Profile;
 use xmpp_stream::resolve::{self, PlanSource, ResolutionPlan, ServiceKind};
 use xmpp_stream::xml::Element;
 
-use crate::dns::{self, SrvResolver, SystemSrvResolver};
+use crate::dns::{self, CachingSrvResolver, SrvResolver, SystemSrvResolver};
 use crate::error::Error;
 use crate::session::Session;
 use crate::trust::Trust;
@@ -37,7 +37,7 @@ pub struct ClientConfig {
     pub write_timeout: Duration,
     /// Time limit from the first TCP attempt to a negotiated stream.
     pub login_timeout: Duration,
-    /// The SRV resolver.
+    /// The SRV resolver (default: the system's name servers, answers cached within their TTL).
     pub srv: Arc<dyn SrvResolver>,
     /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
     pub dscp: Option<u8>,
@@ -70,7 +70,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(30),
-            srv: Arc::new(SystemSrvResolver::from_system()),
+            srv: Arc::new(CachingSrvResolver::new(SystemSrvResolver::from_system())),
             dscp: None,
         }
     }

@@ -28,6 +28,87 @@ pub trait SrvResolver: Send + Sync {
     /// The SRV records of `name` (fully qualified, with the trailing dot). `Ok(None)`: the
     /// name has no SRV records (NXDOMAIN or no data).
     fn lookup_srv(&self, name: &str) -> Result<Option<Vec<SrvRecord>>, Error>;
+
+    /// Like [`lookup_srv`](Self::lookup_srv), with how long the answer may be cached
+    /// (`None`: not at all). The default caches nothing.
+    fn lookup_srv_ttl(&self, name: &str) -> Result<SrvLookup, Error> {
+        Ok(SrvLookup {
+            records: self.lookup_srv(name)?,
+            ttl: None,
+        })
+    }
+}
+
+/// An SRV answer and its lifetime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvLookup {
+    /// The records (`None`: no SRV records).
+    pub records: Option<Vec<SrvRecord>>,
+    /// How long the answer may be reused (the least TTL of the records).
+    pub ttl: Option<Duration>,
+}
+
+/// Most names a [`CachingSrvResolver`] remembers.
+const CACHE_MAX_ENTRIES: usize = 256;
+
+/// Caches another resolver's answers within their TTL (RFC 6120 §13.9.2, UCR-TCP-15), so
+/// reconnecting does not query DNS again. Answers without a TTL are not cached; at most
+/// 256 names are kept (expired entries go first, then the whole cache is cleared).
+#[derive(Debug)]
+pub struct CachingSrvResolver<R> {
+    inner: R,
+    cache: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, SrvLookup)>>,
+}
+
+impl<R: SrvResolver> CachingSrvResolver<R> {
+    /// Caches `inner`'s answers.
+    pub fn new(inner: R) -> Self {
+        CachingSrvResolver {
+            inner,
+            cache: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The wrapped resolver.
+    pub fn inner(&self) -> &R {
+        &self.inner
+    }
+}
+
+impl<R: SrvResolver> SrvResolver for CachingSrvResolver<R> {
+    fn lookup_srv(&self, name: &str) -> Result<Option<Vec<SrvRecord>>, Error> {
+        Ok(self.lookup_srv_ttl(name)?.records)
+    }
+
+    fn lookup_srv_ttl(&self, name: &str) -> Result<SrvLookup, Error> {
+        let now = std::time::Instant::now();
+        {
+            let cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((expiry, answer)) = cache.get(name) {
+                if now < *expiry {
+                    return Ok(answer.clone());
+                }
+            }
+        }
+        let answer = self.inner.lookup_srv_ttl(name)?;
+        if let Some(ttl) = answer.ttl {
+            let mut cache = self
+                .cache
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cache.len() >= CACHE_MAX_ENTRIES {
+                cache.retain(|_, (expiry, _)| now < *expiry);
+                if cache.len() >= CACHE_MAX_ENTRIES {
+                    cache.clear();
+                }
+            }
+            cache.insert(name.to_owned(), (now + ttl, answer.clone()));
+        }
+        Ok(answer)
+    }
 }
 
 /// No SRV lookups: every domain uses the A/AAAA fallback (the domain on port 5222).
@@ -157,34 +238,59 @@ impl SystemSrvResolver {
 
 /// Reads the SRV records out of a DNS answer. `Ok(None)`: NXDOMAIN or no SRV data.
 pub fn parse_srv_answer(answer: &[u8]) -> Result<Option<Vec<SrvRecord>>, String> {
+    Ok(parse_srv_lookup(answer)?.records)
+}
+
+/// Reads the SRV records and their least TTL out of a DNS answer (negative answers carry no
+/// TTL here and are not cached).
+pub fn parse_srv_lookup(answer: &[u8]) -> Result<SrvLookup, String> {
     let packet = Packet::parse(answer).map_err(|e| e.to_string())?;
     match packet.rcode() {
         RCODE::NoError => {}
-        RCODE::NameError => return Ok(None),
+        RCODE::NameError => {
+            return Ok(SrvLookup {
+                records: None,
+                ttl: None,
+            });
+        }
         other => return Err(format!("server answered {other:?}")),
     }
+    let mut ttl: Option<u32> = None;
     let records: Vec<SrvRecord> = packet
         .answers
         .iter()
         .filter_map(|rr| match &rr.rdata {
-            RData::SRV(srv) => Some(SrvRecord::new(
-                srv.priority,
-                srv.weight,
-                srv.port,
-                srv.target.to_string(),
-            )),
+            RData::SRV(srv) => {
+                ttl = Some(ttl.map_or(rr.ttl, |t| t.min(rr.ttl)));
+                Some(SrvRecord::new(
+                    srv.priority,
+                    srv.weight,
+                    srv.port,
+                    srv.target.to_string(),
+                ))
+            }
             _ => None,
         })
         .collect();
     Ok(if records.is_empty() {
-        None
+        SrvLookup {
+            records: None,
+            ttl: None,
+        }
     } else {
-        Some(records)
+        SrvLookup {
+            records: Some(records),
+            ttl: ttl.map(|t| Duration::from_secs(u64::from(t))),
+        }
     })
 }
 
 impl SrvResolver for SystemSrvResolver {
     fn lookup_srv(&self, name: &str) -> Result<Option<Vec<SrvRecord>>, Error> {
+        Ok(self.lookup_srv_ttl(name)?.records)
+    }
+
+    fn lookup_srv_ttl(&self, name: &str) -> Result<SrvLookup, Error> {
         let mut last = String::from("no name server configured");
         let mut id_seed = rand_core::OsRng;
         for _ in 0..self.attempts {
@@ -192,7 +298,7 @@ impl SrvResolver for SystemSrvResolver {
                 let id = rand_core::RngCore::next_u32(&mut id_seed) as u16;
                 match self
                     .query(*server, name, id)
-                    .and_then(|answer| parse_srv_answer(&answer))
+                    .and_then(|answer| parse_srv_lookup(&answer))
                 {
                     Ok(records) => return Ok(records),
                     Err(e) => last = format!("{server}: {e}"),

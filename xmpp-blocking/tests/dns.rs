@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use simple_dns::rdata::{RData, SRV};
 use simple_dns::{CLASS, Name, Packet, PacketFlag, RCODE, ResourceRecord};
-use xmpp_blocking::dns::{SrvResolver, SystemSrvResolver, parse_srv_answer};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use xmpp_blocking::dns::{
+    CachingSrvResolver, SrvLookup, SrvResolver, SystemSrvResolver, parse_srv_answer,
+    parse_srv_lookup,
+};
 use xmpp_blocking::{Client, Error};
 use xmpp_stream::resolve::SrvRecord;
 
@@ -158,4 +162,81 @@ fn srv_target_dot_means_no_service() {
     };
     let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
     assert!(matches!(err, Error::NoService { .. }), "{err:?}");
+}
+
+#[test]
+fn answers_carry_the_least_ttl_of_their_records() {
+    let query = {
+        let mut q = Packet::new_query(7);
+        q.questions.push(simple_dns::Question::new(
+            Name::new_unchecked("_xmpp-client._tcp.example.com"),
+            simple_dns::QTYPE::TYPE(simple_dns::TYPE::SRV),
+            simple_dns::QCLASS::CLASS(CLASS::IN),
+            false,
+        ));
+        q.build_bytes_vec().unwrap()
+    };
+    let lookup = parse_srv_lookup(&reply(&query, Answer::Records, false)).unwrap();
+    assert_eq!(lookup.records, expected());
+    assert_eq!(lookup.ttl, Some(Duration::from_secs(300)));
+    let nx = parse_srv_lookup(&reply(&query, Answer::NxDomain, false)).unwrap();
+    assert_eq!(
+        nx,
+        SrvLookup {
+            records: None,
+            ttl: None
+        }
+    );
+}
+
+/// Counts queries; answers with a fixed TTL.
+struct Counting {
+    queries: AtomicUsize,
+    ttl: Option<Duration>,
+}
+
+impl SrvResolver for Counting {
+    fn lookup_srv(&self, name: &str) -> Result<Option<Vec<SrvRecord>>, Error> {
+        Ok(self.lookup_srv_ttl(name)?.records)
+    }
+    fn lookup_srv_ttl(&self, _name: &str) -> Result<SrvLookup, Error> {
+        self.queries.fetch_add(1, Ordering::SeqCst);
+        Ok(SrvLookup {
+            records: expected(),
+            ttl: self.ttl,
+        })
+    }
+}
+
+#[test]
+fn ucr_tcp_15_answers_are_reused_within_their_ttl() {
+    let cached = CachingSrvResolver::new(Counting {
+        queries: AtomicUsize::new(0),
+        ttl: Some(Duration::from_secs(3600)),
+    });
+    let name = "_xmpp-client._tcp.example.com.";
+    assert_eq!(cached.lookup_srv(name).unwrap(), expected());
+    assert_eq!(cached.lookup_srv(name).unwrap(), expected());
+    let other = "_xmpps-client._tcp.example.com.";
+    assert_eq!(cached.lookup_srv(other).unwrap(), expected());
+    // Two names, two queries: the repeat came from the cache.
+    assert_eq!(count(&cached), 2);
+}
+
+#[test]
+fn ucr_tcp_15_expired_or_ttl_less_answers_are_queried_again() {
+    for ttl in [Some(Duration::ZERO), None] {
+        let cached = CachingSrvResolver::new(Counting {
+            queries: AtomicUsize::new(0),
+            ttl,
+        });
+        let name = "_xmpp-client._tcp.example.com.";
+        cached.lookup_srv(name).unwrap();
+        cached.lookup_srv(name).unwrap();
+        assert_eq!(count(&cached), 2, "ttl {ttl:?}");
+    }
+}
+
+fn count(c: &CachingSrvResolver<Counting>) -> usize {
+    c.inner().queries.load(Ordering::SeqCst)
 }
