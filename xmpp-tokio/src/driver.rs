@@ -156,13 +156,21 @@ pub fn spawn<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (cmd_tx, cmd_rx) = mpsc::channel(config.command_capacity.max(1));
-    let (ev_tx, ev_rx) = mpsc::channel(config.event_capacity.max(1));
+    let (handle, events, cmd_rx, ev_tx) = channels(&config);
     let task = tokio::spawn(run(io, conn, cmd_rx, ev_tx, config, shutdown));
-    (Handle { tx: cmd_tx }, Events { rx: ev_rx }, task)
+    (handle, events, task)
 }
 
-fn apply(conn: &mut Connection, cmd: Command) {
+/// The bounded channels between an application and a driver (runtime-agnostic).
+pub(crate) fn channels(
+    config: &DriverConfig,
+) -> (Handle, Events, mpsc::Receiver<Command>, mpsc::Sender<Event>) {
+    let (cmd_tx, cmd_rx) = mpsc::channel(config.command_capacity.max(1));
+    let (ev_tx, ev_rx) = mpsc::channel(config.event_capacity.max(1));
+    (Handle { tx: cmd_tx }, Events { rx: ev_rx }, cmd_rx, ev_tx)
+}
+
+pub(crate) fn apply(conn: &mut Connection, cmd: Command) {
     match cmd {
         Command::Send(el, reply) => {
             let r = conn.send(&el);

@@ -51,6 +51,8 @@
 pub mod client;
 pub mod driver;
 pub mod error;
+#[cfg(feature = "futures-io")]
+pub mod futures_driver;
 pub mod resolve;
 pub mod server;
 pub mod socket;
