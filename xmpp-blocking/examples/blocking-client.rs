@@ -7,8 +7,9 @@
 //! ```
 //!
 //! Logs in, sends initial presence, sends each message, waits for N messages and prints each
-//! as `FROM: BODY`, then closes. Exit 0 on success; otherwise a one-line reason on stderr and
-//! exit status 2 (bad arguments) or 1 (anything else).
+//! as `FROM: BODY`, then closes. Exit 0 on success; otherwise `error: REASON` on stderr and
+//! exit status 2 (bad arguments, followed by the usage line) or 1 (anything else). Error
+//! bounces (`type='error'`) are not counted as received messages.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -28,12 +29,7 @@ struct Args {
     timeout: Duration,
 }
 
-fn usage() -> String {
-    "usage: blocking-client --jid JID --password PASSWORD [--connect HOST:PORT] \
-     [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... [--receive N] \
-     [--timeout SECONDS]"
-        .to_owned()
-}
+const USAGE: &str = "usage: blocking-client --jid JID --password PASSWORD [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... [--receive N] [--timeout SECONDS]";
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut jid = None;
@@ -76,14 +72,10 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--timeout" => {
                 let v = value("seconds")?;
-                let secs: f64 = v
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| s.is_finite() && *s > 0.0 && *s < 1e9)
-                    .ok_or_else(|| format!("--timeout {v}: not a positive number of seconds"))?;
-                timeout = Duration::from_secs_f64(secs);
+                let secs: u64 = v.parse().map_err(|e| format!("--timeout {v}: {e}"))?;
+                timeout = Duration::from_secs(secs.max(1));
             }
-            "--help" | "-h" => return Err(usage()),
+            "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -96,9 +88,15 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         (None, true) => Trust::InsecureSkipVerify,
         (None, false) => Trust::WebPkiRoots,
     };
+    let (Some(jid), Some(password)) = (
+        jid.filter(|j| !j.is_empty()),
+        password.filter(|p| !p.is_empty()),
+    ) else {
+        return Err("--jid and --password are needed".into());
+    };
     Ok(Args {
-        jid: jid.ok_or("--jid is required")?,
-        password: password.ok_or("--password is required")?,
+        jid,
+        password,
         connect,
         trust,
         send,
@@ -132,7 +130,7 @@ fn run(args: Args) -> Result<(), String> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(format!(
-                "timed out waiting for messages ({received} of {} received)",
+                "timed out after {received} of {} messages",
                 args.receive
             ));
         }
@@ -146,13 +144,13 @@ fn run(args: Args) -> Result<(), String> {
                     continue;
                 }
                 if let Some(body) = msg.body() {
-                    let from = msg.from.as_ref().map(|j| j.as_str()).unwrap_or("");
+                    let from = msg.from.as_ref().map(|j| j.as_str()).unwrap_or("?");
                     println!("{from}: {body}");
                     received += 1;
                 }
             }
             Some(Event::Closed(reason)) => {
-                return Err(format!("the server closed the stream ({reason:?})"));
+                return Err(format!("the server closed the stream: {reason:?}"));
             }
             Some(Event::StreamError(e)) => return Err(format!("stream error: {e}")),
             Some(_) => {}
@@ -166,14 +164,14 @@ fn main() -> ExitCode {
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("blocking-client: {e}");
+            eprintln!("error: {e}\n{USAGE}");
             return ExitCode::from(2);
         }
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("blocking-client: {}", e.replace('\n', " "));
+            eprintln!("error: {}", e.replace('\n', " "));
             ExitCode::FAILURE
         }
     }

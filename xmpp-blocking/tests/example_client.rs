@@ -96,6 +96,7 @@ fn wrong_password_exits_non_zero_with_one_line() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr_line(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains("not-authorized"), "{err}");
     assert!(out.stdout.is_empty());
 }
@@ -105,8 +106,14 @@ fn missing_jid_is_a_usage_error() {
     let out = example(&["--password", "secret"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_line(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("--jid"), "{err}");
+    let mut lines = err.lines();
+    assert_eq!(lines.next(), Some("error: --jid and --password are needed"));
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("usage: blocking-client --jid JID")
+    );
 }
 
 #[test]

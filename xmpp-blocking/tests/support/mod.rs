@@ -71,14 +71,41 @@ pub fn client_config(server: &ServerHandle, ca: &CertificateDer<'static>) -> Cli
     }
 }
 
+/// Newest modification time of the files under `dir`.
+fn newest(dir: &std::path::Path) -> Option<std::time::SystemTime> {
+    let mut best = None;
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        let t = if path.is_dir() {
+            newest(&path)
+        } else {
+            entry.metadata().ok()?.modified().ok()
+        };
+        best = best.max(t);
+    }
+    best
+}
+
+/// Whether a built example is newer than the crate's sources (a `cargo test --test X` run
+/// does not rebuild examples).
+fn is_fresh(binary: &std::path::Path) -> bool {
+    let Ok(built) = binary.metadata().and_then(|m| m.modified()) else {
+        return false;
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sources = newest(&root.join("src")).max(newest(&root.join("examples")));
+    sources.is_some_and(|s| s <= built)
+}
+
 /// An example binary: `cargo test` builds examples next to the test binaries
-/// (`target/<profile>/examples/`); if it is not there, `cargo run` builds it.
+/// (`target/<profile>/examples/`); if it is not there or older than the sources, `cargo run`
+/// builds it.
 pub fn example(name: &str, args: &[&str]) -> std::process::Command {
     use std::process::{Command, Stdio};
     let built = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.join("examples").join(name)))
-        .filter(|p| p.is_file());
+        .filter(|p| is_fresh(p));
     let mut cmd = match built {
         Some(path) => Command::new(path),
         None => {
