@@ -1,5 +1,6 @@
 //! A server that accepts and then says nothing must not hang the client.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
@@ -45,4 +46,36 @@ fn refused_connection_is_a_connect_error() {
 fn invalid_jid_is_refused_before_any_io() {
     let err = Client::connect("not a jid@@", "secret", ClientConfig::default()).unwrap_err();
     assert!(matches!(err, Error::Jid { .. }), "{err:?}");
+}
+
+#[test]
+fn server_going_silent_mid_negotiation_gives_a_login_timeout_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    // Answers the header with STARTTLS features, then never answers <starttls/>.
+    let peer = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0 && buf[..n].windows(7).any(|w| w == b"stream:"));
+        sock.write_all(
+            b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
+              xmlns:stream='http://etherx.jabber.org/streams' id='s1' from='localhost' \
+              version='1.0'><stream:features><starttls \
+              xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>",
+        )
+        .unwrap();
+        let _ = wait.recv();
+        drop(sock);
+    });
+    let config = ClientConfig {
+        connect_override: Some(("127.0.0.1".into(), port)),
+        login_timeout: Duration::from_millis(500),
+        ..ClientConfig::default()
+    };
+    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    assert!(matches!(err, Error::Timeout { during: "login" }), "{err:?}");
+    done.send(()).unwrap();
+    peer.join().unwrap();
 }
