@@ -1,14 +1,14 @@
 //! Errors and the stanza error conditions the engines answer with.
 //!
-//! [`StanzaErrorCondition`] is a deliberately small, local subset of the RFC 6120 §8.3.3 defined
-//! conditions: exactly the ones RFC 6121 processing can produce. Once `xmpp-stanza` provides the
-//! full set, a one-to-one mapping replaces it (every variant here has the same name there).
-
-use std::fmt;
+//! [`StanzaErrorCondition`] is `xmpp-stanza`'s full set of RFC 6120 §8.3.3 conditions; the
+//! engines produce the subset listed on it.
 
 use crate::jid::{BareJid, FullJid};
 
-/// The RFC 6120 §8.3.3 stanza error conditions that RFC 6121 processing produces.
+/// The RFC 6120 §8.3.3 stanza error conditions: `xmpp-stanza`'s [`Condition`](xmpp_stanza::Condition)
+/// under the name this crate has always used (every variant keeps its name).
+///
+/// The ones RFC 6121 processing produces:
 ///
 /// | condition | used for |
 /// | --- | --- |
@@ -20,60 +20,7 @@ use crate::jid::{BareJid, FullJid};
 /// | `not-allowed` | adding oneself, a roster over the configured size, subscribing to oneself |
 /// | `resource-constraint` | a bookkeeping limit reached (directed-presence recipients per resource) |
 /// | `service-unavailable` | a message that cannot be delivered and is not stored, a groupchat message to a user, an IQ to an absent resource (RFC 6121 §8.5) |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StanzaErrorCondition {
-    /// `<bad-request/>`
-    BadRequest,
-    /// `<forbidden/>`
-    Forbidden,
-    /// `<internal-server-error/>`
-    InternalServerError,
-    /// `<item-not-found/>`
-    ItemNotFound,
-    /// `<not-acceptable/>`
-    NotAcceptable,
-    /// `<not-allowed/>`
-    NotAllowed,
-    /// `<resource-constraint/>`
-    ResourceConstraint,
-    /// `<service-unavailable/>`
-    ServiceUnavailable,
-}
-
-impl StanzaErrorCondition {
-    /// The element name of the condition (`"bad-request"`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BadRequest => "bad-request",
-            Self::Forbidden => "forbidden",
-            Self::InternalServerError => "internal-server-error",
-            Self::ItemNotFound => "item-not-found",
-            Self::NotAcceptable => "not-acceptable",
-            Self::NotAllowed => "not-allowed",
-            Self::ResourceConstraint => "resource-constraint",
-            Self::ServiceUnavailable => "service-unavailable",
-        }
-    }
-
-    /// The RFC 6120 §8.3.2 error type that goes with the condition (`"modify"`, `"cancel"`, ...).
-    pub fn error_type(self) -> &'static str {
-        match self {
-            Self::BadRequest | Self::NotAcceptable => "modify",
-            Self::Forbidden => "auth",
-            Self::InternalServerError
-            | Self::ItemNotFound
-            | Self::NotAllowed
-            | Self::ServiceUnavailable => "cancel",
-            Self::ResourceConstraint => "wait",
-        }
-    }
-}
-
-impl fmt::Display for StanzaErrorCondition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use xmpp_stanza::Condition as StanzaErrorCondition;
 
 /// A failure of a [`RosterStore`](crate::store::RosterStore) (I/O, database, quota).
 ///

@@ -13,9 +13,11 @@
 //! - [`client`]: trackers a client keeps from what it receives: roster, contacts' presence,
 //!   chat-session JID locking;
 //! - [`error`]: error types and the stanza error conditions this crate answers with.
+//! - [`stanza_bridge`]: the typed stanzas of `xmpp-stanza` in and out of the engines and trackers
+//!   (presence payload, roster IQs, actions as addressed stanzas, message/IQ routing, bounces).
 //!
 //! Stanza content stays opaque: the engines are generic over the presence payload and only decide
-//! who receives what. A thin layer maps typed stanzas onto these types.
+//! who receives what. [`stanza_bridge`] maps typed stanzas onto these types.
 //!
 //! ```
 //! use xmpp_im::jid::{BareJid, FullJid, Jid};
@@ -59,5 +61,6 @@ pub mod jid;
 pub mod presence;
 pub mod roster;
 pub mod server;
+pub mod stanza_bridge;
 pub mod store;
 pub mod subscription;
