@@ -170,6 +170,71 @@ pub(crate) fn channels(
     (Handle { tx: cmd_tx }, Events { rx: ev_rx }, cmd_rx, ev_tx)
 }
 
+/// Where undelivered events wait: at most one taken from the machine (the rest stay in the
+/// machine, which holds input once its own queue is full).
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    stash: Option<Event>,
+    pub(crate) app_gone: bool,
+}
+
+impl Outbox {
+    /// Moves events from the machine to the channel while it has room. Returns whether an
+    /// event was taken from the machine.
+    pub(crate) fn pump(&mut self, conn: &mut Connection, events: &mpsc::Sender<Event>) -> bool {
+        let mut took = false;
+        loop {
+            if self.stash.is_none() {
+                self.stash = conn.poll_event();
+                took |= self.stash.is_some();
+            }
+            let Some(ev) = self.stash.take() else {
+                return took;
+            };
+            if self.app_gone {
+                continue;
+            }
+            match events.try_send(ev) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(ev)) => {
+                    self.stash = Some(ev);
+                    return took;
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => self.app_gone = true,
+            }
+        }
+    }
+
+    /// Whether an event waits for room in the channel (reading the socket pauses meanwhile).
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.stash.is_some() && !self.app_gone
+    }
+
+    /// Delivers the waiting event into a reserved slot.
+    pub(crate) fn deliver(&mut self, permit: mpsc::Permit<'_, Event>) {
+        if let Some(ev) = self.stash.take() {
+            permit.send(ev);
+        }
+    }
+
+    /// At the end: the remaining events (the final `Closed` among them), waiting for room.
+    pub(crate) async fn drain(&mut self, conn: &mut Connection, events: &mpsc::Sender<Event>) {
+        if self.app_gone {
+            return;
+        }
+        let rest = self
+            .stash
+            .take()
+            .into_iter()
+            .chain(std::iter::from_fn(|| conn.poll_event()));
+        for ev in rest.collect::<Vec<_>>() {
+            if events.send(ev).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
 pub(crate) fn apply(conn: &mut Connection, cmd: Command) {
     match cmd {
         Command::Send(el, reply) => {
@@ -200,7 +265,7 @@ async fn run<S>(
 {
     let mut buf = vec![0u8; config.read_buffer.max(512)];
     let mut cmds_open = true;
-    let mut app_gone = false;
+    let mut outbox = Outbox::default();
     loop {
         // Output and events, until the machine has nothing more (taking one may release
         // held input, which can make more of both).
@@ -221,20 +286,18 @@ async fn run<S>(
                     }
                 }
             }
-            while let Some(ev) = conn.poll_event() {
-                progressed = true;
-                if !app_gone && events.send(ev).await.is_err() {
-                    app_gone = true;
-                }
-            }
+            progressed |= outbox.pump(&mut conn, &events);
             if !progressed {
                 break;
             }
         }
         if conn.is_closed() {
             let _ = tokio::time::timeout(config.write_timeout, io.shutdown()).await;
+            let _ =
+                tokio::time::timeout(config.write_timeout, outbox.drain(&mut conn, &events)).await;
             break;
         }
+        let blocked = outbox.is_blocked();
         let deadline = conn.poll_timeout();
         let sleep = async {
             match deadline {
@@ -253,7 +316,11 @@ async fn run<S>(
             }
         };
         tokio::select! {
-            r = io.read(&mut buf) => match r {
+            permit = events.reserve(), if blocked => match permit {
+                Ok(p) => outbox.deliver(p),
+                Err(_) => outbox.app_gone = true,
+            },
+            r = io.read(&mut buf), if !blocked => match r {
                 Ok(0) => conn.handle_eof(Instant::now()),
                 Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
                 Err(e) => {

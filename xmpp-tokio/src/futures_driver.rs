@@ -48,7 +48,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use tokio::sync::mpsc;
 use xmpp_stream::connection::{Connection, Event};
 
-use crate::driver::{Command, DriverConfig, Events, Handle, apply, channels};
+use crate::driver::{Command, DriverConfig, Events, Handle, Outbox, apply, channels};
 
 /// Builds the driver of `conn` over `io`; spawn the returned future on any executor.
 pub fn driver<S>(
@@ -63,7 +63,8 @@ where
     (handle, events, run(io, conn, cmd_rx, ev_tx, config))
 }
 
-enum Step {
+enum Step<'a> {
+    Deliver(Result<mpsc::Permit<'a, Event>, mpsc::error::SendError<()>>),
     Read(std::io::Result<usize>),
     Command(Option<Command>),
     Timer,
@@ -80,7 +81,7 @@ async fn run<S>(
 {
     let mut buf = vec![0u8; config.read_buffer.max(512)];
     let mut cmds_open = true;
-    let mut app_gone = false;
+    let mut outbox = Outbox::default();
     loop {
         loop {
             let mut progressed = false;
@@ -95,22 +96,30 @@ async fn run<S>(
                     conn.handle_eof(Instant::now());
                 }
             }
-            while let Some(ev) = conn.poll_event() {
-                progressed = true;
-                if !app_gone && events.send(ev).await.is_err() {
-                    app_gone = true;
-                }
-            }
+            progressed |= outbox.pump(&mut conn, &events);
             if !progressed {
                 break;
             }
         }
         if conn.is_closed() {
             let _ = io.close().await;
+            let _ = outbox
+                .drain(&mut conn, &events)
+                .or(async {
+                    async_io::Timer::after(config.write_timeout).await;
+                })
+                .await;
             break;
         }
+        let blocked = outbox.is_blocked();
         let deadline = conn.poll_timeout();
-        let read = async { Step::Read(io.read(&mut buf).await) };
+        let read = async {
+            if blocked {
+                Step::Deliver(events.reserve().await)
+            } else {
+                Step::Read(io.read(&mut buf).await)
+            }
+        };
         let command = async {
             if cmds_open {
                 Step::Command(cmds.recv().await)
@@ -128,6 +137,8 @@ async fn run<S>(
             }
         };
         match read.or(command).or(timer).await {
+            Step::Deliver(Ok(permit)) => outbox.deliver(permit),
+            Step::Deliver(Err(_)) => outbox.app_gone = true,
             Step::Read(Ok(0)) => conn.handle_eof(Instant::now()),
             Step::Read(Ok(n)) => conn.handle_input(Instant::now(), &buf[..n]),
             Step::Read(Err(e)) => {

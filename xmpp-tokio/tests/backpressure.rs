@@ -84,6 +84,13 @@ async fn slow_reader_fills_bounded_queues_instead_of_server_memory() {
     );
     // What was accepted is bounded by the queues and the socket buffers, not by the sender.
     assert!(sent < 100_000);
+    // The stalled client can still send: its driver keeps taking commands while its events
+    // wait for the application.
+    let presence = Element::new("presence", "jabber:client");
+    tokio::time::timeout(Duration::from_secs(10), client.handle.send(presence))
+        .await
+        .expect("a send is not blocked by unread events")
+        .unwrap();
     drop(client);
     server.shutdown().await;
 }
