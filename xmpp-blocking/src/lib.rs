@@ -9,7 +9,15 @@
 //! - [`Session`]: bring your own socket. Any `Read + Write` drives a
 //!   [`Connection`](xmpp_stream::connection::Connection); [`Session::process`] is the
 //!   single step for integrators with their own poll loop (see `examples/mio-poll.rs`).
-//! - [`Server`]: a minimal thread-per-connection server for tests, rigs and components.
+//! - [`Server`]: a minimal thread-per-connection server for tests, rigs and components
+//!   (bounded inboxes, a connection limit, a [`Router`] shared between listeners).
+//!
+//! Modules: [`client`], [`session`], [`server`], [`dns`] (SRV lookups feeding the core's
+//! resolution plan; why no DNS crate with an async runtime is used), [`trust`] (server
+//! certificate trust), [`socket`] (DSCP marking), [`error`].
+//!
+//! Examples: `blocking-client` (the command-line contract of the tokio `client` example),
+//! `mio-poll` (bring your own event loop), `idle-memory` (resident memory of an idle client).
 //!
 //! A server and a client on loopback (TLS switched off to keep the example short; every
 //! preset requires it):
