@@ -148,6 +148,62 @@ impl Stanza {
             Stanza::Iq(i) => i.from.as_ref(),
         }
     }
+
+    /// `id` (always present on an iq).
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Stanza::Message(m) => m.id.as_deref(),
+            Stanza::Presence(p) => p.id.as_deref(),
+            Stanza::Iq(i) => Some(&i.id),
+        }
+    }
+
+    /// `xml:lang` (for a received first-level stanza, the stream's when it had none).
+    pub fn lang(&self) -> Option<&str> {
+        match self {
+            Stanza::Message(m) => m.lang.as_deref(),
+            Stanza::Presence(p) => p.lang.as_deref(),
+            Stanza::Iq(i) => i.lang.as_deref(),
+        }
+    }
+
+    /// Sets `to`.
+    pub fn set_to(&mut self, to: Option<Jid>) {
+        match self {
+            Stanza::Message(m) => m.to = to,
+            Stanza::Presence(p) => p.to = to,
+            Stanza::Iq(i) => i.to = to,
+        }
+    }
+
+    /// Sets (or overwrites) `from`, as a server does on every stanza from a client
+    /// (RFC 6120 §8.1.2.1, UCR-STANZA-7).
+    pub fn set_from(&mut self, from: Option<Jid>) {
+        match self {
+            Stanza::Message(m) => m.from = from,
+            Stanza::Presence(p) => p.from = from,
+            Stanza::Iq(i) => i.from = from,
+        }
+    }
+
+    /// The stanza namespace.
+    pub fn ns(&self) -> StanzaNs {
+        match self {
+            Stanza::Message(m) => m.ns,
+            Stanza::Presence(p) => p.ns,
+            Stanza::Iq(i) => i.ns,
+        }
+    }
+
+    /// Moves the stanza to another namespace (a server routing a client's stanza to a peer
+    /// server writes it in `jabber:server`).
+    pub fn set_ns(&mut self, ns: StanzaNs) {
+        match self {
+            Stanza::Message(m) => m.ns = ns,
+            Stanza::Presence(p) => p.ns = ns,
+            Stanza::Iq(i) => i.ns = ns,
+        }
+    }
 }
 
 impl TryFrom<&Element> for Stanza {

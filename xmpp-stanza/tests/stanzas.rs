@@ -497,3 +497,23 @@ fn many_bodies_duplicate_found() {
         }
     );
 }
+
+/// UCR-STANZA-7: the server overwrites `from`; UCR-STANZA-22: `xml:lang` is kept when routing.
+#[test]
+fn ucr_stanza_7_server_stamps_from_and_keeps_lang() {
+    let mut s = Stanza::try_from(&el(
+        "<message xmlns='jabber:client' from='mallory@evil.com' to='b@c.d' id='x' xml:lang='fr'><body>salut</body></message>",
+    ))
+    .unwrap();
+    s.set_from(Some("alice@example.com/home".parse().unwrap()));
+    s.set_ns(xmpp_stanza::StanzaNs::Server);
+    assert_eq!(s.id(), Some("x"));
+    let e = Element::from(s.clone());
+    assert_eq!(
+        e.to_xml().unwrap(),
+        "<message xmlns='jabber:server' to='b@c.d' from='alice@example.com/home' id='x' xml:lang='fr'><body>salut</body></message>"
+    );
+    assert_eq!(Stanza::try_from(&e).unwrap().lang(), Some("fr"));
+    s.set_to(None);
+    assert!(s.to().is_none());
+}
