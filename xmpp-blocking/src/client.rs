@@ -90,17 +90,26 @@ impl Client {
     /// authenticates with `password` and binds a resource. Every step is bounded by the
     /// config's timeouts.
     pub fn connect(jid: &str, password: &str, config: ClientConfig) -> Result<Client, Error> {
-        let bare = BareJid::new(jid).map_err(|e| Error::Jid {
-            jid: jid.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let bare = parse_jid(jid)?;
         let username = bare.node().ok_or_else(|| Error::Jid {
             jid: jid.to_owned(),
             reason: "a client JID needs a local part".into(),
         })?;
-        let domain = bare.domain().to_owned();
         let credentials = xmpp_sasl::Credentials::password(username, password)
             .map_err(|e| Error::Config(e.to_string()))?;
+        Client::connect_with(jid, credentials, config)
+    }
+
+    /// Like [`connect`](Self::connect) with any SASL credentials: a password, a client
+    /// certificate for EXTERNAL (put the certificate into a [`Trust::Custom`] rustls
+    /// configuration) or ANONYMOUS (then `jid` may be the bare domain).
+    pub fn connect_with(
+        jid: &str,
+        credentials: xmpp_sasl::Credentials,
+        config: ClientConfig,
+    ) -> Result<Client, Error> {
+        let bare = parse_jid(jid)?;
+        let domain = bare.domain().to_owned();
         if let Some(d) = config.dscp.filter(|d| *d > 63) {
             return Err(Error::Config(format!("DSCP {d} is out of range 0..=63")));
         }
@@ -234,6 +243,13 @@ impl Client {
             }
         }
     }
+}
+
+fn parse_jid(jid: &str) -> Result<BareJid, Error> {
+    BareJid::new(jid).map_err(|e| Error::Jid {
+        jid: jid.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
 /// Tries each attempt's addresses in turn until one accepts a TCP connection.

@@ -257,3 +257,32 @@ fn ucr_dscp_1_out_of_range_dscp_is_a_config_error() {
     let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
+
+#[test]
+fn anonymous_login_with_connect_with_gets_a_generated_identity() {
+    let mut profile = xmpp_stream::profile::Profile::rfc6120();
+    profile.allow_anonymous = true;
+    let (server, ca) =
+        support::tls_server_custom(|c| c.profile = std::sync::Arc::new(profile.clone()));
+    let mut config = support::client_config(&server, &ca);
+    config.profile = profile;
+    let client =
+        Client::connect_with("localhost", xmpp_sasl::Credentials::anonymous(), config).unwrap();
+    assert_eq!(client.jid().domain(), "localhost");
+    assert!(client.jid().node().is_some(), "{}", client.jid());
+    client.close().unwrap();
+}
+
+#[test]
+fn ucr_sasl_3_anonymous_is_refused_by_the_default_profile() {
+    let (server, ca) = support::tls_server();
+    let mut config = support::client_config(&server, &ca);
+    config.profile.allow_anonymous = true;
+    let err =
+        Client::connect_with("localhost", xmpp_sasl::Credentials::anonymous(), config).unwrap_err();
+    assert!(!err.is_timeout(), "{err:?}");
+    assert!(
+        matches!(err, Error::Auth { .. } | Error::Negotiation(_)),
+        "{err:?}"
+    );
+}
