@@ -24,7 +24,7 @@ fn round_trip(xml: &str) -> Stanza {
     s
 }
 
-/// UCR-STANZA-1, UCR-STANZA-2: the three kinds with the five common attributes.
+/// UCR-STANZA-1 UCR-STANZA-2 UCR-STANZA-18: the three kinds with the five common attributes.
 #[test]
 fn ucr_stanza_1_three_kinds_with_common_attributes() {
     for xml in [
@@ -55,7 +55,7 @@ fn server_and_component_namespaces_round_trip() {
     ));
 }
 
-/// UCR-MSG-6, UCR-MSG-8: every message type.
+/// UCR-MSG-6 UCR-MSG-8: every message type.
 #[test]
 fn ucr_msg_6_every_message_type() {
     for (t, kind) in [
@@ -91,7 +91,7 @@ fn ucr_msg_9_unknown_or_missing_type_is_normal() {
     }
 }
 
-/// UCR-MSG-10, UCR-MSG-11, UCR-STANZA-19: bodies per language; a repeated language is refused.
+/// UCR-MSG-10 UCR-MSG-11 UCR-STANZA-19: bodies per language; a repeated language is refused.
 #[test]
 fn ucr_msg_11_bodies_per_language_and_duplicates_refused() {
     let s = round_trip(
@@ -231,7 +231,9 @@ fn presence_types_show_priority() {
     }
 }
 
-/// UCR-STANZA-24..31: IQ discipline.
+/// IQ discipline: UCR-STANZA-24 (id), UCR-STANZA-25 (type), UCR-STANZA-26 (unknown type is
+/// bad-request), UCR-STANZA-29 (one child in get/set), UCR-STANZA-30 (at most one in a result),
+/// UCR-STANZA-31 (an error carries `<error/>`).
 #[test]
 fn ucr_stanza_29_iq_child_rules() {
     let cases: &[(&str, &str)] = &[
@@ -285,7 +287,7 @@ fn ucr_stanza_29_iq_child_rules() {
     }
 }
 
-/// UCR-STANZA-16, UCR-STANZA-27, UCR-STANZA-28: replies keep the id, swap addresses, and a
+/// UCR-STANZA-16 UCR-STANZA-27 UCR-STANZA-28: replies keep the id, swap addresses, and a
 /// result or error is never answered.
 #[test]
 fn ucr_stanza_28_replies() {
@@ -422,7 +424,7 @@ fn malformed_errors_are_refused() {
     }
 }
 
-/// UCR-STANZA-14, UCR-STANZA-15: ids unique per stream and unpredictable.
+/// UCR-STANZA-14 UCR-STANZA-15 UCR-STANZA-17: ids unique per stream and unpredictable.
 #[test]
 fn ucr_stanza_14_id_generator_unique_and_random() {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
