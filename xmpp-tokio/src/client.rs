@@ -277,3 +277,19 @@ fn unreachable_config() -> rustls::ClientConfig {
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// Applications spawn logins on multi-threaded runtimes: the future must be `Send`.
+    #[test]
+    fn connect_future_is_send() {
+        let jid: BareJid = "a@localhost".parse().unwrap();
+        let config = ClientConfig::plaintext(Arc::new(Profile::rfc6120()));
+        let fut = connect(&jid, "x", &config);
+        assert_send(&fut);
+    }
+}

@@ -18,7 +18,7 @@ use crate::error::ConnectError;
 pub async fn plan_for(
     resolver: &TokioResolver,
     domain: &str,
-    rng: &mut dyn rand_core::RngCore,
+    rng: &mut (dyn rand_core::RngCore + Send),
 ) -> Result<ResolutionPlan, ConnectError> {
     let starttls_name = resolve::srv_owner_name(domain, ServiceKind::Client, false);
     let direct_name = resolve::srv_owner_name(domain, ServiceKind::Client, true);
