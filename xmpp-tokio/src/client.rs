@@ -16,7 +16,7 @@ use crate::error::ConnectError;
 use crate::resolve;
 
 /// How [`connect`] reaches and logs into the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientConfig {
     /// The TLS client configuration (trusted roots, optional client certificate).
     pub tls: Option<Arc<rustls::ClientConfig>>,
@@ -39,6 +39,26 @@ pub struct ClientConfig {
     pub dscp: Option<u8>,
     /// Queue sizes.
     pub driver: DriverConfig,
+    /// The DNS resolver (`None`: the system's configuration, `/etc/resolv.conf`).
+    pub resolver: Option<hickory_resolver::TokioResolver>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("tls", &self.tls.is_some())
+            .field("profile", &self.profile)
+            .field("server", &self.server)
+            .field("direct_tls", &self.direct_tls)
+            .field("resource", &self.resource)
+            .field("happy_eyeballs_delay", &self.happy_eyeballs_delay)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("login_timeout", &self.login_timeout)
+            .field("dscp", &self.dscp)
+            .field("driver", &self.driver)
+            .field("resolver", &self.resolver.is_some())
+            .finish()
+    }
 }
 
 impl ClientConfig {
@@ -55,6 +75,7 @@ impl ClientConfig {
             login_timeout: Duration::from_secs(30),
             dscp: None,
             driver: DriverConfig::default(),
+            resolver: None,
         }
     }
 
@@ -146,6 +167,9 @@ async fn open(
     config: &ClientConfig,
 ) -> Result<(tokio::net::TcpStream, bool), ConnectError> {
     let dns = || {
+        if let Some(r) = &config.resolver {
+            return Ok(r.clone());
+        }
         hickory_resolver::TokioResolver::builder_tokio()
             .map(|b| b.build())
             .map_err(|e| ConnectError::Dns {
