@@ -1,0 +1,177 @@
+//! The examples' command-line contract (issue 8): `server` prints `listening on ADDR` per
+//! socket and stops on Ctrl-C (SIGINT) with status 0; `client` prints `FROM: BODY` per
+//! received message and exits 0, or non-zero with a one-line reason. Runs the example
+//! binaries that `cargo test` builds next to this test; every wait is bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn example(name: &str) -> PathBuf {
+    // target/debug/deps/cli-HASH -> target/debug/examples/NAME
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is not built (cargo test builds examples)",
+        path.display()
+    );
+    path
+}
+
+/// Kills the process on drop (the test failed before stopping it).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{cmd:?} did not finish in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn server_and_client_examples_keep_their_command_line_contract() {
+    let dir = std::env::temp_dir().join(format!("xmpp-tokio-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+
+    let mut server = Running(
+        Command::new(example("server"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--listen",
+                "[::1]:0",
+                "--domain",
+                "localhost",
+            ])
+            .args(["--user", "alice:secret", "--user", "bob:secret"])
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    let mut addrs = Vec::new();
+    while addrs.len() < 2 {
+        let line = lines
+            .next()
+            .expect("the server prints its addresses")
+            .unwrap();
+        if let Some(a) = line.strip_prefix("listening on ") {
+            addrs.push(a.to_owned());
+        }
+    }
+    assert!(addrs[0].starts_with("127.0.0.1:"), "{addrs:?}");
+    assert!(addrs[1].starts_with("[::1]:"), "{addrs:?}");
+
+    let client = |args: &[&str]| {
+        let mut c = Command::new(example("client"));
+        c.args(args).arg("--ca").arg(&cert);
+        c
+    };
+    // Bob waits for one message (IPv6); alice sends it (IPv4).
+    let mut bob_cmd = client(&["--jid", "bob@localhost", "--password", "secret"]);
+    bob_cmd.args(["--connect", &addrs[1], "--receive", "1", "--timeout", "30"]);
+    let bob = std::thread::spawn(move || run_bounded(&mut bob_cmd, Duration::from_secs(60)));
+    // If bob is not online yet the message waits in offline storage until his presence.
+    let mut c = client(&["--jid", "alice@localhost", "--password", "secret"]);
+    c.args([
+        "--connect",
+        &addrs[0],
+        "--send",
+        "bob@localhost",
+        "hello bob",
+    ]);
+    let alice = run_bounded(&mut c, Duration::from_secs(60));
+    assert!(
+        alice.status.success(),
+        "{}",
+        String::from_utf8_lossy(&alice.stderr)
+    );
+    let bob = bob.join().unwrap();
+    assert!(
+        bob.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bob.stderr)
+    );
+    let out = String::from_utf8_lossy(&bob.stdout);
+    let line = out.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with("alice@localhost/") && line.ends_with(": hello bob"),
+        "{out}"
+    );
+
+    // A wrong password: status 1 and one line saying why.
+    let mut c = client(&[
+        "--jid",
+        "alice@localhost",
+        "--password",
+        "wrong",
+        "--connect",
+        &addrs[0],
+    ]);
+    let bad = run_bounded(&mut c, Duration::from_secs(60));
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("not-authorized"), "{err}");
+
+    // Bad arguments: status 2.
+    let usage = run_bounded(
+        Command::new(example("client")).arg("--jid"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(usage.status.code(), Some(2));
+
+    // Ctrl-C stops the server cleanly.
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = server.0.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
