@@ -35,6 +35,9 @@ pub struct ServerConfig {
     pub profile: Arc<Profile>,
     /// Most connections alive at once; more are closed right after accept.
     pub max_connections: usize,
+    /// XEP-0368 Direct TLS: TLS from the first byte (a `_xmpps-client._tcp` port) instead of
+    /// STARTTLS.
+    pub direct_tls: bool,
     /// DSCP code point for accepted sockets (UCR-DSCP-1).
     pub dscp: Option<u8>,
     /// Queue sizes per connection.
@@ -47,6 +50,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("domains", &self.domains)
             .field("tls", &self.tls.is_some())
             .field("max_connections", &self.max_connections)
+            .field("direct_tls", &self.direct_tls)
             .field("dscp", &self.dscp)
             .finish_non_exhaustive()
     }
@@ -65,6 +69,7 @@ impl ServerConfig {
             store,
             profile: Arc::new(Profile::rfc6120()),
             max_connections: 10_000,
+            direct_tls: false,
             dscp: None,
             driver: DriverConfig::default(),
         }
@@ -182,7 +187,7 @@ async fn accept_loop<F>(
                 kind: StreamKind::Client,
                 domains: config.domains.clone(),
                 tls: config.tls.clone(),
-                direct_tls: false,
+                direct_tls: config.direct_tls,
                 auth: ReceiverAuth::Sasl(config.store.clone()),
             },
             config.profile.clone(),

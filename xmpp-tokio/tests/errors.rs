@@ -127,3 +127,50 @@ async fn unknown_domain_is_a_stream_error() {
     }
     r.shutdown().await;
 }
+
+/// XEP-0368: a Direct TLS listener and a client told to use Direct TLS on the override.
+#[tokio::test]
+async fn direct_tls_listener_and_client_log_in() {
+    let m = tls::TlsMaterial::generate("localhost").unwrap();
+    let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+    store
+        .add_user("alice", "secret", 4096, &mut rand_core::OsRng)
+        .unwrap();
+    let mut config = xmpp_tokio::ServerConfig::new(
+        vec!["localhost".into()],
+        Some((m.server_config().unwrap(), Some(m.cert.clone()))),
+        std::sync::Arc::new(store),
+    );
+    config.direct_tls = true;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = xmpp_tokio::serve(listener, config, |mut incoming| {
+        tokio::spawn(async move {
+            while let Some(ev) = incoming.events.next().await {
+                if let xmpp_tokio::Event::BindRequest { .. } = ev {
+                    let d = xmpp_stream::bind::BindDecision::Accept("d".into());
+                    let _ = incoming.handle.bind(d).await;
+                }
+            }
+        });
+    })
+    .unwrap();
+    let mut cfg = ClientConfig::new(m.client_config().unwrap())
+        .with_server("127.0.0.1", server.local_addr().port());
+    cfg.direct_tls = true;
+    let c = connect(&"alice@localhost".parse().unwrap(), "secret", &cfg)
+        .await
+        .unwrap();
+    assert!(c.tls);
+    assert_eq!(c.jid.as_str(), "alice@localhost/d");
+    // A STARTTLS client on the Direct TLS port does not get in.
+    let mut plain = ClientConfig::new(m.client_config().unwrap())
+        .with_server("127.0.0.1", server.local_addr().port());
+    plain.login_timeout = Duration::from_secs(5);
+    assert!(
+        connect(&"alice@localhost".parse().unwrap(), "secret", &plain)
+            .await
+            .is_err()
+    );
+    c.handle.close().await.unwrap();
+    server.shutdown().await;
+}
