@@ -126,6 +126,36 @@ fn cdata(unit: &SharedStr, raw: &str) -> SharedStr {
     SharedStr::from(raw.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
+/// Whether `raw` (character data up to the next `<`) is text exactly as `xmlparser`
+/// accepts it: every character is an XML `Char` (no C0 control but tab, line feed and
+/// carriage return; no U+FFFE or U+FFFF) and `]]>` does not occur. Most text has none of
+/// the bytes that could start a problem, which is checked 32 bytes at a time.
+fn plain_char_data(raw: &str) -> bool {
+    let suspicious =
+        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == b']' || b == 0xEF;
+    let bytes = raw.as_bytes();
+    let mut blocks = bytes.chunks_exact(32);
+    let mut any = false;
+    for block in &mut blocks {
+        if block.iter().fold(false, |acc, &b| acc | suspicious(b)) {
+            any = true;
+            break;
+        }
+    }
+    if !any && !blocks.remainder().iter().any(|&b| suspicious(b)) {
+        return true;
+    }
+    // The exact rule, for the rare text that needs it.
+    !raw.contains("]]>")
+        && raw.chars().all(|c| {
+            if (c as u32) < 0x20 {
+                matches!(c, '\t' | '\n' | '\r')
+            } else {
+                !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+            }
+        })
+}
+
 fn token_error(e: &xmlparser::Error, offset: u64) -> XmlError {
     XmlError::not_well_formed(
         format!("{e} (line:column counted from the element's start)"),
@@ -278,7 +308,29 @@ impl TreeBuilder {
         let text = unit.as_str();
         let mut start: Option<(Range<usize>, Range<usize>)> = None;
         let mut done: Option<Element> = None;
-        for token in Tokenizer::from_fragment(text, 0..text.len()) {
+        let mut tokens = Tokenizer::from_fragment(text, 0..text.len());
+        loop {
+            // Character data between tags: found with `memchr` and checked a block at a
+            // time here, instead of `xmlparser`'s decoding of one `char` at a time. The
+            // tokenizer resumes after it. Only text `xmlparser` accepts takes this path
+            // (see `plain_char_data`); anything else is left to it, errors included.
+            if start.is_none() && done.is_none() && !self.frames.is_empty() {
+                let pos = tokens.stream().pos();
+                let bytes = text.as_bytes();
+                if pos < bytes.len() && bytes[pos] != b'<' {
+                    let end = memchr::memchr(b'<', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+                    let raw = &text[pos..end];
+                    if plain_char_data(raw) {
+                        let value = decoded(unit, raw, false, offset)?;
+                        self.push_text(value, offset)?;
+                        tokens = Tokenizer::from_fragment(text, end..text.len());
+                        continue;
+                    }
+                }
+            }
+            let Some(token) = tokens.next() else {
+                break;
+            };
             let token = token.map_err(|e| token_error(&e, offset))?;
             if done.is_some() {
                 return Err(XmlError::not_well_formed(
@@ -718,5 +770,53 @@ fn span_qname(prefix: &str, local: &str) -> String {
         local.to_owned()
     } else {
         format!("{prefix}:{local}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `xmlparser` says about `raw` as the content of an element.
+    fn xmlparser_accepts(raw: &str) -> bool {
+        let doc = format!("<a>{raw}</a>");
+        Tokenizer::from(doc.as_str()).all(|t| t.is_ok())
+    }
+
+    #[test]
+    fn plain_char_data_agrees_with_xmlparser() {
+        let long = "a".repeat(70);
+        let mut cases: Vec<String> = [
+            "hello",
+            " \t\r\n",
+            "a]b",
+            "a]]b",
+            "a]]>b",
+            "]]>",
+            "x>y",
+            "caf\u{e9}",
+            "\u{20ac}",
+            "\u{FFFD}",
+            "\u{FFFE}",
+            "\u{FFFF}",
+            "\u{EFFF}",
+            "\u{1F600}",
+            "a\u{1}b",
+            "\u{0}",
+            "\u{7f}",
+            "a&amp;b",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // The same cases at every position of a long block, across the 32-byte blocks.
+        for case in cases.clone() {
+            for at in [0, 31, 32, 33, 63, 64, 70] {
+                cases.push(format!("{}{case}{}", &long[..at], &long[at..]));
+            }
+        }
+        for case in &cases {
+            assert_eq!(plain_char_data(case), xmlparser_accepts(case), "{case:?}");
+        }
     }
 }
