@@ -36,7 +36,7 @@
 //! # Modules
 //! - stanzas: [`Message`], [`Presence`], [`Iq`] (+ [`IqPayload`]), [`Stanza`], [`StanzaNs`];
 //!   replies: `error_reply`, [`Iq::result_reply`], [`error_reply_element`] for elements
-//!   that did not parse; [`IdGenerator`].
+//!   that did not parse; [`IdGenerator`]; [`PendingIqs`] (responses matched to requests).
 //! - errors: [`StanzaError`], [`Condition`], [`ErrorType`]; [`ParseError`] for bad input
 //!   (with [`ParseError::to_stanza_error`]); [`ReplyError`].
 //! - [`Payload`] and the payloads: [`roster`], [`xep`].
@@ -53,6 +53,7 @@ mod error;
 mod iq;
 mod message;
 mod payload;
+mod pending;
 mod presence;
 pub mod roster;
 mod stanza;
@@ -65,6 +66,7 @@ pub use error::ParseError;
 pub use iq::{IdGenerator, Iq, IqPayload};
 pub use message::{Message, MessageType, Thread};
 pub use payload::Payload;
+pub use pending::{PendingError, PendingIqs};
 pub use presence::{Presence, PresenceType, Show};
 pub use stanza::{ReplyError, Stanza, StanzaNs, error_reply_element};
 pub use stanza_error::{Condition, ErrorType, StanzaError};

@@ -519,3 +519,50 @@ fn ucr_stanza_7_server_stamps_from_and_keeps_lang() {
     s.set_to(None);
     assert!(s.to().is_none());
 }
+
+/// UCR-STANZA-16 UCR-STANZA-27: a response matches its request by id and by who answers.
+#[test]
+fn ucr_stanza_16_pending_requests_match_responses() {
+    use xmpp_stanza::{PendingError, PendingIqs};
+    let mut p = PendingIqs::with_limit(2);
+    let a = Iq::get(Some("b.c".parse().unwrap()), "a", Ping);
+    let own = Iq::get(None, "own", Ping);
+    p.register(&a).unwrap();
+    assert_eq!(p.register(&a), Err(PendingError::DuplicateId("a".into())));
+    p.register(&own).unwrap();
+    assert_eq!(
+        p.register(&Iq::get(None, "c", Ping)),
+        Err(PendingError::Full(2))
+    );
+    assert_eq!(
+        p.register(&Iq::result(None, "r", None)),
+        Err(PendingError::NotARequest)
+    );
+    // Wrong sender, wrong id, a request: not the answer.
+    assert!(p.take_response(&Iq::result(None, "a", None)).is_none());
+    assert!(
+        p.take_response(&Iq::result(None, "zz", None).with_from("b.c".parse().unwrap()))
+            .is_none()
+    );
+    assert!(
+        p.take_response(&Iq::get(None, "a", Ping).with_from("b.c".parse().unwrap()))
+            .is_none()
+    );
+    let err = a
+        .error_reply(StanzaError::new(Condition::ServiceUnavailable))
+        .unwrap();
+    assert_eq!(p.take_response(&err).unwrap(), a);
+    // Addressed to the own account: the server (no resource) may answer, a full JID may not.
+    assert!(
+        p.take_response(&Iq::result(None, "own", None).with_from("x@b.c/r".parse().unwrap()))
+            .is_none()
+    );
+    assert!(
+        p.take_response(&Iq::result(None, "own", None).with_from("x@b.c".parse().unwrap()))
+            .is_some()
+    );
+    assert!(p.is_empty());
+    p.register(&a).unwrap();
+    assert_eq!(p.addressee("a").unwrap().as_str(), "b.c");
+    assert!(p.cancel("a").is_some() && !p.contains("a"));
+}
