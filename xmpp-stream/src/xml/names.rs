@@ -21,6 +21,15 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
     a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// The entry of `table` (all of `s`'s length) equal to `s`; the first byte rules out most.
+fn find(table: &[&'static str], s: &str) -> Option<&'static str> {
+    let first = *s.as_bytes().first()?;
+    table
+        .iter()
+        .copied()
+        .find(|k| k.as_bytes()[0] == first && same(k, s))
+}
+
 /// Element and attribute local names, prefixes, grouped by length (looked up by length
 /// first, so a miss costs a handful of comparisons at most).
 fn known_name(s: &str) -> Option<&'static str> {
@@ -59,7 +68,7 @@ fn known_name(s: &str) -> Option<&'static str> {
         12 => &["subscription"],
         _ => return None,
     };
-    table.iter().copied().find(|k| same(k, s))
+    find(table, s)
 }
 
 /// Short attribute values that recur in almost every stanza.
@@ -78,7 +87,7 @@ fn known_value(s: &str) -> Option<&'static str> {
         12 => &["unsubscribed"],
         _ => return None,
     };
-    table.iter().copied().find(|k| same(k, s))
+    find(table, s)
 }
 
 /// `s` (a sub-slice of `unit`) as a shared string: static if it is a common name, else a
