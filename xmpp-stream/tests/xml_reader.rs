@@ -157,6 +157,32 @@ fn ucr_xml_7_other_encodings_are_unsupported() {
     }
 }
 
+/// Found by the `xml_reader` fuzz target: `00 3C` fed one byte at a time was reported as
+/// character data, and `FF FE 00 00` as UTF-16LE, while the same bytes arriving whole were
+/// UTF-16BE and UTF-32LE. The reader now waits until the first bytes can no longer be the
+/// start of a longer encoding pattern.
+#[test]
+fn ucr_xml_7_encoding_detection_does_not_depend_on_the_split() {
+    for input in [
+        &[0x00, 0x3C][..],
+        &[0xFF, 0xFE, 0x00, 0x00, 0x3C, 0x00, 0x00, 0x00][..],
+        &[0x3C, 0x00, 0x00, 0x00][..],
+        &[0x00, 0x00, 0x00, 0x3C][..],
+        &[0x4C, 0x6F, 0xA7, 0x94][..],
+        &[0xFF, 0xFE, 0x3C, 0x00][..],
+    ] {
+        let whole = read_with(Reader::new(), input, input.len());
+        let trickled = read_with(Reader::new(), input, 1);
+        assert!(
+            matches!(whole.1, Some(XmlError::UnsupportedEncoding { .. })),
+            "{input:?}: {whole:?}"
+        );
+        assert_eq!(whole, trickled, "{input:?}");
+    }
+    // Fewer bytes than a pattern needs is not yet an error: the stream may be UTF-8.
+    assert_eq!(read_with(Reader::new(), b"<", 1), (vec![], None));
+}
+
 #[test]
 fn ucr_xml_7_invalid_utf8_is_unsupported_encoding() {
     let mut input = format!("{HEADER}<message><body>").into_bytes();

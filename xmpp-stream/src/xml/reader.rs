@@ -317,10 +317,14 @@ impl Reader {
     fn begin_unit(&mut self) -> Result<Begin, XmlError> {
         let offset = self.offset();
         if self.phase == Phase::Start {
-            if let Some(encoding) = sniff_encoding(&self.buf) {
-                return Err(XmlError::UnsupportedEncoding {
-                    encoding: encoding.to_owned(),
-                });
+            match sniff_encoding(&self.buf) {
+                Sniff::Other(encoding) => {
+                    return Err(XmlError::UnsupportedEncoding {
+                        encoding: encoding.to_owned(),
+                    });
+                }
+                Sniff::Undecided => return Ok(Begin::NeedMore),
+                Sniff::Utf8 => {}
             }
         }
         let ws = self
@@ -539,16 +543,43 @@ fn markup_decl(buf: &[u8]) -> Option<Result<Restricted, ()>> {
     }
 }
 
+/// The byte patterns of XML 1.0 appendix F that betray an encoding other than UTF-8.
+const ENCODING_MARKS: [(&[u8], &str); 9] = [
+    (&[0xFF, 0xFE, 0x00, 0x00], "UTF-32LE"),
+    (&[0x3C, 0x00, 0x00, 0x00], "UTF-32LE"),
+    (&[0x00, 0x00, 0xFE, 0xFF], "UTF-32BE"),
+    (&[0x00, 0x00, 0x00, 0x3C], "UTF-32BE"),
+    (&[0x4C, 0x6F, 0xA7, 0x94], "EBCDIC"),
+    (&[0xFE, 0xFF], "UTF-16BE"),
+    (&[0x00, 0x3C], "UTF-16BE"),
+    (&[0xFF, 0xFE], "UTF-16LE"),
+    (&[0x3C, 0x00], "UTF-16LE"),
+];
+
+/// What the first bytes of a stream say about its encoding.
+#[derive(Debug, PartialEq, Eq)]
+enum Sniff {
+    /// A pattern of another encoding matched.
+    Other(&'static str),
+    /// Too few bytes to tell: they are the start of a longer pattern. Deciding now would make
+    /// the outcome depend on how the input was split.
+    Undecided,
+    /// Not one of the patterns: read on as UTF-8.
+    Utf8,
+}
+
 /// Detects non-UTF-8 encodings from the first bytes of a stream (XML 1.0 appendix F).
-fn sniff_encoding(buf: &[u8]) -> Option<&'static str> {
-    match buf {
-        [0xFE, 0xFF, ..] | [0x00, 0x3C, ..] => Some("UTF-16BE"),
-        [0xFF, 0xFE, 0x00, 0x00, ..] | [0x3C, 0x00, 0x00, 0x00, ..] => Some("UTF-32LE"),
-        [0x00, 0x00, 0xFE, 0xFF, ..] | [0x00, 0x00, 0x00, 0x3C, ..] => Some("UTF-32BE"),
-        [0xFF, 0xFE, ..] | [0x3C, 0x00, ..] => Some("UTF-16LE"),
-        [0x4C, 0x6F, 0xA7, 0x94, ..] => Some("EBCDIC"),
-        _ => None,
+fn sniff_encoding(buf: &[u8]) -> Sniff {
+    if ENCODING_MARKS
+        .iter()
+        .any(|(mark, _)| mark.len() > buf.len() && mark.starts_with(buf))
+    {
+        return Sniff::Undecided;
     }
+    ENCODING_MARKS
+        .iter()
+        .find(|(mark, _)| buf.starts_with(mark))
+        .map_or(Sniff::Utf8, |&(_, name)| Sniff::Other(name))
 }
 
 /// The framing scanner: advances `scan` over `buf` until the unit at its start is complete.
