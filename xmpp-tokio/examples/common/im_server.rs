@@ -1,68 +1,42 @@
-//! The reference server's IM layer: maps stanza elements onto `xmpp_im::server::ServerEngine`
-//! (roster, subscriptions, presence, message and IQ delivery) and answers disco#info, ping and
-//! version. Shared by the `demo` and `server` examples and the integration tests.
-//!
-//! The typed stanza layer (`xmpp-stanza`) and its bridge into `xmpp-im` had not landed when
-//! this was written, so the element <-> engine mapping lives here.
+//! The reference server's IM layer: routing glue between connections and
+//! `xmpp_im::server::ServerEngine`, driven through `xmpp_im::stanza_bridge` and the typed
+//! stanzas of `xmpp-stanza`. This file owns only which connection gets which stanza, the
+//! offline store, and the disco#info, ping and version answers. Shared by the `demo` and
+//! `server` examples and the integration tests.
 
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use xmpp_im::delivery::{IqDelivery, MessageDelivery, MessageType};
-use xmpp_im::error::StanzaErrorCondition;
+use rand_core::OsRng;
+use xmpp_im::delivery::{IqDelivery, MessageDelivery};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::presence::{Presence, PresencePayload};
-use xmpp_im::roster::{RawItem, RosterChange, RosterItem, RosterPush, RosterQuery};
-use xmpp_im::server::{Action, RosterResult, ServerConfig as ImConfig, ServerEngine};
+use xmpp_im::server::{ServerConfig as ImConfig, ServerEngine};
+use xmpp_im::stanza_bridge::{self as bridge, Outbound, StanzaPresence};
 use xmpp_im::store::MemoryRosterStore;
-use xmpp_im::subscription::SubscriptionType;
+use xmpp_stanza::xep::{disco, ping, version};
+use xmpp_stanza::{Condition, IdGenerator, Iq, IqPayload, Message, Stanza};
 use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::Event;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::{Handle, Incoming};
 
 pub const NS_CLIENT: &str = "jabber:client";
-pub const NS_ROSTER: &str = "jabber:iq:roster";
-pub const NS_DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
-pub const NS_PING: &str = "urn:xmpp:ping";
-pub const NS_VERSION: &str = "jabber:iq:version";
+pub const NS_ROSTER: &str = xmpp_stanza::roster::NS;
+pub const NS_DISCO_INFO: &str = disco::NS_INFO;
+pub const NS_PING: &str = ping::NS;
+pub const NS_VERSION: &str = version::NS;
 pub const NS_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
 
 /// Offline messages kept per account; older ones are dropped beyond this.
 const MAX_OFFLINE: usize = 100;
 
-/// A presence stanza as the engine carries it: the element and its priority.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pres {
-    pub element: Element,
-    pub priority: i8,
-}
-
-impl PresencePayload for Pres {
-    fn priority(&self) -> i8 {
-        self.priority
-    }
-}
-
-impl Pres {
-    fn from_element(el: &Element) -> Pres {
-        let priority = el
-            .child_text("priority", NS_CLIENT)
-            .and_then(|t| t.trim().parse::<i8>().ok())
-            .unwrap_or(0);
-        Pres {
-            element: el.clone(),
-            priority,
-        }
-    }
-}
-
 struct State {
-    engine: ServerEngine<Pres, MemoryRosterStore<Pres>>,
+    engine: ServerEngine<StanzaPresence, MemoryRosterStore<StanzaPresence>>,
     sessions: HashMap<FullJid, Handle>,
-    offline: HashMap<BareJid, VecDeque<Element>>,
+    offline: HashMap<BareJid, VecDeque<Message>>,
+    ids: IdGenerator,
 }
 
 /// The IM side of the reference server: one per server, shared by every connection task.
@@ -86,6 +60,7 @@ impl ImServer {
                 engine: ServerEngine::new(ImConfig::new([domain]), store),
                 sessions: HashMap::new(),
                 offline: HashMap::new(),
+                ids: IdGenerator::new(),
             })),
         }
     }
@@ -137,8 +112,15 @@ impl ImServer {
         if let Some(full) = bound {
             let mut st = self.lock();
             st.sessions.remove(&full);
+            let st = &mut *st;
             match st.engine.disconnect(&full) {
-                Ok(actions) => self.execute(&mut st, actions),
+                Ok(actions) => {
+                    let out = actions
+                        .into_iter()
+                        .map(|a| bridge::action_to_outbound(a, &mut st.ids, &mut OsRng))
+                        .collect();
+                    execute(st, out)
+                }
                 Err(e) => tracing::debug!(error = %e, "disconnect"),
             }
         }
@@ -172,247 +154,160 @@ impl ImServer {
         if el.ns() != NS_CLIENT {
             return;
         }
-        let to = match el.attr("to").map(Jid::new) {
-            None => None,
-            Some(Ok(j)) => Some(j),
-            Some(Err(_)) => {
-                let mut st = self.lock();
-                self.reply_error(&mut st, from, &el, "jid-malformed", "modify");
+        let stanza = match Stanza::try_from(&el) {
+            Ok(s) => s,
+            Err(e) => {
+                // Unparsable (bad address, unknown type, ...): the error reply from the element.
+                if let Ok(reply) = xmpp_stanza::error_reply_element(&el, e.to_stanza_error()) {
+                    send(&self.lock(), from, reply);
+                }
                 return;
             }
         };
-        match el.name() {
-            "message" => self.message(from, to, el),
-            "presence" => self.presence(from, to, el),
-            "iq" => self.iq(from, to, el),
-            _ => {}
+        let mut st = self.lock();
+        match stanza {
+            Stanza::Message(m) => self.message(&mut st, from, m),
+            Stanza::Presence(p) => {
+                tracing::debug!(%from, to = ?p.to.as_ref().map(Jid::as_str), kind = ?p.kind, "presence");
+                let st = &mut *st;
+                match bridge::handle_client_presence(
+                    &mut st.engine,
+                    from,
+                    p,
+                    &mut st.ids,
+                    &mut OsRng,
+                ) {
+                    Ok(out) => execute(st, out),
+                    Err(e) => tracing::debug!(error = %e, "presence refused"),
+                }
+            }
+            Stanza::Iq(iq) => self.iq(&mut st, from, iq),
         }
     }
 
-    fn message(&self, from: &FullJid, to: Option<Jid>, el: Element) {
-        let to = to.unwrap_or_else(|| from.to_bare().into());
-        let kind = MessageType::from_attr(el.attr("type"));
-        let mut st = self.lock();
-        match st.engine.route_message(&to, kind) {
-            MessageDelivery::Deliver(jids) => {
+    fn message(&self, st: &mut State, from: &FullJid, mut m: Message) {
+        if m.to.is_none() {
+            m.to = Some(from.to_bare().into());
+        }
+        let bounce = |st: &State, c: Condition| {
+            if let Some(reply) = bridge::bounce_message(&m, c) {
+                send_stanza(st, from, reply.into());
+            }
+        };
+        match bridge::route_message(&st.engine, &m) {
+            Some(MessageDelivery::Deliver(jids)) => {
                 for j in jids {
-                    send(&st, &j, el.clone());
+                    send_stanza(st, &j, m.clone().into());
                 }
             }
-            MessageDelivery::StoreOffline(user) => {
+            Some(MessageDelivery::StoreOffline(user)) => {
                 let q = st.offline.entry(user).or_default();
                 if q.len() >= MAX_OFFLINE {
                     q.pop_front();
                 }
-                q.push_back(el);
+                q.push_back(m);
             }
-            MessageDelivery::Bounce(c) => {
-                self.reply_error(&mut st, from, &el, c.as_str(), c.error_type())
-            }
-            MessageDelivery::Route(_) => {
-                self.reply_error(&mut st, from, &el, "remote-server-not-found", "cancel")
-            }
+            Some(MessageDelivery::Bounce(c)) => bounce(st, c),
+            // No server-to-server in the reference server.
+            Some(MessageDelivery::Route(_)) => bounce(st, Condition::RemoteServerNotFound),
             _ => {}
         }
     }
 
-    fn presence(&self, from: &FullJid, to: Option<Jid>, el: Element) {
-        let payload = Pres::from_element(&el);
-        let presence = match el.attr("type") {
-            None => Presence::Available(payload),
-            Some("unavailable") => Presence::Unavailable(Some(payload)),
-            Some("probe") => Presence::Probe,
-            Some("error") => Presence::Error(payload),
-            Some("subscribe") => Presence::Subscription(SubscriptionType::Subscribe, Some(payload)),
-            Some("subscribed") => {
-                Presence::Subscription(SubscriptionType::Subscribed, Some(payload))
-            }
-            Some("unsubscribe") => {
-                Presence::Subscription(SubscriptionType::Unsubscribe, Some(payload))
-            }
-            Some("unsubscribed") => {
-                Presence::Subscription(SubscriptionType::Unsubscribed, Some(payload))
-            }
-            Some(_) => {
-                let mut st = self.lock();
-                self.reply_error(&mut st, from, &el, "bad-request", "modify");
-                return;
-            }
-        };
-        let mut st = self.lock();
-        tracing::debug!(%from, to = ?to.as_ref().map(Jid::as_str), ty = ?el.attr("type"), "presence");
-        match st.engine.presence_from_client(from, to.as_ref(), presence) {
-            Ok(actions) => {
-                tracing::debug!(actions = actions.len(), "presence actions");
-                self.execute(&mut st, actions)
-            }
-            Err(e) => tracing::debug!(error = %e, "presence refused"),
-        }
-    }
-
-    fn iq(&self, from: &FullJid, to: Option<Jid>, el: Element) {
-        let ty = el.attr("type").unwrap_or("");
-        let mut st = self.lock();
+    fn iq(&self, st: &mut State, from: &FullJid, iq: Iq) {
         let own_bare: Jid = from.to_bare().into();
-        let for_server = match &to {
+        let for_server = match &iq.to {
             None => true,
             Some(t) => t.as_str() == self.domain || *t == own_bare,
         };
         if !for_server {
-            let to = to.unwrap_or_else(|| own_bare.clone());
-            match st.engine.route_iq(&to) {
-                IqDelivery::Deliver(j) => send(&st, &j, el),
-                IqDelivery::Bounce(c) => {
-                    if ty == "get" || ty == "set" {
-                        self.reply_error(&mut st, from, &el, c.as_str(), c.error_type())
+            // Requests through the bridge; results and errors go back the same way.
+            let delivery = bridge::route_iq(&st.engine, &iq)
+                .or_else(|| iq.to.as_ref().map(|to| st.engine.route_iq(to)));
+            match delivery {
+                Some(IqDelivery::Deliver(j)) => send_stanza(st, &j, iq.into()),
+                Some(IqDelivery::Bounce(c)) => {
+                    if let Some(reply) = bridge::bounce_iq(&iq, c) {
+                        send_stanza(st, from, reply.into());
                     }
                 }
                 _ => {
-                    if ty == "get" || ty == "set" {
-                        self.reply_error(&mut st, from, &el, "service-unavailable", "cancel")
+                    if let Ok(reply) = iq.unhandled_reply() {
+                        send_stanza(st, from, reply.into());
                     }
                 }
             }
             return;
         }
-        if ty != "get" && ty != "set" {
+        if let Some(out) = {
+            let st = &mut *st;
+            bridge::handle_roster_iq(&mut st.engine, from, &iq, &mut st.ids, &mut OsRng)
+        } {
+            execute(st, out);
             return;
         }
-        let Some(payload) = el.children().next() else {
-            self.reply_error(&mut st, from, &el, "bad-request", "modify");
-            return;
-        };
-        let id = el.attr("id").unwrap_or("").to_owned();
-        let result = |child: Option<Element>| {
-            Element::builder("iq", NS_CLIENT)
-                .attr("type", "result")
-                .attr("id", id.clone())
-                .attr("to", from.as_str().to_owned())
-                .child_opt(child)
-                .build()
-        };
-        match (ty, payload.name(), payload.ns()) {
-            (_, "query", NS_ROSTER) => {
-                let query = match parse_roster_query(payload) {
-                    Ok(q) => q,
-                    Err(()) => {
-                        self.reply_error(&mut st, from, &el, "bad-request", "modify");
-                        return;
-                    }
-                };
-                if ty == "get" {
-                    match st.engine.roster_get(from, to.as_ref(), &query) {
-                        Ok(RosterResult::Full { ver, items }) => {
-                            let q = Element::builder("query", NS_ROSTER)
-                                .attr_opt("ver", ver.map(|v| v.to_string()))
-                                .children(items.iter().map(item_element))
-                                .build();
-                            send(&st, from, result(Some(q)));
-                        }
-                        Ok(RosterResult::Incremental { pushes, .. }) => {
-                            send(&st, from, result(None));
-                            for p in pushes {
-                                send(&st, from, push_element(from, &p));
-                            }
-                        }
-                        Err(e) => {
-                            let c = e.condition();
-                            self.reply_error(&mut st, from, &el, c.as_str(), c.error_type())
-                        }
-                    }
+        let reply = match &iq.payload_kind {
+            IqPayload::Get(_) => {
+                if let Some(Ok(_)) = iq.payload::<disco::DiscoInfo>() {
+                    iq.result_reply(Some(disco_info().into()))
+                } else if let Some(Ok(ping::Ping)) = iq.payload::<ping::Ping>() {
+                    iq.result_reply(None)
+                } else if let Some(Ok(_)) = iq.payload::<version::Version>() {
+                    let v = version::Version {
+                        name: Some("xmpp-tokio reference server".to_owned()),
+                        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+                        os: None,
+                    };
+                    iq.result_reply(Some(v.into()))
                 } else {
-                    match st.engine.roster_set(from, to.as_ref(), &query) {
-                        Ok(actions) => {
-                            send(&st, from, result(None));
-                            self.execute(&mut st, actions);
-                        }
-                        Err(e) => {
-                            let c = e.condition();
-                            self.reply_error(&mut st, from, &el, c.as_str(), c.error_type())
-                        }
-                    }
+                    iq.unhandled_reply()
                 }
             }
-            ("get", "query", NS_DISCO_INFO) => {
-                let q = Element::builder("query", NS_DISCO_INFO)
-                    .child(
-                        Element::builder("identity", NS_DISCO_INFO)
-                            .attr("category", "server")
-                            .attr("type", "im")
-                            .attr("name", "xmpp-tokio reference server"),
-                    )
-                    .children([NS_DISCO_INFO, NS_PING, NS_VERSION, NS_ROSTER].map(|f| {
-                        Element::builder("feature", NS_DISCO_INFO)
-                            .attr("var", f)
-                            .build()
-                    }))
-                    .build();
-                send(&st, from, result(Some(q)));
-            }
-            ("get", "ping", NS_PING) => send(&st, from, result(None)),
-            ("get", "query", NS_VERSION) => {
-                let q = Element::builder("query", NS_VERSION)
-                    .child(Element::builder("name", NS_VERSION).text("xmpp-tokio reference server"))
-                    .child(Element::builder("version", NS_VERSION).text(env!("CARGO_PKG_VERSION")))
-                    .build();
-                send(&st, from, result(Some(q)));
-            }
-            _ => self.reply_error(&mut st, from, &el, "service-unavailable", "cancel"),
+            IqPayload::Set(_) => iq.unhandled_reply(),
+            _ => return,
+        };
+        if let Ok(mut reply) = reply {
+            reply.to = Some(from.clone().into());
+            send_stanza(st, from, reply.into());
         }
     }
+}
 
-    fn execute(&self, st: &mut State, actions: Vec<Action<Pres>>) {
-        for action in actions {
-            match action {
-                Action::DeliverPresence { to, from, presence } => {
-                    let el = presence_element(&presence, &from, &to.clone().into());
-                    send(st, &to, el);
-                }
-                Action::RoutePresence { to, .. } => {
-                    tracing::debug!(%to, "no server-to-server: remote presence dropped");
-                }
-                Action::RosterPush { to, push } => {
-                    let el = push_element(&to, &push);
-                    send(st, &to, el);
-                }
-                Action::PresenceError {
-                    to,
-                    from,
-                    condition,
-                } => {
-                    let el = Element::builder("presence", NS_CLIENT)
-                        .attr("type", "error")
-                        .attr("from", from.as_str().to_owned())
-                        .attr("to", to.as_str().to_owned())
-                        .child(error_element(condition.as_str(), condition.error_type()))
-                        .build();
-                    send(st, &to, el);
-                }
-                Action::FlushOffline { to } => {
-                    let queued = st.offline.remove(&to.to_bare()).unwrap_or_default();
-                    for el in queued {
-                        send(st, &to, el);
-                    }
+/// What the server says about itself in disco#info.
+fn disco_info() -> disco::DiscoInfo {
+    let mut identity = disco::Identity::new("server", "im");
+    identity.name = Some("xmpp-tokio reference server".to_owned());
+    disco::DiscoInfo {
+        node: None,
+        identities: vec![identity],
+        features: [NS_DISCO_INFO, NS_PING, NS_VERSION, NS_ROSTER]
+            .map(str::to_owned)
+            .to_vec(),
+        extensions: Vec::new(),
+    }
+}
+
+/// Sends what the bridge produced: local stanzas to their connection, the offline store on
+/// `FlushOffline`; remote ones are dropped (no server-to-server here).
+fn execute(st: &mut State, out: Vec<Outbound>) {
+    for o in out {
+        match o {
+            Outbound::Local { to, stanza } => send_stanza(st, &to, stanza),
+            Outbound::Remote { to, .. } => {
+                tracing::debug!(%to, "no server-to-server: remote stanza dropped")
+            }
+            Outbound::FlushOffline(to) => {
+                let queued = st.offline.remove(&to.to_bare()).unwrap_or_default();
+                for m in queued {
+                    send_stanza(st, &to, m.into());
                 }
             }
         }
     }
+}
 
-    fn reply_error(&self, st: &mut State, to: &FullJid, el: &Element, cond: &str, ty: &str) {
-        if el.attr("type") == Some("error") {
-            return;
-        }
-        let mut b = Element::builder(el.name().to_owned(), NS_CLIENT)
-            .attr("type", "error")
-            .attr("to", to.as_str().to_owned())
-            .attr_opt("id", el.attr("id").map(str::to_owned));
-        if let Some(f) = el.attr("to") {
-            b = b.attr("from", f.to_owned());
-        } else {
-            b = b.attr("from", self.domain.clone());
-        }
-        send(st, to, b.child(error_element(cond, ty)).build());
-    }
+fn send_stanza(st: &State, to: &FullJid, stanza: Stanza) {
+    send(st, to, Element::from(stanza));
 }
 
 fn send(st: &State, to: &FullJid, el: Element) {
@@ -425,98 +320,4 @@ fn send(st: &State, to: &FullJid, el: Element) {
             Err(e) => tracing::debug!(%to, error = %e, "stanza dropped"),
         }
     }
-}
-
-fn error_element(cond: &str, ty: &str) -> Element {
-    Element::builder("error", NS_CLIENT)
-        .attr("type", ty.to_owned())
-        .child(Element::new(cond.to_owned(), NS_STANZAS))
-        .build()
-}
-
-fn presence_element(p: &Presence<Pres>, from: &Jid, to: &Jid) -> Element {
-    let (ty, payload) = match p {
-        Presence::Available(x) => (None, Some(x)),
-        Presence::Unavailable(x) => (Some("unavailable"), x.as_ref()),
-        Presence::Probe => (Some("probe"), None),
-        Presence::Subscription(k, x) => (Some(k.as_str()), x.as_ref()),
-        Presence::Error(x) => (Some("error"), Some(x)),
-    };
-    let mut el = match payload {
-        Some(x) => x.element.clone(),
-        None => Element::new("presence", NS_CLIENT),
-    };
-    match ty {
-        Some(t) => el.set_attr("type", t),
-        None => {
-            el.remove_attr("type");
-        }
-    }
-    el.set_attr("from", from.as_str().to_owned());
-    el.set_attr("to", to.as_str().to_owned());
-    el
-}
-
-fn item_element(item: &RosterItem) -> Element {
-    Element::builder("item", NS_ROSTER)
-        .attr("jid", item.jid.as_str().to_owned())
-        .attr_opt("name", item.name.clone())
-        .attr("subscription", item.subscription.to_string())
-        .attr_opt("ask", item.ask.then_some("subscribe"))
-        .attr_opt("approved", item.approved.then_some("true"))
-        .children(
-            item.groups
-                .iter()
-                .map(|g| Element::builder("group", NS_ROSTER).text(g.clone()).build()),
-        )
-        .build()
-}
-
-fn push_element(to: &FullJid, push: &RosterPush) -> Element {
-    let item = match &push.change {
-        RosterChange::Update(item) => item_element(item),
-        RosterChange::Remove(jid) => Element::builder("item", NS_ROSTER)
-            .attr("jid", jid.as_str().to_owned())
-            .attr("subscription", "remove")
-            .build(),
-        #[allow(unreachable_patterns)]
-        _ => Element::new("item", NS_ROSTER),
-    };
-    let n = rand_core::RngCore::next_u32(&mut rand_core::OsRng);
-    Element::builder("iq", NS_CLIENT)
-        .attr("type", "set")
-        .attr("id", format!("push{n:08x}"))
-        .attr("to", to.as_str().to_owned())
-        .child(
-            Element::builder("query", NS_ROSTER)
-                .attr_opt("ver", push.ver.map(|v| v.to_string()))
-                .child(item),
-        )
-        .build()
-}
-
-fn parse_roster_query(q: &Element) -> Result<RosterQuery, ()> {
-    let mut items = Vec::new();
-    for it in q.children_named("item", NS_ROSTER) {
-        let jid = Jid::new(it.attr("jid").ok_or(())?).map_err(|_| ())?;
-        let mut raw = RawItem::new(jid);
-        raw.name = it.attr("name").map(str::to_owned);
-        raw.subscription = it.attr("subscription").map(str::to_owned);
-        raw.ask = it.attr("ask").map(str::to_owned);
-        raw.approved = it.attr("approved").map(str::to_owned);
-        raw.groups = it
-            .children_named("group", NS_ROSTER)
-            .map(|g| g.text().into_owned())
-            .collect();
-        items.push(raw);
-    }
-    Ok(RosterQuery {
-        ver: q.attr("ver").map(str::to_owned),
-        items,
-    })
-}
-
-/// Unused conditions keep their names in one place.
-pub fn condition_name(c: StanzaErrorCondition) -> &'static str {
-    c.as_str()
 }
