@@ -9,15 +9,28 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn example(name: &str) -> PathBuf {
-    // target/debug/deps/cli-HASH -> target/debug/examples/NAME
+    // `cargo test` builds examples next to the test binaries (target/debug/deps/cli-HASH ->
+    // target/debug/examples/NAME), but `cargo test --all-targets` builds them as test harnesses
+    // under hashed names only; building the example here makes the path exist either way (a
+    // no-op when it is fresh). The target directory comes from the inherited environment.
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--offline",
+            "--quiet",
+            "-p",
+            "xmpp-tokio",
+            "--example",
+            name,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the {name} example failed");
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|d| d.parent()).unwrap();
     let path = dir.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is not built (cargo test builds examples)",
-        path.display()
-    );
+    assert!(path.exists(), "{} is not built", path.display());
     path
 }
 
