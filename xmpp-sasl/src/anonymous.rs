@@ -5,21 +5,17 @@
 //! and so does the default configuration.
 
 use crate::client::ClientMechanism;
-use crate::condition::Condition;
 use crate::credentials::Credentials;
-use crate::failure::{Cause, Failure};
+use crate::failure::Failure;
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
 
-fn unexpected() -> Failure {
-    Failure::new(Condition::MalformedRequest, Cause::UnexpectedMessage)
-}
+use crate::single_message::{ClientExchange, ServerExchange};
 
 /// The client side of ANONYMOUS: sends the optional trace.
 #[derive(Debug, Clone)]
 pub struct AnonymousClient {
     trace: Vec<u8>,
-    sent: bool,
-    done: bool,
+    exchange: ClientExchange,
 }
 
 impl AnonymousClient {
@@ -32,8 +28,7 @@ impl AnonymousClient {
                 .unwrap_or_default()
                 .as_bytes()
                 .to_vec(),
-            sent: false,
-            done: false,
+            exchange: ClientExchange::default(),
         }
     }
 }
@@ -44,28 +39,15 @@ impl ClientMechanism for AnonymousClient {
     }
 
     fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Failure> {
-        if self.sent || self.done {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(Some(self.trace.clone()))
+        self.exchange.initial_response(&self.trace)
     }
 
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Failure> {
-        if self.sent || self.done || !challenge.is_empty() {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(self.trace.clone())
+        self.exchange.step(challenge, &self.trace)
     }
 
     fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), Failure> {
-        let ok = self.sent && !self.done && additional_data.is_none_or(<[u8]>::is_empty);
-        // Whatever the verdict, the exchange is over.
-        self.done = true;
-        if ok { Ok(()) } else { Err(unexpected()) }
+        self.exchange.finish(additional_data)
     }
 }
 
@@ -73,8 +55,7 @@ impl ClientMechanism for AnonymousClient {
 /// characters, no NUL).
 #[derive(Debug, Default)]
 pub struct AnonymousServer {
-    awaiting: bool,
-    finished: bool,
+    exchange: ServerExchange,
 }
 
 impl AnonymousServer {
@@ -83,8 +64,7 @@ impl AnonymousServer {
         AnonymousServer::default()
     }
 
-    fn accept(&mut self, msg: &[u8]) -> Result<ServerStep, Failure> {
-        self.finished = true;
+    fn accept(msg: &[u8]) -> Result<ServerStep, Failure> {
         let trace = std::str::from_utf8(msg)
             .map_err(|_| Failure::malformed("ANONYMOUS trace is not UTF-8"))?;
         if trace.contains('\0') || trace.chars().count() > 255 {
@@ -109,16 +89,7 @@ impl ServerMechanism for AnonymousServer {
         _ctx: &mut ServerContext<'_>,
         initial_response: Option<&[u8]>,
     ) -> Result<ServerStep, Failure> {
-        if self.awaiting || self.finished {
-            return Err(unexpected());
-        }
-        match initial_response {
-            None => {
-                self.awaiting = true;
-                Ok(ServerStep::Challenge(Vec::new()))
-            }
-            Some(msg) => self.accept(msg),
-        }
+        self.exchange.start(initial_response, Self::accept)
     }
 
     fn step(
@@ -126,11 +97,6 @@ impl ServerMechanism for AnonymousServer {
         _ctx: &mut ServerContext<'_>,
         response: &[u8],
     ) -> Result<ServerStep, Failure> {
-        if !self.awaiting || self.finished {
-            self.finished = true;
-            return Err(unexpected());
-        }
-        self.awaiting = false;
-        self.accept(response)
+        self.exchange.step(response, Self::accept)
     }
 }

@@ -13,16 +13,13 @@ use crate::credentials::Credentials;
 use crate::failure::{Cause, Failure};
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
 
-fn unexpected() -> Failure {
-    Failure::new(Condition::MalformedRequest, Cause::UnexpectedMessage)
-}
+use crate::single_message::{ClientExchange, ServerExchange};
 
 /// The client side of EXTERNAL.
 #[derive(Debug, Clone)]
 pub struct ExternalClient {
     authzid: Vec<u8>,
-    sent: bool,
-    done: bool,
+    exchange: ClientExchange,
 }
 
 impl ExternalClient {
@@ -36,8 +33,7 @@ impl ExternalClient {
                 .unwrap_or_default()
                 .as_bytes()
                 .to_vec(),
-            sent: false,
-            done: false,
+            exchange: ClientExchange::default(),
         }
     }
 }
@@ -48,36 +44,22 @@ impl ClientMechanism for ExternalClient {
     }
 
     fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Failure> {
-        if self.sent || self.done {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(Some(self.authzid.clone()))
+        self.exchange.initial_response(&self.authzid)
     }
 
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Failure> {
-        if self.sent || self.done || !challenge.is_empty() {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(self.authzid.clone())
+        self.exchange.step(challenge, &self.authzid)
     }
 
     fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), Failure> {
-        let ok = self.sent && !self.done && additional_data.is_none_or(<[u8]>::is_empty);
-        // Whatever the verdict, the exchange is over.
-        self.done = true;
-        if ok { Ok(()) } else { Err(unexpected()) }
+        self.exchange.finish(additional_data)
     }
 }
 
 /// The server side of EXTERNAL.
 #[derive(Debug, Default)]
 pub struct ExternalServer {
-    awaiting: bool,
-    finished: bool,
+    exchange: ServerExchange,
 }
 
 impl ExternalServer {
@@ -86,8 +68,7 @@ impl ExternalServer {
         ExternalServer::default()
     }
 
-    fn decide(&mut self, ctx: &mut ServerContext<'_>, msg: &[u8]) -> Result<ServerStep, Failure> {
-        self.finished = true;
+    fn decide(ctx: &mut ServerContext<'_>, msg: &[u8]) -> Result<ServerStep, Failure> {
         let authzid = std::str::from_utf8(msg)
             .map_err(|_| Failure::malformed("EXTERNAL authzid is not UTF-8"))?;
         let ids = &ctx.transport.peer_identities;
@@ -132,16 +113,8 @@ impl ServerMechanism for ExternalServer {
         ctx: &mut ServerContext<'_>,
         initial_response: Option<&[u8]>,
     ) -> Result<ServerStep, Failure> {
-        if self.awaiting || self.finished {
-            return Err(unexpected());
-        }
-        match initial_response {
-            None => {
-                self.awaiting = true;
-                Ok(ServerStep::Challenge(Vec::new()))
-            }
-            Some(msg) => self.decide(ctx, msg),
-        }
+        self.exchange
+            .start(initial_response, |m| Self::decide(ctx, m))
     }
 
     fn step(
@@ -149,11 +122,6 @@ impl ServerMechanism for ExternalServer {
         ctx: &mut ServerContext<'_>,
         response: &[u8],
     ) -> Result<ServerStep, Failure> {
-        if !self.awaiting || self.finished {
-            self.finished = true;
-            return Err(unexpected());
-        }
-        self.awaiting = false;
-        self.decide(ctx, response)
+        self.exchange.step(response, |m| Self::decide(ctx, m))
     }
 }

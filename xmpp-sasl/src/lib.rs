@@ -80,6 +80,7 @@ pub mod plain;
 pub mod scram;
 mod server;
 mod session;
+mod single_message;
 mod store;
 mod transport;
 pub mod wire;

@@ -9,22 +9,18 @@ use crate::failure::{Cause, Failure};
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
 use crate::store::{AccountStatus, StoreError};
 
-fn unexpected() -> Failure {
-    Failure::new(Condition::MalformedRequest, Cause::UnexpectedMessage)
-}
+use crate::single_message::{ClientExchange, ServerExchange};
 
 /// The client side of PLAIN. `Debug` never shows the password.
 pub struct PlainClient {
     message: Vec<u8>,
-    sent: bool,
-    done: bool,
+    exchange: ClientExchange,
 }
 
 impl std::fmt::Debug for PlainClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PlainClient")
-            .field("sent", &self.sent)
-            .field("done", &self.done)
+            .field("exchange", &self.exchange)
             .finish_non_exhaustive()
     }
 }
@@ -43,8 +39,7 @@ impl PlainClient {
         message.extend_from_slice(pass.as_bytes());
         Ok(PlainClient {
             message,
-            sent: false,
-            done: false,
+            exchange: ClientExchange::default(),
         })
     }
 }
@@ -55,29 +50,15 @@ impl ClientMechanism for PlainClient {
     }
 
     fn initial_response(&mut self) -> Result<Option<Vec<u8>>, Failure> {
-        if self.sent || self.done {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(Some(self.message.clone()))
+        self.exchange.initial_response(&self.message)
     }
 
-    /// An empty challenge before the message was sent asks for it; anything else is an error.
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, Failure> {
-        if self.sent || self.done || !challenge.is_empty() {
-            self.done = true;
-            return Err(unexpected());
-        }
-        self.sent = true;
-        Ok(self.message.clone())
+        self.exchange.step(challenge, &self.message)
     }
 
     fn finish(&mut self, additional_data: Option<&[u8]>) -> Result<(), Failure> {
-        let ok = self.sent && !self.done && additional_data.is_none_or(<[u8]>::is_empty);
-        // Whatever the verdict, the exchange is over.
-        self.done = true;
-        if ok { Ok(()) } else { Err(unexpected()) }
+        self.exchange.finish(additional_data)
     }
 }
 
@@ -85,8 +66,7 @@ impl ClientMechanism for PlainClient {
 /// [`CredentialStore::verify_password`](crate::CredentialStore::verify_password).
 #[derive(Debug, Default)]
 pub struct PlainServer {
-    awaiting: bool,
-    finished: bool,
+    exchange: ServerExchange,
 }
 
 impl PlainServer {
@@ -95,8 +75,7 @@ impl PlainServer {
         PlainServer::default()
     }
 
-    fn verify(&mut self, ctx: &mut ServerContext<'_>, msg: &[u8]) -> Result<ServerStep, Failure> {
-        self.finished = true;
+    fn verify(ctx: &mut ServerContext<'_>, msg: &[u8]) -> Result<ServerStep, Failure> {
         let mut parts = msg.split(|&b| b == 0);
         let (Some(authzid), Some(authcid), Some(passwd), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -178,16 +157,8 @@ impl ServerMechanism for PlainServer {
         ctx: &mut ServerContext<'_>,
         initial_response: Option<&[u8]>,
     ) -> Result<ServerStep, Failure> {
-        if self.awaiting || self.finished {
-            return Err(unexpected());
-        }
-        match initial_response {
-            None => {
-                self.awaiting = true;
-                Ok(ServerStep::Challenge(Vec::new()))
-            }
-            Some(msg) => self.verify(ctx, msg),
-        }
+        self.exchange
+            .start(initial_response, |m| Self::verify(ctx, m))
     }
 
     fn step(
@@ -195,12 +166,7 @@ impl ServerMechanism for PlainServer {
         ctx: &mut ServerContext<'_>,
         response: &[u8],
     ) -> Result<ServerStep, Failure> {
-        if !self.awaiting || self.finished {
-            self.finished = true;
-            return Err(unexpected());
-        }
-        self.awaiting = false;
-        self.verify(ctx, response)
+        self.exchange.step(response, |m| Self::verify(ctx, m))
     }
 }
 
