@@ -350,6 +350,9 @@ struct Progress {
     plaintext_auth_attempts: u8,
     /// Receiver: legacy session done.
     session_done: bool,
+    /// Negotiation completed (stanzas flowed on this stream); after our closing tag,
+    /// only such a stream still delivers the peer's stanzas.
+    established: bool,
 }
 
 /// Role-specific setup, boxed to keep the machine small.
@@ -1083,7 +1086,13 @@ impl Connection {
             (_, Phase::AwaitHeader) => {
                 self.fail(StreamError::new(Condition::BadFormat));
             }
-            (_, Phase::Established) | (_, Phase::Closing) => self.on_stanza(el),
+            (_, Phase::Established) => self.on_stanza(el),
+            (_, Phase::Closing) if self.progress.established => self.on_stanza(el),
+            // We closed during negotiation: the peer's remaining negotiation elements
+            // (found by the conn_structured fuzz target) are not stanzas; drop them.
+            (_, Phase::Closing) => {
+                tracing::debug!(element = el.name(), "element after our closing tag ignored");
+            }
             (Role::Initiator, _) => self.initiator_element(el),
             (Role::Receiver, _) => self.receiver_element(el),
         }
@@ -1331,6 +1340,7 @@ impl Connection {
 
     fn establish(&mut self) {
         self.phase = Phase::Established;
+        self.progress.established = true;
         self.timers.negotiation_deadline = None;
         if let Some(now) = self.timers.now {
             self.touch_tx(now);

@@ -589,3 +589,22 @@ fn send_refuses_when_output_is_not_drained() {
     while c.poll_transmit().is_some() {}
     assert_eq!(c.send(&big), Ok(()));
 }
+
+/// Found by the conn_structured fuzz target: after our closing tag during negotiation, the
+/// peer's negotiation elements still in flight are dropped, never reported as stanzas.
+#[test]
+fn negotiation_elements_after_our_close_are_not_stanzas() {
+    let (mut s, _) = opened_server();
+    s.close();
+    let (out, _) = drain(&mut s);
+    assert_eq!(out, "</stream:stream>");
+    let auth = b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAByMG0zMA==</auth>";
+    let (out, events) = feed(&mut s, secs(1), auth);
+    assert_eq!(out, "");
+    assert!(events.is_empty(), "{events:?}");
+    let (_, events) = feed(&mut s, secs(1), b"</stream:stream>");
+    assert!(
+        events.contains(&Event::Closed(CloseReason::Graceful)),
+        "{events:?}"
+    );
+}
