@@ -3,7 +3,13 @@
 //! ```text
 //! cargo run -p xmpp-tokio --example server -- --listen 127.0.0.1:5222 --domain localhost \
 //!     --user alice:secret --user bob:secret [--listen [::1]:5222] [--tls-cert cert.pem --tls-key key.pem]
+//!     [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]...
 //! ```
+//!
+//! `--user-range u:10000:secret` adds the accounts `u0`..`u9999` with one password (load runs,
+//! see `scripts/load`); `--iterations` sets the SCRAM iteration count (default 4096);
+//! `--max-connections` the connection limit (default 10,000); `--mechanism` (repeatable)
+//! offers only these SASL mechanisms (`--mechanism SCRAM-SHA-1`: no -PLUS, no SHA-256).
 //!
 //! c2s with STARTTLS required, SCRAM-SHA-1/-256/-512 (with -PLUS) and PLAIN over TLS; roster,
 //! subscriptions and presence through xmpp-im; message routing with in-memory offline storage;
@@ -27,9 +33,13 @@ struct Args {
     users: Vec<(String, String)>,
     cert: Option<String>,
     key: Option<String>,
+    range: Option<(String, usize, String)>,
+    iterations: u32,
+    max_connections: Option<usize>,
+    mechanisms: Vec<String>,
 }
 
-const USAGE: &str = "usage: server --listen ADDR [--listen ADDR]... --domain DOMAIN --user NAME:PASSWORD [--user ...] [--tls-cert cert.pem --tls-key key.pem]";
+const USAGE: &str = "usage: server --listen ADDR [--listen ADDR]... --domain DOMAIN --user NAME:PASSWORD [--user ...] [--tls-cert cert.pem --tls-key key.pem] [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]...";
 
 fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let mut a = Args {
@@ -38,6 +48,10 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         users: Vec::new(),
         cert: None,
         key: None,
+        range: None,
+        iterations: setup::ITERATIONS,
+        max_connections: None,
+        mechanisms: Vec::new(),
     };
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -57,6 +71,34 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--tls-cert" => a.cert = Some(value()?),
             "--tls-key" => a.key = Some(value()?),
+            "--user-range" => {
+                let v = value()?;
+                let mut parts = v.splitn(3, ':');
+                let (Some(prefix), Some(count), Some(password)) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    return Err(format!("--user-range {v}: expected PREFIX:COUNT:PASSWORD"));
+                };
+                let count = count
+                    .parse()
+                    .map_err(|e| format!("--user-range {v}: count: {e}"))?;
+                a.range = Some((prefix.to_owned(), count, password.to_owned()));
+            }
+            "--iterations" => {
+                let v = value()?;
+                a.iterations = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--iterations {v}: expected a positive integer"))?;
+            }
+            "--mechanism" => a.mechanisms.push(value()?),
+            "--max-connections" => {
+                let v = value()?;
+                a.max_connections = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("--max-connections {v}: expected a positive integer")
+                })?);
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other}")),
         }
@@ -89,12 +131,43 @@ async fn run(args: Args) -> Result<(), String> {
             m
         }
     };
-    let reference =
-        setup::Reference::start(&args.listen, &args.domain, &args.users, &material).await?;
+    let (mut store, mut names) = match &args.range {
+        Some((prefix, count, password)) => {
+            setup::bulk_store(&args.domain, prefix, *count, password, args.iterations)?
+        }
+        None => (
+            xmpp_sasl::MemoryStore::new().with_domain(&args.domain),
+            Vec::new(),
+        ),
+    };
+    for (u, p) in &args.users {
+        store
+            .add_user(u, p, args.iterations, &mut rand_core::OsRng)
+            .map_err(|e| format!("account {u}: {e}"))?;
+        names.push(u.clone());
+    }
+    let profile = (!args.mechanisms.is_empty()).then(|| {
+        let mut p = xmpp_stream::profile::Profile::rfc6120();
+        p.mechanisms = args.mechanisms.clone();
+        p
+    });
+    let options = setup::Options {
+        profile,
+        max_connections: args.max_connections,
+    };
+    let reference = setup::Reference::start_store(
+        &args.listen,
+        &args.domain,
+        store,
+        &names,
+        &material,
+        options,
+    )
+    .await?;
     for addr in reference.addrs() {
         println!("listening on {addr}");
     }
-    tracing::info!(domain = %args.domain, users = args.users.len(), "serving");
+    tracing::info!(domain = %args.domain, users = names.len(), "serving");
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;

@@ -14,6 +14,46 @@ use super::tls::TlsMaterial;
 /// SCRAM iteration count for the accounts (RFC 7677 recommends at least 4096).
 pub const ITERATIONS: u32 = 4096;
 
+/// Server settings beyond the accounts.
+#[derive(Default)]
+pub struct Options {
+    /// Another stream profile (timeouts, limits).
+    pub profile: Option<xmpp_stream::profile::Profile>,
+    /// Another connection limit than `ServerConfig`'s default.
+    pub max_connections: Option<usize>,
+}
+
+/// `count` accounts `PREFIX0`.. sharing one password (load runs): SCRAM credentials for each
+/// hash are derived once, with one random salt, and shared, so 10,000 accounts cost three
+/// PBKDF2 runs instead of 30,000. Returns the store and the user names.
+pub fn bulk_store(
+    domain: &str,
+    prefix: &str,
+    count: usize,
+    password: &str,
+    iterations: u32,
+) -> Result<(xmpp_sasl::MemoryStore, Vec<String>), String> {
+    let mut salt = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
+    let creds = xmpp_sasl::ScramHash::ALL
+        .iter()
+        .map(|h| xmpp_sasl::ScramCredentials::derive(*h, password, &salt, iterations))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("credentials: {e}"))?;
+    let mut store = xmpp_sasl::MemoryStore::new().with_domain(domain);
+    let mut names = Vec::with_capacity(count);
+    for i in 0..count {
+        let name = format!("{prefix}{i}");
+        for c in &creds {
+            store
+                .insert_credentials(&name, c.clone())
+                .map_err(|e| format!("account {name}: {e}"))?;
+        }
+        names.push(name);
+    }
+    Ok((store, names))
+}
+
 /// A running reference server.
 pub struct Reference {
     pub servers: Vec<Server>,
@@ -45,16 +85,35 @@ impl Reference {
                 .add_user(u, p, ITERATIONS, &mut rand_core::OsRng)
                 .map_err(|e| format!("account {u}: {e}"))?;
         }
-        let names: Vec<&str> = users.iter().map(|(u, _)| u.as_str()).collect();
+        let names: Vec<String> = users.iter().map(|(u, _)| u.clone()).collect();
+        let options = Options {
+            profile,
+            ..Options::default()
+        };
+        Reference::start_store(listen, domain, store, &names, tls, options).await
+    }
+
+    /// Starts with accounts already in `store` (`names`: their user names, for the rosters).
+    pub async fn start_store(
+        listen: &[SocketAddr],
+        domain: &str,
+        store: xmpp_sasl::MemoryStore,
+        names: &[String],
+        tls: &TlsMaterial,
+        options: Options,
+    ) -> Result<Reference, String> {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         let im = ImServer::new(domain, &names);
-        let config = ServerConfig::new(
+        let mut config = ServerConfig::new(
             vec![domain.to_owned()],
             Some((tls.server_config()?, Some(tls.cert.clone()))),
             Arc::new(store),
         );
-        let mut config = config;
-        if let Some(p) = profile {
+        if let Some(p) = options.profile {
             config.profile = Arc::new(p);
+        }
+        if let Some(n) = options.max_connections {
+            config.max_connections = n;
         }
         let mut servers = Vec::new();
         for addr in listen {
