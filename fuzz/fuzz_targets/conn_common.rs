@@ -38,6 +38,7 @@ impl RngCore for ConnRng {
 
 impl CryptoRng for ConnRng {}
 
+#[allow(dead_code)]
 fn conn_profile() -> Arc<Profile> {
     let mut p = Profile::rfc6120();
     p.tls = TlsPolicy::Disabled;
@@ -118,6 +119,7 @@ fn conn_initiator(kind: StreamKind, now: Instant) -> Connection {
     .expect("valid config")
 }
 
+#[allow(dead_code)]
 /// Feeds `data` in chunks of `chunk` bytes (1..=256), answering bind requests, advancing
 /// the clock, and checking invariants: no output or event after `Closed` (beyond the
 /// events queued with it), bounded output.

@@ -1,0 +1,700 @@
+//! Structure-aware fuzzing of the connection machines: one machine under test (either role,
+//! any stream kind, one SASL mechanism) talks to a real peer machine of the other role, and an
+//! `arbitrary`-decoded list of operations drives the pair: pump the peer's bytes over (in any
+//! split), inject a valid protocol step from a template list, a mutated template (byte flip,
+//! truncation, insertion, deletion, attribute swap), raw bytes, a mutation of the peer's bytes
+//! in flight, advance the clock (keepalives, timeouts), local sends and closes on either side,
+//! or the transport's end. Because the peer is a real machine (same deterministic RNG and
+//! credentials), SCRAM, PLAIN, ANONYMOUS and the component handshake really succeed, and the
+//! fuzzer spends its time in deep states (authenticated, bound, established, closing).
+//!
+//! Checked after every operation: no panic; output in proportion to input; after the machine
+//! reports `Closed`, no byte and no event; a stream error we send is followed by the closing
+//! tag and nothing else; progress never goes backwards (identity, bound JID, established);
+//! `Authenticated`, `Bound`, `Established` and `Closed` come at most once and in order;
+//! stanzas only on an established stream.
+//!
+//! Input format (one byte per choice, so seeds are easy to write by hand, see
+//! `fuzz/seeds/conn_structured/README`): kind, role, mechanism, flags, then operations until
+//! the input ends (at most 128). Set `CONN_STRUCTURED_TRACE=1` to print one line per input
+//! saying how far the machine got (used to count how often seeds reach the established state).
+#![no_main]
+
+use arbitrary::{Result as ArbResult, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use xmpp_stream::bind::{BindDecision, BindError};
+use xmpp_stream::connection::CloseReason;
+use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::xml::Element;
+
+include!("conn_common.rs");
+
+/// Mechanism by `byte % 8`. SCRAM costs the client a PBKDF2 with 4096 iterations per run, so
+/// the cheap mechanisms get more of the choices.
+const MECHS: [&str; 8] = [
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+    "SCRAM-SHA-512",
+    "PLAIN",
+    "ANONYMOUS",
+    "PLAIN",
+    "ANONYMOUS",
+    "PLAIN",
+];
+const MAX_OPS: usize = 128;
+const MAX_RAW: usize = 512;
+
+/// What `the machine under test` receives, for a receiving machine (from an initiator).
+fn receiver_templates(kind: StreamKind) -> Vec<Vec<u8>> {
+    let header = header_for(kind, true);
+    let mut t: Vec<Vec<u8>> = vec![
+        header,
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAByMG0zMA==</auth>".to_vec(),
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB3cm9uZw==</auth>".to_vec(),
+        // n,,n=juliet,r=fyko+d2lbbFgONRv9qkxdawL
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>biwsbj1qdWxpZXQscj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0w=</auth>".to_vec(),
+        b"<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>Yz1iaXdzLHI9eCxwPXk=</response>".to_vec(),
+        b"<abort xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>".to_vec(),
+        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'>dA==</auth>".to_vec(),
+        b"<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>balcony</resource></bind></iq>".to_vec(),
+        b"<iq type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>".to_vec(),
+        b"<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>".to_vec(),
+        b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>".to_vec(),
+        b"<handshake>0123456789abcdef0123456789abcdef01234567</handshake>".to_vec(),
+    ];
+    t.extend(stanza_templates(kind, true));
+    t.extend(common_templates());
+    t
+}
+
+/// What the machine under test receives, for an initiating machine (from a receiver).
+fn initiator_templates(kind: StreamKind) -> Vec<Vec<u8>> {
+    let mut t: Vec<Vec<u8>> = vec![
+        header_for(kind, false),
+        b"<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism><mechanism>ANONYMOUS</mechanism></mechanisms></stream:features>".to_vec(),
+        b"<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></stream:features>".to_vec(),
+        b"<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>".to_vec(),
+        b"<stream:features/>".to_vec(),
+        // r=<client nonce>3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096
+        b"<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0wzcmZjTkhZSlkxWlZ2V1ZzN2oscz1RU1hDUitRNnNlazhiZjkyLGk9NDA5Ng==</challenge>".to_vec(),
+        b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>".to_vec(),
+        b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9</success>".to_vec(),
+        b"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/><text>no</text></failure>".to_vec(),
+        b"<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>".to_vec(),
+        b"<iq type='result' id='bind_1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>juliet@example.com/balcony</jid></bind></iq>".to_vec(),
+        b"<iq type='error' id='bind_1'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>".to_vec(),
+        b"<handshake/>".to_vec(),
+    ];
+    t.extend(stanza_templates(kind, false));
+    t.extend(common_templates());
+    t
+}
+
+fn header_for(kind: StreamKind, initial: bool) -> Vec<u8> {
+    let ns = kind.content_ns();
+    let addressing = match (kind, initial) {
+        (StreamKind::Client, true) => "to='example.com'".to_owned(),
+        (StreamKind::Server, true) => "from='example.org' to='example.com'".to_owned(),
+        (StreamKind::Component, true) => "to='c.example.com'".to_owned(),
+        (StreamKind::Component, false) => "from='c.example.com' id='c1'".to_owned(),
+        (_, false) => "from='example.com' to='example.org' id='i1'".to_owned(),
+    };
+    let version = if kind == StreamKind::Component { "" } else { " version='1.0'" };
+    format!(
+        "<?xml version='1.0'?><stream:stream {addressing}{version} xml:lang='en' \
+         xmlns='{ns}' xmlns:stream='http://etherx.jabber.org/streams'>"
+    )
+    .into_bytes()
+}
+
+fn stanza_templates(kind: StreamKind, to_receiver: bool) -> Vec<Vec<u8>> {
+    let (from, to) = match (kind, to_receiver) {
+        (StreamKind::Client, true) => ("juliet@example.com/balcony", "romeo@example.net"),
+        (StreamKind::Client, false) => ("romeo@example.net/orchard", "juliet@example.com/balcony"),
+        (StreamKind::Server, true) => ("romeo@example.org/orchard", "juliet@example.com"),
+        (StreamKind::Server, false) => ("juliet@example.com/balcony", "romeo@example.org"),
+        (StreamKind::Component, true) => ("bot@c.example.com", "juliet@example.com"),
+        (StreamKind::Component, false) => ("juliet@example.com/balcony", "bot@c.example.com"),
+    };
+    vec![
+        format!("<message from='{from}' to='{to}' type='chat' id='m1'><body>hi &amp; bye</body></message>"),
+        format!("<message to='{to}'><body>no from</body></message>"),
+        format!("<presence from='{from}'><show>away</show><priority>5</priority></presence>"),
+        format!("<presence from='{from}' to='{to}' type='subscribe'/>"),
+        format!("<iq from='{from}' to='{to}' type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>"),
+        format!("<iq from='{from}' to='{to}' type='result' id='zz'/>"),
+        format!("<message from='mallory@evil.example/x' to='{to}'><body>spoof</body></message>"),
+        "<foo xmlns='urn:example:unknown'><bar/></foo>".to_owned(),
+    ]
+    .into_iter()
+    .map(String::into_bytes)
+    .collect()
+}
+
+fn common_templates() -> Vec<Vec<u8>> {
+    vec![
+        b"</stream:stream>".to_vec(),
+        b" \n\t ".to_vec(),
+        b"<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>".to_vec(),
+        b"<!-- c --><?pi x?>".to_vec(),
+    ]
+}
+
+/// Elements the machine under test (or the peer) may be asked to send.
+fn send_templates(kind: StreamKind, receiver_sends: bool) -> Vec<Element> {
+    let ns = kind.content_ns();
+    let (from, to) = match (kind, receiver_sends) {
+        (StreamKind::Client, false) => (None, "romeo@example.net"),
+        (StreamKind::Client, true) => (Some("romeo@example.net/orchard"), "juliet@example.com/r"),
+        (StreamKind::Server, _) => (Some("juliet@example.org"), "romeo@example.com"),
+        (StreamKind::Component, _) => (Some("bot@c.example.com"), "juliet@example.com"),
+    };
+    let msg = Element::builder("message", ns)
+        .attr_opt("from", from)
+        .attr("to", to)
+        .attr("type", "chat")
+        .child(Element::builder("body", ns).text("hello <&> world").build())
+        .build();
+    let pres = Element::builder("presence", ns).attr_opt("from", from).build();
+    let iq = Element::builder("iq", ns)
+        .attr_opt("from", from)
+        .attr("to", to)
+        .attr("type", "get")
+        .attr("id", "q1")
+        .child(Element::new("ping", "urn:xmpp:ping"))
+        .build();
+    let wrong_ns = Element::builder("message", "jabber:other").attr("to", to).build();
+    let big = Element::builder("message", ns)
+        .attr_opt("from", from)
+        .attr("to", to)
+        .child(Element::builder("body", ns).text("x".repeat(20_000)).build())
+        .build();
+    vec![msg, pres, iq, wrong_ns, big]
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mutation {
+    Flip { pos: u16, bit: u8 },
+    Truncate { pos: u16 },
+    Insert { pos: u16, byte: u8 },
+    Delete { pos: u16, len: u8 },
+    SwapAttrs { a: u8, b: u8 },
+}
+
+impl Mutation {
+    fn decode(u: &mut Unstructured<'_>) -> ArbResult<Self> {
+        let tag = u.arbitrary::<u8>()? % 5;
+        let pos = u.arbitrary::<u16>()?;
+        let p = u.arbitrary::<u8>()?;
+        Ok(match tag {
+            0 => Mutation::Flip { pos, bit: p % 8 },
+            1 => Mutation::Truncate { pos },
+            2 => Mutation::Insert { pos, byte: b"<>/'\"&= \x00\xff\xc3"[usize::from(p) % 11] },
+            3 => Mutation::Delete { pos, len: p },
+            _ => Mutation::SwapAttrs { a: (pos & 0xff) as u8, b: p },
+        })
+    }
+
+    fn apply(self, bytes: &mut Vec<u8>) {
+        if bytes.is_empty() {
+            return;
+        }
+        let at = |pos: u16, len: usize| usize::from(pos) % len;
+        match self {
+            Mutation::Flip { pos, bit } => {
+                let i = at(pos, bytes.len());
+                bytes[i] ^= 1 << bit;
+            }
+            Mutation::Truncate { pos } => bytes.truncate(at(pos, bytes.len())),
+            Mutation::Insert { pos, byte } => {
+                let i = at(pos, bytes.len() + 1);
+                bytes.insert(i, byte);
+            }
+            Mutation::Delete { pos, len } => {
+                let i = at(pos, bytes.len());
+                let end = (i + usize::from(len).max(1)).min(bytes.len());
+                bytes.drain(i..end);
+            }
+            Mutation::SwapAttrs { a, b } => {
+                // Quoted values ('...'), swapped pairwise.
+                let quotes: Vec<usize> = bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c == b'\'')
+                    .map(|(i, _)| i)
+                    .collect();
+                let spans: Vec<(usize, usize)> =
+                    quotes.chunks_exact(2).map(|q| (q[0] + 1, q[1])).collect();
+                if spans.len() < 2 {
+                    return;
+                }
+                let (i, j) = (usize::from(a) % spans.len(), usize::from(b) % spans.len());
+                let (x, y) = if i < j { (spans[i], spans[j]) } else { (spans[j], spans[i]) };
+                if x == y {
+                    return;
+                }
+                let vx = bytes[x.0..x.1].to_vec();
+                let vy = bytes[y.0..y.1].to_vec();
+                let mut out = Vec::with_capacity(bytes.len());
+                out.extend_from_slice(&bytes[..x.0]);
+                out.extend_from_slice(&vy);
+                out.extend_from_slice(&bytes[x.1..y.0]);
+                out.extend_from_slice(&vx);
+                out.extend_from_slice(&bytes[y.1..]);
+                *bytes = out;
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Op {
+    /// Move the peer's pending output to the machine under test in `split`-byte pieces, and
+    /// the machine's output to the peer.
+    Pump { split: u8 },
+    Template { idx: u8 },
+    Mutated { idx: u8, mutation: Mutation },
+    Raw(Vec<u8>),
+    /// Mutate the peer's pending output before delivering it.
+    InFlight { mutation: Mutation },
+    Advance { secs: u16 },
+    Send { idx: u8 },
+    PeerSend { idx: u8 },
+    Close,
+    PeerClose,
+    CloseWithError,
+    Eof,
+}
+
+impl Op {
+    fn decode(u: &mut Unstructured<'_>) -> ArbResult<Self> {
+        let tag = u.arbitrary::<u8>()?;
+        Ok(match tag % 16 {
+            0..=3 => Op::Pump { split: u.arbitrary()? },
+            4 | 5 => Op::Template { idx: u.arbitrary()? },
+            6 | 7 => Op::Mutated { idx: u.arbitrary()?, mutation: Mutation::decode(u)? },
+            8 => {
+                let len = usize::from(u.arbitrary::<u8>()?) * 2;
+                Op::Raw(u.bytes(len.min(u.len()).min(MAX_RAW))?.to_vec())
+            }
+            9 => Op::InFlight { mutation: Mutation::decode(u)? },
+            10 => Op::Advance { secs: u.arbitrary()? },
+            11 => Op::Send { idx: u.arbitrary()? },
+            12 => Op::PeerSend { idx: u.arbitrary()? },
+            13 => Op::Close,
+            14 => match u.arbitrary::<u8>()? % 3 {
+                0 => Op::PeerClose,
+                1 => Op::CloseWithError,
+                _ => Op::Eof,
+            },
+            _ => Op::Pump { split: 0 },
+        })
+    }
+}
+
+/// Observed progress of the machine under test, checked for monotonicity.
+#[derive(Default, Debug)]
+struct Seen {
+    authenticated: bool,
+    bound: bool,
+    established: bool,
+    closed: bool,
+    identity: Option<String>,
+    jid: Option<String>,
+    was_established: bool,
+    we_closed: bool,
+    stanzas: u32,
+}
+
+struct Harness {
+    mut_: Connection,
+    peer: Connection,
+    now: Instant,
+    seen: Seen,
+    refuse_first_bind: bool,
+    binds: u32,
+    peer_to_mut: Vec<u8>,
+}
+
+impl Harness {
+    fn peer_drain(&mut self) {
+        while let Some(b) = self.peer.poll_transmit() {
+            self.peer_to_mut.extend_from_slice(&b);
+        }
+        while let Some(e) = self.peer.poll_event() {
+            if let Event::BindRequest { resource } = e {
+                let r = resource.unwrap_or_else(|| "gen".into());
+                let _ = self.peer.bind(BindDecision::Accept(r));
+            }
+        }
+        while let Some(b) = self.peer.poll_transmit() {
+            self.peer_to_mut.extend_from_slice(&b);
+        }
+    }
+
+    /// Feeds `bytes` to the machine under test (in pieces of `split`), checking invariants;
+    /// returns everything it wrote.
+    fn feed_mut(&mut self, bytes: &[u8], split: u8) -> Vec<u8> {
+        let mut written = Vec::new();
+        if bytes.is_empty() {
+            return written;
+        }
+        let split = if split == 0 { bytes.len() } else { usize::from(split) };
+        for piece in bytes.chunks(split) {
+            let closed_before = self.seen.closed;
+            self.mut_.handle_input(self.now, piece);
+            let out = self.collect(closed_before);
+            assert!(
+                out.len() <= piece.len() * 64 + 64 * 1024,
+                "output out of proportion: {} bytes for {}",
+                out.len(),
+                piece.len()
+            );
+            written.extend_from_slice(&out);
+        }
+        written
+    }
+
+    /// Drains the machine under test's output and events, checks the invariants, answers
+    /// bind requests; returns the bytes written.
+    fn collect(&mut self, closed_before: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let mut progress = false;
+            while let Some(b) = self.mut_.poll_transmit() {
+                assert!(!closed_before, "output after Closed");
+                out.extend_from_slice(&b);
+                progress = true;
+            }
+            while let Some(e) = self.mut_.poll_event() {
+                assert!(!self.seen.closed, "event after Closed: {e:?}");
+                progress = true;
+                self.on_event(e, &out);
+            }
+            if !progress {
+                break;
+            }
+        }
+        self.check_state();
+        out
+    }
+
+    fn on_event(&mut self, e: Event, out: &[u8]) {
+        if trace_enabled() {
+            eprintln!("  event {e:?}");
+        }
+        let s = &mut self.seen;
+        match e {
+            Event::Authenticated { identity, .. } => {
+                assert!(!s.authenticated, "authenticated twice");
+                s.authenticated = true;
+                assert!(!identity.is_empty());
+            }
+            Event::BindRequest { resource } => {
+                assert!(s.authenticated, "bind request before authentication");
+                self.binds += 1;
+                let decision = if self.refuse_first_bind && self.binds == 1 {
+                    BindDecision::Refuse(BindError::Conflict)
+                } else {
+                    BindDecision::Accept(resource.unwrap_or_else(|| self.mut_.generate_resource()))
+                };
+                let _ = self.mut_.bind(decision);
+            }
+            Event::Bound(jid) => {
+                assert!(s.authenticated, "bound before authentication");
+                assert!(!s.bound, "bound twice");
+                s.bound = true;
+                s.jid = Some(jid.to_string());
+            }
+            Event::Established => {
+                assert!(!s.established, "established twice");
+                assert!(s.authenticated, "established without authentication");
+                s.established = true;
+            }
+            Event::Stanza(el) => {
+                assert!(
+                    s.established,
+                    "stanza before the stream is established: {:?} (role {:?}, kind {:?})",
+                    el.to_xml(),
+                    self.mut_.role(),
+                    self.mut_.kind()
+                );
+                s.stanzas += 1;
+            }
+            Event::Closed(reason) => {
+                assert!(!s.closed, "closed twice");
+                s.closed = true;
+                if let CloseReason::LocalError(_) = reason {
+                    // A stream error we send is followed by the closing tag and nothing
+                    // else (unless our own closing tag went out before it).
+                    if !s.we_closed && !out.is_empty() {
+                        assert!(
+                            out.ends_with(b"error></stream:stream>"),
+                            "stream error not followed by exactly the closing tag: {:?}",
+                            String::from_utf8_lossy(&out[out.len().saturating_sub(120)..])
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_state(&mut self) {
+        let c = &self.mut_;
+        let s = &mut self.seen;
+        if s.closed {
+            assert!(c.is_closed(), "Closed reported but the machine is open");
+        }
+        if c.is_closed() {
+            assert!(!c.is_established());
+        }
+        if let Some(id) = &s.identity {
+            if !c.is_closed() {
+                assert_eq!(c.authenticated_identity(), Some(id.as_str()), "identity changed");
+            }
+        }
+        if s.identity.is_none() {
+            s.identity = c.authenticated_identity().map(str::to_owned);
+        }
+        if let (Some(jid), Some(now)) = (&s.jid, c.bound_jid()) {
+            assert_eq!(jid, now.as_str(), "bound JID changed");
+        }
+        if s.was_established && !c.is_established() {
+            assert!(c.is_closed() || s.we_closed, "left the established state without closing");
+        }
+        s.was_established |= c.is_established();
+    }
+
+    fn pump(&mut self, split: u8, mutation: Option<Mutation>) {
+        self.peer_drain();
+        let mut bytes = std::mem::take(&mut self.peer_to_mut);
+        if let Some(m) = mutation {
+            m.apply(&mut bytes);
+        }
+        let written = self.feed_mut(&bytes, split);
+        if !written.is_empty() {
+            self.peer.handle_input(self.now, &written);
+        }
+        self.peer_drain();
+    }
+}
+
+fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
+    let mut u = Unstructured::new(data);
+    let kind = match u.arbitrary::<u8>()? % 3 {
+        0 => StreamKind::Client,
+        1 => StreamKind::Server,
+        _ => StreamKind::Component,
+    };
+    let mut_is_receiver = u.arbitrary::<u8>()? % 2 == 0;
+    let mech = MECHS[usize::from(u.arbitrary::<u8>()?) % MECHS.len()];
+    let flags = u.arbitrary::<u8>()?;
+
+    let mut profile = Profile::rfc6120();
+    profile.tls = TlsPolicy::Disabled;
+    profile.allow_plaintext_auth = true;
+    profile.mechanisms = vec![mech.to_owned()];
+    profile.allow_anonymous = mech == "ANONYMOUS";
+    profile.legacy_session = flags & 1 != 0;
+    profile.keepalive_interval = Some(Duration::from_secs(30));
+    profile.idle_timeout = Some(Duration::from_secs(300));
+    profile.negotiation_timeout = Some(Duration::from_secs(60));
+    profile.close_timeout = Duration::from_secs(10);
+    profile.limits.max_stanza_bytes = 16 * 1024;
+    let profile = Arc::new(profile);
+    let t0 = Instant::now();
+
+    let receiver = Connection::receiver(
+        ReceiverConfig {
+            kind,
+            domains: vec!["example.com".into()],
+            tls: None,
+            direct_tls: false,
+            auth: match kind {
+                StreamKind::Component => {
+                    ReceiverAuth::Components(vec![("c.example.com".into(), "s3cr3t".into())])
+                }
+                _ if mech.starts_with("SCRAM") => ReceiverAuth::Sasl(scram_store()),
+                // PLAIN is checked against the stored SCRAM keys: one iteration keeps it cheap.
+                _ => ReceiverAuth::Sasl(conn_store()),
+            },
+        },
+        profile.clone(),
+        Box::new(ConnRng(7)),
+        t0,
+    )
+    .expect("valid receiver config");
+    let credentials = if mech == "ANONYMOUS" {
+        xmpp_sasl::Credentials::anonymous()
+    } else {
+        xmpp_sasl::Credentials::password("juliet", "r0m30").expect("valid credentials")
+    };
+    let (to, from, auth) = match kind {
+        StreamKind::Client => (
+            "example.com",
+            Some("juliet@example.com".to_owned()),
+            InitiatorAuth::Sasl(credentials),
+        ),
+        StreamKind::Server => ("example.com", Some("example.org".to_owned()), InitiatorAuth::Sasl(credentials)),
+        StreamKind::Component => ("c.example.com", None, InitiatorAuth::ComponentSecret("s3cr3t".into())),
+    };
+    let initiator = Connection::initiator(
+        InitiatorConfig {
+            kind,
+            to: to.into(),
+            from,
+            tls: None,
+            direct_tls: false,
+            auth,
+            resource: (flags & 2 != 0).then(|| "balcony".into()),
+        },
+        profile,
+        Box::new(ConnRng(9)),
+        t0,
+    )
+    .expect("valid initiator config");
+    let (mut_, peer) = if mut_is_receiver { (receiver, initiator) } else { (initiator, receiver) };
+    let templates = if mut_is_receiver { receiver_templates(kind) } else { initiator_templates(kind) };
+    let mut_sends = send_templates(kind, mut_is_receiver);
+    let peer_sends = send_templates(kind, !mut_is_receiver);
+    let mut h = Harness {
+        mut_,
+        peer,
+        now: t0,
+        seen: Seen::default(),
+        refuse_first_bind: flags & 4 != 0,
+        binds: 0,
+        peer_to_mut: Vec::new(),
+    };
+    // The initiator's header is written at construction.
+    let first = h.collect(false);
+    if !first.is_empty() {
+        h.peer.handle_input(h.now, &first);
+    }
+    h.peer_drain();
+
+    let mut n = 0;
+    while !u.is_empty() && n < MAX_OPS {
+        n += 1;
+        let op = Op::decode(&mut u)?;
+        if trace_enabled() {
+            eprintln!("op {op:?}");
+        }
+        let closed_before = h.seen.closed;
+        match op {
+            Op::Pump { split } => h.pump(split, None),
+            Op::InFlight { mutation } => h.pump(0, Some(mutation)),
+            Op::Template { idx } => {
+                let t = templates[usize::from(idx) % templates.len()].clone();
+                let w = h.feed_mut(&t, 0);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::Mutated { idx, mutation } => {
+                let mut t = templates[usize::from(idx) % templates.len()].clone();
+                mutation.apply(&mut t);
+                let w = h.feed_mut(&t, 0);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::Raw(bytes) => {
+                let w = h.feed_mut(&bytes, 0);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::Advance { secs } => {
+                h.now += Duration::from_millis(u64::from(secs) * 10);
+                if let Some(t) = h.mut_.poll_timeout() {
+                    if t <= h.now {
+                        h.mut_.handle_timeout(h.now);
+                    }
+                }
+                if let Some(t) = h.peer.poll_timeout() {
+                    if t <= h.now {
+                        h.peer.handle_timeout(h.now);
+                    }
+                }
+                let w = h.collect(closed_before);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::Send { idx } => {
+                let el = &mut_sends[usize::from(idx) % mut_sends.len()];
+                let result = h.mut_.send(el);
+                if result.is_ok() {
+                    assert!(h.mut_.is_established(), "send accepted on a stream not established");
+                }
+                let w = h.collect(closed_before);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::PeerSend { idx } => {
+                let el = &peer_sends[usize::from(idx) % peer_sends.len()];
+                let _ = h.peer.send(el);
+                h.peer_drain();
+            }
+            Op::Close => {
+                h.seen.we_closed = true;
+                h.mut_.close();
+                let w = h.collect(closed_before);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::CloseWithError => {
+                let was_closing = h.seen.we_closed || h.seen.closed;
+                h.mut_.close_with_error(StreamError::new(Condition::PolicyViolation));
+                h.seen.we_closed |= was_closing;
+                let w = h.collect(closed_before);
+                h.peer.handle_input(h.now, &w);
+            }
+            Op::PeerClose => {
+                h.peer.close();
+                h.peer_drain();
+            }
+            Op::Eof => {
+                h.mut_.handle_eof(h.now);
+                let _ = h.collect(closed_before);
+            }
+        }
+        if h.seen.closed {
+            assert!(h.mut_.is_closed());
+        }
+    }
+    // Whatever happened, a close and a long wait end the machine.
+    let closed_before = h.seen.closed;
+    h.seen.we_closed = true;
+    h.mut_.close();
+    h.now += Duration::from_secs(3600);
+    h.mut_.handle_timeout(h.now);
+    let _ = h.collect(closed_before);
+    assert!(h.mut_.is_closed(), "not closed after close() and the close timeout");
+    Ok(Some(h.seen))
+}
+
+/// Users for SCRAM need the client's minimum of 4096 iterations (RFC 7677 §4): the store is
+/// made once; each SCRAM run still costs the client one PBKDF2.
+fn scram_store() -> Arc<xmpp_sasl::MemoryStore> {
+    static STORE: OnceLock<Arc<xmpp_sasl::MemoryStore>> = OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
+            s.add_user("juliet", "r0m30", 4096, &mut ConnRng(1))
+                .expect("valid user");
+            Arc::new(s)
+        })
+        .clone()
+}
+
+fn trace_enabled() -> bool {
+    static TRACE: OnceLock<bool> = OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("CONN_STRUCTURED_TRACE").is_some())
+}
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 4 {
+        return;
+    }
+    if let Ok(Some(seen)) = decode_and_run(data) {
+        if trace_enabled() {
+            eprintln!(
+                "conn_structured reached: authenticated={} bound={} established={} stanzas={}",
+                seen.authenticated, seen.bound, seen.was_established, seen.stanzas
+            );
+        }
+    }
+});
