@@ -82,6 +82,7 @@ mod names;
 pub mod ns;
 mod reader;
 mod shared_str;
+mod tokens;
 mod tree;
 mod writer;
 

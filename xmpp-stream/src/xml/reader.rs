@@ -7,8 +7,8 @@
 //! How it works, and why it is O(n): a small framing scanner finds where the current unit
 //! (stream header, first-level element, stream close) ends, looking at each received byte
 //! once and remembering where it stopped, so trickled input is never rescanned. Only a
-//! complete unit is split off the buffer (no copy), checked as UTF-8, tokenized (markup by
-//! `xmlparser`, character data by our own scan) and built into an [`Element`] whose strings are slices of that unit. The
+//! complete unit is split off the buffer (no copy), checked as UTF-8, tokenized (by our own
+//! one-pass tokenizer, or by `xmlparser` for syntax it leaves aside and for errors) and built into an [`Element`] whose strings are slices of that unit. The
 //! scanner refuses restricted XML (comments, processing instructions, DTDs) and enforces
 //! the size and depth limits as soon as the bytes arrive, so memory stays bounded by the
 //! limit.

@@ -2,9 +2,12 @@
 //! an [`Element`] or a [`StreamHeader`]: namespace resolution, reference decoding, duplicate
 //! attributes, tag matching, and the per-element limits.
 //!
-//! Markup is tokenized by `xmlparser`; character data between tags is found and checked
-//! here (`memchr` and a block check), which is several times faster than `xmlparser`'s
-//! per-`char` text path, and the tokenizer resumes after it.
+//! A unit is first read with the fast tokenizer (`tokens`: ASCII names, both quotes, plain
+//! character data, one pass over the bytes). If that meets anything else, or anything is
+//! wrong, the unit is read again from the start with `xmlparser` for markup (character data
+//! between tags still found and checked here with `memchr` and a block check, the tokenizer
+//! resuming after it); that complete path decides every error, so errors, their kinds and
+//! offsets do not depend on which path ran.
 //!
 //! The unit's bytes arrive as one [`SharedStr`]; names, and text and values that need no
 //! decoding, are slices of it (no copy), except common names and short values, which are
@@ -24,6 +27,7 @@ use super::limits::ReaderLimits;
 use super::names;
 use super::ns;
 use super::shared_str::SharedStr;
+use super::tokens::{Bail, Tok, Tokens, plain_char_data};
 
 /// What first-level elements are resolved against: the stream header's declarations.
 #[derive(Debug, Clone, Default)]
@@ -131,34 +135,12 @@ fn cdata(unit: &SharedStr, raw: &str) -> SharedStr {
     SharedStr::from(raw.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
-/// Whether `raw` (character data up to the next `<`) is text exactly as `xmlparser`
-/// accepts it: every character is an XML `Char` (no C0 control but tab, line feed and
-/// carriage return; no U+FFFE or U+FFFF) and `]]>` does not occur. Most text has none of
-/// the bytes that could start a problem, which is checked 32 bytes at a time.
-fn plain_char_data(raw: &str) -> bool {
-    let suspicious =
-        |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == b']' || b == 0xEF;
-    let bytes = raw.as_bytes();
-    let mut blocks = bytes.chunks_exact(32);
-    let mut any = false;
-    for block in &mut blocks {
-        if block.iter().fold(false, |acc, &b| acc | suspicious(b)) {
-            any = true;
-            break;
-        }
+/// The first-level element is complete: it must end the unit.
+fn finished(element: Element, tokens: &Tokens<'_>) -> Result<Element, Bail> {
+    if tokens.clone().next().is_some() {
+        return Err(Bail);
     }
-    if !any && !blocks.remainder().iter().any(|&b| suspicious(b)) {
-        return true;
-    }
-    // The exact rule, for the rare text that needs it.
-    !raw.contains("]]>")
-        && raw.chars().all(|c| {
-            if (c as u32) < 0x20 {
-                matches!(c, '\t' | '\n' | '\r')
-            } else {
-                !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-            }
-        })
+    Ok(element)
 }
 
 fn token_error(e: &xmlparser::Error, offset: u64) -> XmlError {
@@ -296,11 +278,91 @@ impl TreeBuilder {
         offset: u64,
     ) -> Result<Element, XmlError> {
         self.clear();
+        if let Ok(element) = self.element_fast(unit, ctx, limits, offset) {
+            return Ok(element);
+        }
+        // Syntax the fast tokenizer does not own, or an error: `xmlparser` reads the unit
+        // again from the start and gives the outcome (and the exact error).
+        self.clear();
         let result = self.element_inner(unit, ctx, limits, offset);
         if result.is_err() {
             self.clear();
         }
         result
+    }
+
+    /// [`element`](Self::element) with the fast tokenizer (`tokens`). Any error, its own or
+    /// the tree's, is only `Bail`: the caller then reads the unit the complete way, which
+    /// is what decides the error. So this path only has to be right when it succeeds.
+    fn element_fast(
+        &mut self,
+        unit: &SharedStr,
+        ctx: &Context,
+        limits: &ReaderLimits,
+        offset: u64,
+    ) -> Result<Element, Bail> {
+        let text = unit.as_str();
+        let mut start: Option<(Range<usize>, Range<usize>)> = None;
+        let mut tokens = Tokens::new(text);
+        while let Some(token) = tokens.next() {
+            match token? {
+                Tok::Start { prefix, local } => {
+                    check_name(&text[prefix.clone()], &text[local.clone()], limits, offset)
+                        .map_err(|_| Bail)?;
+                    start = Some((prefix, local));
+                    self.attrs.clear();
+                }
+                Tok::Attr {
+                    prefix,
+                    local,
+                    value,
+                } => {
+                    let (p, l) = (&text[prefix.clone()], &text[local.clone()]);
+                    check_name(p, l, limits, offset).map_err(|_| Bail)?;
+                    if self.attrs.len() == limits.max_attributes {
+                        return Err(Bail);
+                    }
+                    self.attrs.push(RawAttr {
+                        kind: AttrKind::of(p, l),
+                        prefix,
+                        local,
+                        value,
+                    });
+                }
+                end @ (Tok::Open | Tok::Empty) => {
+                    let (raw_prefix, raw_local) = start.take().ok_or(Bail)?;
+                    if self.frames.len() + 1 > limits.max_depth {
+                        return Err(Bail);
+                    }
+                    self.open(unit, ctx, raw_prefix, raw_local, offset)
+                        .map_err(|_| Bail)?;
+                    if end == Tok::Empty {
+                        if let Some(done) = self.close() {
+                            return finished(done, &tokens);
+                        }
+                    }
+                }
+                Tok::Close { prefix, local } => {
+                    let frame = self.frames.last().ok_or(Bail)?;
+                    if !names::same(&text[frame.raw_prefix.clone()], &text[prefix])
+                        || !names::same(&text[frame.raw_local.clone()], &text[local])
+                    {
+                        return Err(Bail);
+                    }
+                    if let Some(done) = self.close() {
+                        return finished(done, &tokens);
+                    }
+                }
+                Tok::Text(range) => {
+                    if self.frames.is_empty() {
+                        return Err(Bail);
+                    }
+                    let value = decoded(unit, &text[range], false, offset).map_err(|_| Bail)?;
+                    self.push_text(value, offset).map_err(|_| Bail)?;
+                }
+            }
+        }
+        Err(Bail)
     }
 
     fn element_inner(
@@ -822,6 +884,168 @@ mod tests {
         }
         for case in &cases {
             assert_eq!(plain_char_data(case), xmlparser_accepts(case), "{case:?}");
+        }
+    }
+
+    /// Both ways of reading `input` as a first-level element (fresh scratch space each):
+    /// the fast one (`None` if it bailed) and the complete one.
+    fn both(input: &str, ctx: &Context) -> (Option<Element>, Result<Element, XmlError>) {
+        let unit = SharedStr::copy_from(input);
+        let limits = ReaderLimits::default();
+        let fast = TreeBuilder::default()
+            .element_fast(&unit, ctx, &limits, 0)
+            .ok();
+        let slow = TreeBuilder::default().element_inner(&unit, ctx, &limits, 0);
+        (fast, slow)
+    }
+
+    fn stream_ctx() -> Context {
+        Context {
+            default_ns: SharedStr::from_static(ns::CLIENT),
+            bindings: vec![(
+                SharedStr::from_static("stream"),
+                SharedStr::from_static(ns::STREAM),
+            )],
+            lang: Some(SharedStr::from_static("en")),
+        }
+    }
+
+    /// Same element, prefix hints and attribute order included.
+    fn assert_identical(fast: &Element, slow: &Element, input: &str) {
+        assert_eq!(fast, slow, "{input:?}");
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{input:?}");
+    }
+
+    #[test]
+    fn fast_path_reads_common_stanzas_as_xmlparser_path_does() {
+        let ctx = stream_ctx();
+        for input in [
+            "<message to='juliet@example.com' type='chat' id='m1'><body>Hi &amp; bye</body>\
+             <active xmlns='http://jabber.org/protocol/chatstates'/>\
+             <delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z'/></message>",
+            "<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' \
+             node='n' ver='v'/><x xmlns='vcard-temp:x:update'><photo>ab</photo></x></presence>",
+            "<iq type='result' id='r'><query xmlns='jabber:iq:roster'>\
+             <item jid='a@b' name='A' subscription='both'><group>G</group></item>\n\
+             </query></iq>",
+            "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+            "<p:x xmlns:p='urn:p' p:a='1' b=\"2\" xml:lang='fr'><p:y/>t<z xmlns=''/></p:x>",
+            "<message>a &#x41;&lt;\r\n b</message>",
+        ] {
+            let (fast, slow) = both(input, &ctx);
+            let fast = fast.unwrap_or_else(|| panic!("fast path bailed on {input:?}"));
+            assert_identical(&fast, &slow.unwrap(), input);
+        }
+    }
+
+    #[test]
+    fn fast_path_leaves_errors_to_the_xmlparser_path() {
+        let ctx = stream_ctx();
+        for input in [
+            "<a><b></a></b>",
+            "<a b='1' b='2'/>",
+            "<q:a/>",
+            "<a q:b='1'/>",
+            "<a xmlns:xml='urn:x'/>",
+            "<a>&nbsp;</a>",
+            "<a>&#0;</a>",
+            "<a b='&#xFFFE;'/>",
+            "<a/><b/>",
+            "<a/> ",
+            "<a>",
+        ] {
+            let (fast, slow) = both(input, &ctx);
+            assert!(fast.is_none(), "fast path accepted {input:?}");
+            assert!(slow.is_err(), "{input:?}");
+        }
+    }
+
+    /// Nested elements with prefixed and unprefixed names, attributes (namespace
+    /// declarations, `xml:lang`, duplicates now and then, values with references and
+    /// characters that need a look) and text.
+    fn tree() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = prop_oneof![Just("a"), Just("item"), Just("p:a"), Just("q:b"), Just("x")];
+        let attr_name = prop_oneof![
+            Just("b"),
+            Just("c"),
+            Just("p:d"),
+            Just("xml:lang"),
+            Just("xmlns"),
+            Just("xmlns:q"),
+            Just("xmlns:p"),
+        ];
+        let value = prop_oneof![
+            Just(""),
+            Just("v"),
+            Just("urn:q"),
+            Just("jabber:client"),
+            Just("a&amp;b&#x41;"),
+            Just("\t\r\n"),
+            Just("\u{e9}\u{FFFD}"),
+            Just("&bad;"),
+            Just("chat"),
+        ];
+        let attrs = proptest::collection::vec((attr_name, value), 0..3).prop_map(|attrs| {
+            attrs
+                .iter()
+                .map(|(n, v)| format!(" {n}='{v}'"))
+                .collect::<String>()
+        });
+        let text = prop_oneof![
+            Just("hi"),
+            Just(" \n "),
+            Just("a &lt; b"),
+            Just("x]y"),
+            Just("\r\n"),
+            Just("\u{1F600}"),
+        ]
+        .prop_map(str::to_owned);
+        let leaf = prop_oneof![
+            (name.clone(), attrs.clone()).prop_map(|(n, a)| format!("<{n}{a}/>")),
+            text,
+        ];
+        leaf.prop_recursive(4, 24, 4, move |inner| {
+            (
+                name.clone(),
+                attrs.clone(),
+                proptest::collection::vec(inner, 0..4),
+            )
+                .prop_map(|(n, a, children)| format!("<{n}{a}>{}</{n} >", children.concat()))
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Differential: whenever the fast path builds an element from generated tag
+        /// syntax (often malformed, see `tokens::tests::piece`), the `xmlparser` path
+        /// builds the identical element. (Where the fast path bails, the `xmlparser` path
+        /// is what runs, so its outcome is the reader's by construction.)
+        #[test]
+        fn fast_path_elements_are_xmlparser_path_elements(
+            tree in tree(),
+            pieces in proptest::collection::vec(super::super::tokens::tests::piece(), 0..3),
+            at in 0usize..64,
+        ) {
+            // A mostly well-formed tree, with malformed pieces put in at a char boundary.
+            let mut at = at.min(tree.len());
+            while !tree.is_char_boundary(at) {
+                at -= 1;
+            }
+            let input = format!(
+                "<message xmlns:p='urn:p'>{}{}{}</message>",
+                &tree[..at],
+                pieces.concat(),
+                &tree[at..]
+            );
+            let (fast, slow) = both(&input, &stream_ctx());
+            if let Some(fast) = fast {
+                match slow {
+                    Ok(slow) => assert_identical(&fast, &slow, &input),
+                    Err(e) => panic!("{input:?}: fast path built {fast:?}, xmlparser path: {e}"),
+                }
+            }
         }
     }
 }
