@@ -516,8 +516,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
                     ReceiverAuth::Components(vec![("c.example.com".into(), "s3cr3t".into())])
                 }
                 _ if mech.starts_with("SCRAM") => ReceiverAuth::Sasl(scram_store()),
-                // PLAIN is checked against the stored SCRAM keys: one iteration keeps it cheap.
-                _ => ReceiverAuth::Sasl(conn_store()),
+                _ => ReceiverAuth::Sasl(plain_store()),
             },
         },
         profile.clone(),
@@ -525,10 +524,11 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         t0,
     )
     .expect("valid receiver config");
+    let user = if kind == StreamKind::Server { "example.org" } else { "juliet" };
     let credentials = if mech == "ANONYMOUS" {
         xmpp_sasl::Credentials::anonymous()
     } else {
-        xmpp_sasl::Credentials::password("juliet", "r0m30").expect("valid credentials")
+        xmpp_sasl::Credentials::password(user, "r0m30").expect("valid credentials")
     };
     let (to, from, auth) = match kind {
         StreamKind::Client => (
@@ -675,6 +675,24 @@ fn scram_store() -> Arc<xmpp_sasl::MemoryStore> {
             let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
             s.add_user("juliet", "r0m30", 4096, &mut ConnRng(1))
                 .expect("valid user");
+            // The originating server of s2s streams authenticates as its domain.
+            s.add_user("example.org", "r0m30", 4096, &mut ConnRng(2))
+                .expect("valid user");
+            Arc::new(s)
+        })
+        .clone()
+}
+
+/// The same users with one iteration: PLAIN is checked against the stored SCRAM keys, so
+/// this keeps PLAIN runs cheap.
+fn plain_store() -> Arc<xmpp_sasl::MemoryStore> {
+    static STORE: OnceLock<Arc<xmpp_sasl::MemoryStore>> = OnceLock::new();
+    STORE
+        .get_or_init(|| {
+            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
+            for user in ["juliet", "example.org"] {
+                s.add_user(user, "r0m30", 1, &mut ConnRng(1)).expect("valid user");
+            }
             Arc::new(s)
         })
         .clone()
