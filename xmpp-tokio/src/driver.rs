@@ -5,10 +5,16 @@
 //! machine's. Backpressure is end to end: when the application does not take events, the
 //! driver stops reading the socket (TCP then slows the peer down); when the peer does not
 //! read, writes wait and commands queue in a bounded channel.
+//!
+//! Memory: an idle connection keeps no read buffer (bytes are read into a buffer on the
+//! stack, only during the poll that finds them, and handed to the machine at once), and the
+//! channels carry boxed events and commands, so their pre-allocated slots stay small.
 
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::{mpsc, oneshot, watch};
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{Connection, Event, SendError};
@@ -22,7 +28,8 @@ pub struct DriverConfig {
     pub event_capacity: usize,
     /// Commands (stanzas to send, ...) queued before senders wait.
     pub command_capacity: usize,
-    /// Bytes read from the socket at a time.
+    /// Most bytes read from the socket at a time (at most [`MAX_READ_CHUNK`]; the buffer
+    /// exists only while a read is being polled, so idle connections keep none).
     pub read_buffer: usize,
     /// Longest time a write to the socket may take before the transport is given up.
     pub write_timeout: Duration,
@@ -38,6 +45,9 @@ impl Default for DriverConfig {
         }
     }
 }
+
+/// Upper bound of [`DriverConfig::read_buffer`]: the size of the on-stack read buffer.
+pub const MAX_READ_CHUNK: usize = 16 * 1024;
 
 /// Why a command could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,11 +75,17 @@ pub(crate) enum Command {
     CloseWithError(StreamError),
 }
 
+/// The command channel's items: boxed, so that the channel's pre-allocated block of slots
+/// stays small on every idle connection.
+pub(crate) type CommandRx = mpsc::Receiver<Box<Command>>;
+/// The event channel's sending side (boxed items, for the same reason).
+pub(crate) type EventTx = mpsc::Sender<Box<Event>>;
+
 /// Commands to one connection's task. Cheap to clone; the stream is closed when the last
 /// handle and the [`Events`] are dropped.
 #[derive(Debug, Clone)]
 pub struct Handle {
-    tx: mpsc::Sender<Command>,
+    tx: mpsc::Sender<Box<Command>>,
 }
 
 impl Handle {
@@ -77,7 +93,7 @@ impl Handle {
     pub async fn send(&self, element: Element) -> Result<(), DriverError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Command::Send(element, Some(tx)))
+            .send(Box::new(Command::Send(element, Some(tx))))
             .await
             .map_err(|_| DriverError::Closed)?;
         rx.await
@@ -89,7 +105,7 @@ impl Handle {
     /// not keeping up (a server routing to a slow reader uses this).
     pub fn try_send(&self, element: Element) -> Result<(), DriverError> {
         self.tx
-            .try_send(Command::Send(element, None))
+            .try_send(Box::new(Command::Send(element, None)))
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => DriverError::Full,
                 mpsc::error::TrySendError::Closed(_) => DriverError::Closed,
@@ -100,7 +116,7 @@ impl Handle {
     pub async fn bind(&self, decision: BindDecision) -> Result<(), DriverError> {
         let (tx, rx) = oneshot::channel();
         self.tx
-            .send(Command::Bind(decision, tx))
+            .send(Box::new(Command::Bind(decision, tx)))
             .await
             .map_err(|_| DriverError::Closed)?;
         if rx.await.map_err(|_| DriverError::Closed)? {
@@ -113,7 +129,7 @@ impl Handle {
     /// Starts the closing handshake; [`Event::Closed`] follows on the event stream.
     pub async fn close(&self) -> Result<(), DriverError> {
         self.tx
-            .send(Command::Close)
+            .send(Box::new(Command::Close))
             .await
             .map_err(|_| DriverError::Closed)
     }
@@ -121,7 +137,7 @@ impl Handle {
     /// Ends the stream with a stream error.
     pub async fn close_with_error(&self, error: StreamError) -> Result<(), DriverError> {
         self.tx
-            .send(Command::CloseWithError(error))
+            .send(Box::new(Command::CloseWithError(error)))
             .await
             .map_err(|_| DriverError::Closed)
     }
@@ -135,13 +151,13 @@ impl Handle {
 /// The events of one connection, in order; ends (`None`) after [`Event::Closed`].
 #[derive(Debug)]
 pub struct Events {
-    rx: mpsc::Receiver<Event>,
+    rx: mpsc::Receiver<Box<Event>>,
 }
 
 impl Events {
     /// The next event, or `None` once the connection's task has ended.
     pub async fn next(&mut self) -> Option<Event> {
-        self.rx.recv().await
+        self.rx.recv().await.map(|e| *e)
     }
 }
 
@@ -162,9 +178,7 @@ where
 }
 
 /// The bounded channels between an application and a driver (runtime-agnostic).
-pub(crate) fn channels(
-    config: &DriverConfig,
-) -> (Handle, Events, mpsc::Receiver<Command>, mpsc::Sender<Event>) {
+pub(crate) fn channels(config: &DriverConfig) -> (Handle, Events, CommandRx, EventTx) {
     let (cmd_tx, cmd_rx) = mpsc::channel(config.command_capacity.max(1));
     let (ev_tx, ev_rx) = mpsc::channel(config.event_capacity.max(1));
     (Handle { tx: cmd_tx }, Events { rx: ev_rx }, cmd_rx, ev_tx)
@@ -174,18 +188,18 @@ pub(crate) fn channels(
 /// machine, which holds input once its own queue is full).
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
-    stash: Option<Event>,
+    stash: Option<Box<Event>>,
     pub(crate) app_gone: bool,
 }
 
 impl Outbox {
     /// Moves events from the machine to the channel while it has room. Returns whether an
     /// event was taken from the machine.
-    pub(crate) fn pump(&mut self, conn: &mut Connection, events: &mpsc::Sender<Event>) -> bool {
+    pub(crate) fn pump(&mut self, conn: &mut Connection, events: &EventTx) -> bool {
         let mut took = false;
         loop {
             if self.stash.is_none() {
-                self.stash = conn.poll_event();
+                self.stash = conn.poll_event().map(Box::new);
                 took |= self.stash.is_some();
             }
             let Some(ev) = self.stash.take() else {
@@ -211,14 +225,14 @@ impl Outbox {
     }
 
     /// Delivers the waiting event into a reserved slot.
-    pub(crate) fn deliver(&mut self, permit: mpsc::Permit<'_, Event>) {
+    pub(crate) fn deliver(&mut self, permit: mpsc::Permit<'_, Box<Event>>) {
         if let Some(ev) = self.stash.take() {
             permit.send(ev);
         }
     }
 
     /// At the end: the remaining events (the final `Closed` among them), waiting for room.
-    pub(crate) async fn drain(&mut self, conn: &mut Connection, events: &mpsc::Sender<Event>) {
+    pub(crate) async fn drain(&mut self, conn: &mut Connection, events: &EventTx) {
         if self.app_gone {
             return;
         }
@@ -226,7 +240,7 @@ impl Outbox {
             .stash
             .take()
             .into_iter()
-            .chain(std::iter::from_fn(|| conn.poll_event()));
+            .chain(std::iter::from_fn(|| conn.poll_event().map(Box::new)));
         for ev in rest.collect::<Vec<_>>() {
             if events.send(ev).await.is_err() {
                 return;
@@ -256,14 +270,14 @@ pub(crate) fn apply(conn: &mut Connection, cmd: Command) {
 async fn run<S>(
     mut io: S,
     mut conn: Connection,
-    mut cmds: mpsc::Receiver<Command>,
-    events: mpsc::Sender<Event>,
+    mut cmds: CommandRx,
+    events: EventTx,
     config: DriverConfig,
     mut shutdown: Option<watch::Receiver<bool>>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut buf = vec![0u8; config.read_buffer.max(512)];
+    let chunk = config.read_buffer.clamp(512, MAX_READ_CHUNK);
     let mut cmds_open = true;
     let mut outbox = Outbox::default();
     loop {
@@ -320,16 +334,12 @@ async fn run<S>(
                 Ok(p) => outbox.deliver(p),
                 Err(_) => outbox.app_gone = true,
             },
-            r = io.read(&mut buf), if !blocked => match r {
-                Ok(0) => conn.handle_eof(Instant::now()),
-                Ok(n) => conn.handle_input(Instant::now(), &buf[..n]),
-                Err(e) => {
-                    tracing::debug!(error = %e, "read failed");
-                    conn.handle_eof(Instant::now());
-                }
+            r = read_input(&mut io, &mut conn, chunk), if !blocked => if let Err(e) = r {
+                tracing::debug!(error = %e, "read failed");
+                conn.handle_eof(Instant::now());
             },
             c = cmds.recv(), if cmds_open => match c {
-                Some(cmd) => apply(&mut conn, cmd),
+                Some(cmd) => apply(&mut conn, *cmd),
                 None => {
                     cmds_open = false;
                     conn.close();
@@ -344,4 +354,31 @@ async fn run<S>(
             }
         }
     }
+}
+
+/// Waits until the socket has bytes (or its end), reads up to `chunk` of them into a buffer
+/// on the stack and hands them to the machine in the same poll. Nothing is read in a poll
+/// that returns `Pending`, so the buffer never outlives the poll: an idle connection keeps
+/// no read buffer at all.
+async fn read_input<S>(io: &mut S, conn: &mut Connection, chunk: usize) -> std::io::Result<()>
+where
+    S: AsyncRead + Unpin,
+{
+    std::future::poll_fn(|cx| {
+        let mut stack = [std::mem::MaybeUninit::<u8>::uninit(); MAX_READ_CHUNK];
+        let mut buf = ReadBuf::uninit(&mut stack[..chunk.min(MAX_READ_CHUNK)]);
+        match Pin::new(&mut *io).poll_read(cx, &mut buf) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Ready(Ok(())) => {
+                let now = Instant::now();
+                match buf.filled() {
+                    [] => conn.handle_eof(now),
+                    bytes => conn.handle_input(now, bytes),
+                }
+                Poll::Ready(Ok(()))
+            }
+        }
+    })
+    .await
 }

@@ -48,7 +48,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
 use tokio::sync::mpsc;
 use xmpp_stream::connection::{Connection, Event};
 
-use crate::driver::{Command, DriverConfig, Events, Handle, Outbox, apply, channels};
+use crate::driver::{CommandRx, DriverConfig, EventTx, Events, Handle, Outbox, apply, channels};
 
 /// Builds the driver of `conn` over `io`; spawn the returned future on any executor.
 pub fn driver<S>(
@@ -64,17 +64,17 @@ where
 }
 
 enum Step<'a> {
-    Deliver(Result<mpsc::Permit<'a, Event>, mpsc::error::SendError<()>>),
+    Deliver(Result<mpsc::Permit<'a, Box<Event>>, mpsc::error::SendError<()>>),
     Read(std::io::Result<usize>),
-    Command(Option<Command>),
+    Command(Option<Box<crate::driver::Command>>),
     Timer,
 }
 
 async fn run<S>(
     mut io: S,
     mut conn: Connection,
-    mut cmds: mpsc::Receiver<Command>,
-    events: mpsc::Sender<Event>,
+    mut cmds: CommandRx,
+    events: EventTx,
     config: DriverConfig,
 ) where
     S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin + Send + 'static,
@@ -145,7 +145,7 @@ async fn run<S>(
                 tracing::debug!(error = %e, "read failed");
                 conn.handle_eof(Instant::now());
             }
-            Step::Command(Some(cmd)) => apply(&mut conn, cmd),
+            Step::Command(Some(cmd)) => apply(&mut conn, *cmd),
             Step::Command(None) => {
                 cmds_open = false;
                 conn.close();
