@@ -286,6 +286,23 @@ impl Reader {
                 None => match self.begin_unit()? {
                     Begin::Event(event) => return Ok(Some(event)),
                     Begin::NeedMore => return Ok(None),
+                    Begin::Unit(scan) if scan.kind == UnitKind::Element => {
+                        // One pass: the fast tokenizer frames the element and keeps its
+                        // tokens. If the element is not all there, or uses syntax it
+                        // leaves aside, the framing scanner starts over (once per unit).
+                        match self.tree.frame(&self.buf, &self.limits) {
+                            Ok(len) => {
+                                self.stats.bytes_scanned += len as u64;
+                                let event = self.finish_unit(UnitKind::Element, len, true)?;
+                                if let Some(event) = event {
+                                    return Ok(Some(event));
+                                }
+                                continue;
+                            }
+                            Err(looked_at) => self.stats.bytes_scanned += looked_at as u64,
+                        }
+                        scan
+                    }
                     Begin::Unit(scan) => scan,
                 },
             };
@@ -296,7 +313,7 @@ impl Reader {
                 Step::NeedMore => return Ok(None),
                 Step::Complete(len) => {
                     self.scan = None;
-                    if let Some(event) = self.finish_unit(scan.kind, len)? {
+                    if let Some(event) = self.finish_unit(scan.kind, len, false)? {
                         return Ok(Some(event));
                     }
                 }
@@ -469,7 +486,14 @@ impl Reader {
         }
     }
 
-    fn finish_unit(&mut self, kind: UnitKind, len: usize) -> Result<Option<Event>, XmlError> {
+    /// Ends the unit of `len` bytes at the start of the buffer. `framed`: it is a
+    /// first-level element that the fast tokenizer framed (its tokens are kept).
+    fn finish_unit(
+        &mut self,
+        kind: UnitKind,
+        len: usize,
+        framed: bool,
+    ) -> Result<Option<Event>, XmlError> {
         let offset = self.offset();
         self.stats.bytes_tokenized += len as u64;
         match kind {
@@ -497,7 +521,9 @@ impl Reader {
             }
             UnitKind::Element => {
                 let unit = self.split_unit(len, offset)?;
-                let element = self.tree.element(&unit, &self.ctx, &self.limits, offset)?;
+                let element = self
+                    .tree
+                    .element(&unit, &self.ctx, &self.limits, offset, framed)?;
                 if self.phase == Phase::Start {
                     self.phase = Phase::Prolog;
                 }

@@ -25,11 +25,13 @@ pub(crate) enum Tok {
         prefix: Range<usize>,
         local: Range<usize>,
     },
-    /// `prefix:local='value'` inside a start tag (the value without its quotes, undecoded).
+    /// `prefix:local='value'` inside a start tag (the value without its quotes, undecoded);
+    /// `plain` if the value needs no decoding (no `&`, tab, line feed or carriage return).
     Attr {
         prefix: Range<usize>,
         local: Range<usize>,
         value: Range<usize>,
+        plain: bool,
     },
     /// `>` ending a start tag.
     Open,
@@ -46,11 +48,14 @@ pub(crate) enum Tok {
 
 /// Byte classes. `NAME`: may continue a name; `START`: may start one; `SPACE`: XML
 /// whitespace; `VALUE`: ends or complicates an attribute value (quotes, `<`, C0 controls
-/// other than whitespace, and `0xEF`, the first byte of U+FFFE and U+FFFF).
+/// other than whitespace, and `0xEF`, the first byte of U+FFFE and U+FFFF); `DECODE`: makes
+/// a value need decoding (`&`, and the whitespace that attribute-value normalisation turns
+/// into spaces).
 const NAME: u8 = 1;
 const START: u8 = 2;
 const SPACE: u8 = 4;
 const VALUE: u8 = 8;
+const DECODE: u8 = 16;
 
 const fn classes() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -73,6 +78,9 @@ const fn classes() -> [u8; 256] {
         if matches!(b, b'\'' | b'"' | b'<' | 0xEF) {
             c |= VALUE;
         }
+        if matches!(b, b'&' | b'\t' | b'\n' | b'\r') {
+            c |= DECODE;
+        }
         t[i] = c;
         i += 1;
     }
@@ -86,25 +94,30 @@ fn is(b: u8, class: u8) -> bool {
     CLASS[usize::from(b)] & class != 0
 }
 
-/// The tokenizer over one unit. An iterator of `Result<Tok, Bail>`; after a `Bail` the
-/// caller stops.
+/// The tokenizer over the bytes of one unit (or of the receive buffer, where the unit
+/// starts). An iterator of `Result<Tok, Bail>`; after a `Bail` the caller stops. It works
+/// on bytes: its checks are exact for UTF-8, and the unit is checked as UTF-8 before any
+/// token is used.
 #[derive(Debug, Clone)]
 pub(crate) struct Tokens<'a> {
     bytes: &'a [u8],
-    text: &'a str,
     pos: usize,
     /// Inside a start tag, after its name or an attribute.
     in_tag: bool,
 }
 
 impl<'a> Tokens<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Tokens {
-            bytes: text.as_bytes(),
-            text,
+            bytes,
             pos: 0,
             in_tag: false,
         }
+    }
+
+    /// Where the next token starts (the end of the last one).
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
     }
 
     /// The byte at `i`, or `Bail` at the end of the unit.
@@ -184,13 +197,21 @@ impl<'a> Tokens<'a> {
         }
         let start = j + 1;
         let mut k = start;
+        let mut plain = true;
         loop {
             let rest = self.bytes.get(k..).ok_or(Bail)?;
-            let n = rest.iter().position(|&b| is(b, VALUE)).ok_or(Bail)?;
+            let n = rest
+                .iter()
+                .position(|&b| is(b, VALUE | DECODE))
+                .ok_or(Bail)?;
             k += n;
             match self.bytes[k] {
                 b if b == quote => break,
                 b'\'' | b'"' => k += 1,
+                b'&' | b'\t' | b'\n' | b'\r' => {
+                    plain = false;
+                    k += 1;
+                }
                 0xEF if !matches!(self.bytes.get(k + 1..k + 3), Some([0xBF, 0xBE | 0xBF])) => {
                     k += 1;
                 }
@@ -202,6 +223,7 @@ impl<'a> Tokens<'a> {
             prefix,
             local,
             value: start..k,
+            plain,
         })
     }
 
@@ -233,7 +255,7 @@ impl<'a> Tokens<'a> {
         let start = self.pos;
         let end =
             memchr::memchr(b'<', &self.bytes[start..]).map_or(self.bytes.len(), |n| start + n);
-        if !plain_char_data(&self.text[start..end]) {
+        if !plain_char_data(&self.bytes[start..end]) {
             return Err(Bail);
         }
         self.pos = end;
@@ -260,13 +282,13 @@ impl Iterator for Tokens<'_> {
 
 /// Whether `raw` (character data up to the next `<`) is text exactly as `xmlparser`
 /// accepts it: every character is an XML `Char` (no C0 control but tab, line feed and
-/// carriage return; no U+FFFE or U+FFFF) and `]]>` does not occur. Most text has none of
-/// the bytes that could start a problem, which is checked 32 bytes at a time.
-pub(crate) fn plain_char_data(raw: &str) -> bool {
+/// carriage return; no U+FFFE or U+FFFF) and `]]>` does not occur. Exact for UTF-8 (where
+/// `EF BF BE` and `EF BF BF` can only be U+FFFE and U+FFFF). Most text has none of the
+/// bytes that could start a problem, which is checked 32 bytes at a time.
+pub(crate) fn plain_char_data(raw: &[u8]) -> bool {
     let suspicious =
         |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == b']' || b == 0xEF;
-    let bytes = raw.as_bytes();
-    let mut blocks = bytes.chunks_exact(32);
+    let mut blocks = raw.chunks_exact(32);
     let mut any = false;
     for block in &mut blocks {
         if block.iter().fold(false, |acc, &b| acc | suspicious(b)) {
@@ -278,13 +300,10 @@ pub(crate) fn plain_char_data(raw: &str) -> bool {
         return true;
     }
     // The exact rule, for the rare text that needs it.
-    !raw.contains("]]>")
-        && raw.chars().all(|c| {
-            if (c as u32) < 0x20 {
-                matches!(c, '\t' | '\n' | '\r')
-            } else {
-                !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-            }
+    memchr::memmem::find(raw, b"]]>").is_none()
+        && raw.iter().enumerate().all(|(i, &b)| match b {
+            0xEF => !matches!(raw.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])),
+            _ => b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'),
         })
 }
 
@@ -311,6 +330,7 @@ pub(crate) mod tests {
             } => Tok::Attr {
                 prefix: r(prefix),
                 local: r(local),
+                plain: !value.as_str().contains(['&', '\t', '\n', '\r']),
                 value: r(value),
             },
             Token::ElementEnd {
@@ -346,10 +366,12 @@ pub(crate) mod tests {
                 prefix,
                 local,
                 value,
+                plain,
             } => Tok::Attr {
                 prefix: n(prefix),
                 local,
                 value,
+                plain,
             },
             Tok::Close { prefix, local } => Tok::Close {
                 prefix: n(prefix),
@@ -365,7 +387,7 @@ pub(crate) mod tests {
     /// tokenizer got to the end.
     fn agrees(input: &str) -> bool {
         let mut reference = Tokenizer::from_fragment(input, 0..input.len());
-        for fast in Tokens::new(input) {
+        for fast in Tokens::new(input.as_bytes()) {
             let Ok(fast) = fast else {
                 return false;
             };

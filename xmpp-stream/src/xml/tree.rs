@@ -72,6 +72,8 @@ impl AttrKind {
 #[derive(Debug, Clone)]
 struct RawAttr {
     kind: AttrKind,
+    /// The value needs no decoding (known from the fast tokenizer).
+    plain: bool,
     prefix: Range<usize>,
     local: Range<usize>,
     value: Range<usize>,
@@ -104,6 +106,8 @@ pub(crate) struct TreeBuilder {
     /// When text arrives in several pieces (text, CDATA, text...), the run so far: the last
     /// node's real content. Appending to it keeps merging linear.
     text_run: Option<String>,
+    /// The fast tokenizer's tokens of the current unit (see [`frame`](Self::frame)).
+    toks: Vec<Tok>,
 }
 
 /// A well-known namespace as a static string, so that it does not keep a buffer alive.
@@ -135,9 +139,9 @@ fn cdata(unit: &SharedStr, raw: &str) -> SharedStr {
     SharedStr::from(raw.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
-/// The first-level element is complete: it must end the unit.
-fn finished(element: Element, tokens: &Tokens<'_>) -> Result<Element, Bail> {
-    if tokens.clone().next().is_some() {
+/// The first-level element is complete: it must end the unit (`left` tokens remain).
+fn finished(element: Element, left: usize) -> Result<Element, Bail> {
+    if left > 0 {
         return Err(Bail);
     }
     Ok(element)
@@ -269,17 +273,68 @@ impl TreeBuilder {
         self.decls.clear();
     }
 
-    /// Builds the first-level element whose complete bytes are `unit`.
+    /// Runs the fast tokenizer over `bytes` (the receive buffer, or a unit), which start
+    /// with a first-level element, and keeps its tokens. Returns the element's length if
+    /// the whole element is there, in the syntax the fast tokenizer owns, and within the
+    /// size and depth limits; otherwise `Err` with how many bytes it looked at (the framing
+    /// scanner and `xmlparser` then decide). Gives up at the size limit, so it looks at no
+    /// more than that many bytes.
+    pub(crate) fn frame(&mut self, bytes: &[u8], limits: &ReaderLimits) -> Result<usize, usize> {
+        self.toks.clear();
+        let bytes = &bytes[..bytes.len().min(limits.max_element_bytes)];
+        let mut tokens = Tokens::new(bytes);
+        let mut depth = 0usize;
+        while let Some(token) = tokens.next() {
+            let Ok(token) = token else {
+                return Err(tokens.pos());
+            };
+            let end = match token {
+                Tok::Open => {
+                    depth += 1;
+                    if depth > limits.max_depth {
+                        return Err(tokens.pos());
+                    }
+                    false
+                }
+                Tok::Empty => depth == 0,
+                Tok::Close { .. } => {
+                    let Some(d) = depth.checked_sub(1) else {
+                        return Err(tokens.pos());
+                    };
+                    depth = d;
+                    depth == 0
+                }
+                Tok::Text(_) if depth == 0 => return Err(tokens.pos()),
+                _ => false,
+            };
+            self.toks.push(token);
+            if end {
+                return Ok(tokens.pos());
+            }
+        }
+        Err(tokens.pos())
+    }
+
+    /// Builds the first-level element whose complete bytes are `unit`. `framed`: the
+    /// fast tokenizer's tokens of `unit` are already kept (the reader framed it with
+    /// [`frame`](Self::frame)).
     pub(crate) fn element(
         &mut self,
         unit: &SharedStr,
         ctx: &Context,
         limits: &ReaderLimits,
         offset: u64,
+        framed: bool,
     ) -> Result<Element, XmlError> {
         self.clear();
-        if let Ok(element) = self.element_fast(unit, ctx, limits, offset) {
-            return Ok(element);
+        let fast = framed || self.frame(unit.as_bytes(), limits) == Ok(unit.len());
+        if fast {
+            let toks = std::mem::take(&mut self.toks);
+            let result = self.element_fast(unit, &toks, ctx, limits, offset);
+            self.toks = toks;
+            if let Ok(element) = result {
+                return Ok(element);
+            }
         }
         // Syntax the fast tokenizer does not own, or an error: `xmlparser` reads the unit
         // again from the start and gives the outcome (and the exact error).
@@ -291,21 +346,22 @@ impl TreeBuilder {
         result
     }
 
-    /// [`element`](Self::element) with the fast tokenizer (`tokens`). Any error, its own or
+    /// [`element`](Self::element) from the fast tokenizer's tokens. Any error, its own or
     /// the tree's, is only `Bail`: the caller then reads the unit the complete way, which
     /// is what decides the error. So this path only has to be right when it succeeds.
     fn element_fast(
         &mut self,
         unit: &SharedStr,
+        toks: &[Tok],
         ctx: &Context,
         limits: &ReaderLimits,
         offset: u64,
     ) -> Result<Element, Bail> {
         let text = unit.as_str();
         let mut start: Option<(Range<usize>, Range<usize>)> = None;
-        let mut tokens = Tokens::new(text);
+        let mut tokens = toks.iter().cloned();
         while let Some(token) = tokens.next() {
-            match token? {
+            match token {
                 Tok::Start { prefix, local } => {
                     check_name(&text[prefix.clone()], &text[local.clone()], limits, offset)
                         .map_err(|_| Bail)?;
@@ -316,6 +372,7 @@ impl TreeBuilder {
                     prefix,
                     local,
                     value,
+                    plain,
                 } => {
                     let (p, l) = (&text[prefix.clone()], &text[local.clone()]);
                     check_name(p, l, limits, offset).map_err(|_| Bail)?;
@@ -324,6 +381,7 @@ impl TreeBuilder {
                     }
                     self.attrs.push(RawAttr {
                         kind: AttrKind::of(p, l),
+                        plain,
                         prefix,
                         local,
                         value,
@@ -338,7 +396,7 @@ impl TreeBuilder {
                         .map_err(|_| Bail)?;
                     if end == Tok::Empty {
                         if let Some(done) = self.close() {
-                            return finished(done, &tokens);
+                            return finished(done, tokens.len());
                         }
                     }
                 }
@@ -350,7 +408,7 @@ impl TreeBuilder {
                         return Err(Bail);
                     }
                     if let Some(done) = self.close() {
-                        return finished(done, &tokens);
+                        return finished(done, tokens.len());
                     }
                 }
                 Tok::Text(range) => {
@@ -387,7 +445,7 @@ impl TreeBuilder {
                 if pos < bytes.len() && bytes[pos] != b'<' {
                     let end = memchr::memchr(b'<', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
                     let raw = &text[pos..end];
-                    if plain_char_data(raw) {
+                    if plain_char_data(raw.as_bytes()) {
                         let value = decoded(unit, raw, false, offset)?;
                         self.push_text(value, offset)?;
                         tokens = Tokenizer::from_fragment(text, end..text.len());
@@ -425,6 +483,7 @@ impl TreeBuilder {
                         });
                     }
                     self.attrs.push(RawAttr {
+                        plain: false,
                         kind: AttrKind::of(&prefix, &local),
                         prefix: prefix.range(),
                         local: local.range(),
@@ -598,7 +657,11 @@ impl TreeBuilder {
                 name: names::name(unit, a_local),
                 ns: a_ns,
                 prefix: (!a_prefix.is_empty()).then(|| names::name(unit, a_prefix)),
-                value: decoded(unit, &text[a.value.clone()], true, offset)?,
+                value: if a.plain {
+                    names::value(unit, &text[a.value.clone()])
+                } else {
+                    decoded(unit, &text[a.value.clone()], true, offset)?
+                },
             });
         }
         check_duplicates(&attrs, local, offset)?;
@@ -696,6 +759,7 @@ impl TreeBuilder {
                         });
                     }
                     self.attrs.push(RawAttr {
+                        plain: false,
                         kind: AttrKind::of(&prefix, &local),
                         prefix: prefix.range(),
                         local: local.range(),
@@ -883,7 +947,11 @@ mod tests {
             }
         }
         for case in &cases {
-            assert_eq!(plain_char_data(case), xmlparser_accepts(case), "{case:?}");
+            assert_eq!(
+                plain_char_data(case.as_bytes()),
+                xmlparser_accepts(case),
+                "{case:?}"
+            );
         }
     }
 
@@ -892,9 +960,15 @@ mod tests {
     fn both(input: &str, ctx: &Context) -> (Option<Element>, Result<Element, XmlError>) {
         let unit = SharedStr::copy_from(input);
         let limits = ReaderLimits::default();
-        let fast = TreeBuilder::default()
-            .element_fast(&unit, ctx, &limits, 0)
-            .ok();
+        let mut fast_builder = TreeBuilder::default();
+        let fast = (fast_builder.frame(unit.as_bytes(), &limits) == Ok(unit.len()))
+            .then(|| {
+                let toks = fast_builder.toks.clone();
+                fast_builder
+                    .element_fast(&unit, &toks, ctx, &limits, 0)
+                    .ok()
+            })
+            .flatten();
         let slow = TreeBuilder::default().element_inner(&unit, ctx, &limits, 0);
         (fast, slow)
     }
