@@ -17,20 +17,42 @@ use std::ops::Range;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Bail;
 
+/// A byte range of the unit, in 32 bits to keep tokens small (units longer than 4 GiB are
+/// left to `xmlparser`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// `start..end`; both at most the unit's length, which fits in `u32`.
+    #[inline]
+    fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The range, to index the unit with.
+    #[inline]
+    pub(crate) fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
 /// One token: byte ranges into the unit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
     /// `<prefix:local` (prefix empty if none).
-    Start {
-        prefix: Range<usize>,
-        local: Range<usize>,
-    },
+    Start { prefix: Span, local: Span },
     /// `prefix:local='value'` inside a start tag (the value without its quotes, undecoded);
     /// `plain` if the value needs no decoding (no `&`, tab, line feed or carriage return).
     Attr {
-        prefix: Range<usize>,
-        local: Range<usize>,
-        value: Range<usize>,
+        prefix: Span,
+        local: Span,
+        value: Span,
         plain: bool,
     },
     /// `>` ending a start tag.
@@ -38,12 +60,9 @@ pub(crate) enum Tok {
     /// `/>` ending a start tag.
     Empty,
     /// `</prefix:local>`.
-    Close {
-        prefix: Range<usize>,
-        local: Range<usize>,
-    },
+    Close { prefix: Span, local: Span },
     /// Character data up to the next `<` (undecoded; XML characters only, no `]]>`).
-    Text(Range<usize>),
+    Text(Span),
 }
 
 /// Byte classes. `NAME`: may continue a name; `START`: may start one; `SPACE`: XML
@@ -108,6 +127,12 @@ pub(crate) struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        // Spans are 32-bit: a longer unit yields no token at all.
+        let bytes = if u32::try_from(bytes.len()).is_ok() {
+            bytes
+        } else {
+            &[]
+        };
         Tokens {
             bytes,
             pos: 0,
@@ -140,13 +165,13 @@ impl<'a> Tokens<'a> {
     /// A qualified name at `i`: (prefix, local, end). The byte after it is checked to end
     /// a name for `xmlparser` too (ASCII, not a name byte, not a second colon).
     #[inline]
-    fn qname(&self, i: usize) -> Result<(Range<usize>, Range<usize>, usize), Bail> {
+    fn qname(&self, i: usize) -> Result<(Span, Span, usize), Bail> {
         let end = self.ncname(i)?;
         let (prefix, local, end) = if self.bytes[end] == b':' {
             let local_end = self.ncname(end + 1)?;
-            (i..end, end + 1..local_end, local_end)
+            (Span::new(i, end), Span::new(end + 1, local_end), local_end)
         } else {
-            (i..i, i..end, end)
+            (Span::new(i, i), Span::new(i, end), end)
         };
         let next = self.bytes[end];
         if next == b':' || next >= 0x80 {
@@ -222,7 +247,7 @@ impl<'a> Tokens<'a> {
         Ok(Tok::Attr {
             prefix,
             local,
-            value: start..k,
+            value: Span::new(start, k),
             plain,
         })
     }
@@ -259,7 +284,7 @@ impl<'a> Tokens<'a> {
             return Err(Bail);
         }
         self.pos = end;
-        Ok(Tok::Text(start..end))
+        Ok(Tok::Text(Span::new(start, end)))
     }
 }
 
@@ -316,7 +341,7 @@ pub(crate) mod tests {
     /// `xmlparser`'s token as a [`Tok`], `None` for tokens the fast tokenizer never yields
     /// (comments, CDATA, ...).
     fn from_xmlparser(token: Token<'_>) -> Option<Tok> {
-        let r = |s: StrSpan<'_>| s.range();
+        let r = |s: StrSpan<'_>| Span::new(s.range().start, s.range().end);
         Some(match token {
             Token::ElementStart { prefix, local, .. } => Tok::Start {
                 prefix: r(prefix),
@@ -356,7 +381,7 @@ pub(crate) mod tests {
     /// An empty prefix is `0..0` in `xmlparser` and empty at the name in ours: only its
     /// emptiness counts.
     fn normal(tok: Tok) -> Tok {
-        let n = |r: Range<usize>| if r.is_empty() { 0..0 } else { r };
+        let n = |r: Span| if r.start == r.end { Span::new(0, 0) } else { r };
         match tok {
             Tok::Start { prefix, local } => Tok::Start {
                 prefix: n(prefix),
@@ -403,6 +428,12 @@ pub(crate) mod tests {
             "{input:?}: fast tokenizer ended, xmlparser did not"
         );
         true
+    }
+
+    #[test]
+    fn tokens_stay_small() {
+        // The reader keeps every token of a unit: 3 spans and a flag for the largest.
+        assert!(std::mem::size_of::<Tok>() <= 28, "{}", std::mem::size_of::<Tok>());
     }
 
     #[test]

@@ -359,10 +359,11 @@ impl TreeBuilder {
     ) -> Result<Element, Bail> {
         let text = unit.as_str();
         let mut start: Option<(Range<usize>, Range<usize>)> = None;
-        let mut tokens = toks.iter().cloned();
+        let mut tokens = toks.iter().copied();
         while let Some(token) = tokens.next() {
             match token {
                 Tok::Start { prefix, local } => {
+                    let (prefix, local) = (prefix.range(), local.range());
                     check_name(&text[prefix.clone()], &text[local.clone()], limits, offset)
                         .map_err(|_| Bail)?;
                     start = Some((prefix, local));
@@ -374,6 +375,7 @@ impl TreeBuilder {
                     value,
                     plain,
                 } => {
+                    let (prefix, local, value) = (prefix.range(), local.range(), value.range());
                     let (p, l) = (&text[prefix.clone()], &text[local.clone()]);
                     check_name(p, l, limits, offset).map_err(|_| Bail)?;
                     if self.attrs.len() == limits.max_attributes {
@@ -402,8 +404,8 @@ impl TreeBuilder {
                 }
                 Tok::Close { prefix, local } => {
                     let frame = self.frames.last().ok_or(Bail)?;
-                    if !names::same(&text[frame.raw_prefix.clone()], &text[prefix])
-                        || !names::same(&text[frame.raw_local.clone()], &text[local])
+                    if !names::same(&text[frame.raw_prefix.clone()], &text[prefix.range()])
+                        || !names::same(&text[frame.raw_local.clone()], &text[local.range()])
                     {
                         return Err(Bail);
                     }
@@ -415,7 +417,8 @@ impl TreeBuilder {
                     if self.frames.is_empty() {
                         return Err(Bail);
                     }
-                    let value = decoded(unit, &text[range], false, offset).map_err(|_| Bail)?;
+                    let value =
+                        decoded(unit, &text[range.range()], false, offset).map_err(|_| Bail)?;
                     self.push_text(value, offset).map_err(|_| Bail)?;
                 }
             }
