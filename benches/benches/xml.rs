@@ -14,6 +14,7 @@
 //! implementation makes per element, counted by the global allocator below.
 //!
 //! Run: `cargo bench -p xmpp-benches --bench xml -- --warm-up-time 1 --measurement-time 3`
+//! (instruction counts: see `run_once`).
 #![deny(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -185,7 +186,57 @@ fn bench_stream(c: &mut Criterion) {
     group.finish();
 }
 
+/// `XML_BENCH_ONCE=<sample>:<impl>:<n>` (impl `ours`, `raw` or `minidom`; sample a name
+/// from the corpus or `mixed_stream`): read the sample `n` times and exit, without criterion
+/// or the allocation report. For instruction counts that the machine's load cannot skew:
+/// `valgrind --tool=callgrind <bench binary>` with `n` and with `0`, the difference over `n`.
+fn run_once(spec: &str) {
+    let mut parts = spec.split(':');
+    let (Some(name), Some(which), Some(n)) = (parts.next(), parts.next(), parts.next()) else {
+        panic!("XML_BENCH_ONCE=<sample>:<ours|raw|minidom>:<n>, not {spec:?}");
+    };
+    let n: usize = n.parse().expect("a count");
+    let bytes = if name == "mixed_stream" {
+        mixed_stream()
+    } else {
+        samples()
+            .into_iter()
+            .find(|s| s.name == name)
+            .expect("a sample name")
+            .standalone
+    };
+    let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+    let mut conn = Connection::new();
+    for _ in 0..n {
+        match which {
+            "ours" if name == "mixed_stream" => {
+                let mut reader = Reader::new();
+                reader.feed(black_box(&bytes));
+                while let Some(event) = reader.next_event().expect("parses") {
+                    black_box(event);
+                }
+            }
+            "ours" => drop(black_box(conn.read(black_box(&bytes)))),
+            "raw" => {
+                for token in xmlparser::Tokenizer::from(black_box(text.as_str())) {
+                    black_box(token.expect("tokenizes"));
+                }
+            }
+            "minidom" => drop(black_box(
+                black_box(text.as_str())
+                    .parse::<minidom::Element>()
+                    .expect("parses"),
+            )),
+            other => panic!("unknown implementation {other:?}"),
+        }
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("XML_BENCH_ONCE") {
+        run_once(&spec);
+        return;
+    }
     report_allocations();
     let mut c = Criterion::default().configure_from_args();
     bench_samples(&mut c);
