@@ -433,7 +433,11 @@ pub(crate) mod tests {
     #[test]
     fn tokens_stay_small() {
         // The reader keeps every token of a unit: 3 spans and a flag for the largest.
-        assert!(std::mem::size_of::<Tok>() <= 28, "{}", std::mem::size_of::<Tok>());
+        assert!(
+            std::mem::size_of::<Tok>() <= 28,
+            "{}",
+            std::mem::size_of::<Tok>()
+        );
     }
 
     #[test]
