@@ -243,6 +243,19 @@ impl World {
         self.process(out)
     }
 
+    /// A resource that is connected but unavailable (it sent unavailable presence, or never
+    /// sent initial presence) gets no presence broadcasts (RFC 6121 §4.5.2; UCR 5.7.3.14.4.2
+    /// #4 sends the user's unavailable only to the available resources), so what its view held
+    /// is stale: a client drops it when it goes unavailable, as `PresenceTracker::clear` says.
+    fn forget_views_of_unavailable(&mut self) {
+        for (r, view) in &mut self.views {
+            let engine = &self.servers[usize::from(r.domain() == "b.example")];
+            if !engine.is_available(r) {
+                view.clear();
+            }
+        }
+    }
+
     fn route(&self, m: &Message) {
         if let Some(to) = &m.to {
             if let Some(engine) = self.engine_ref(to) {
@@ -476,6 +489,7 @@ fn run(data: &[u8]) -> ArbResult<()> {
                 }
             }
         };
+        w.forget_views_of_unavailable();
         w.check(&delivered);
     }
     if trace_enabled() {
