@@ -1470,3 +1470,59 @@ fn ucr_route_10_presence_to_a_bare_jid_reaches_available_resources_only() {
         .unwrap();
     assert!(a.is_empty());
 }
+
+/// UCR-PRES-30
+/// UCR-PRES-28
+///
+/// A resource that went unavailable but stays connected is no longer one of the user's
+/// available resources: it gets its own unavailable (the sender is included) and then no
+/// broadcast of the user's other resources, their going offline included. So a client that goes
+/// unavailable must drop its presence view (`PresenceTracker::clear`); the im_engine fuzz target
+/// asserted on such a stale view before it modelled that.
+#[test]
+fn ucr_pres_30_an_unavailable_resource_gets_its_own_unavailable_and_then_no_broadcasts() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "juliet@example.com/chamber", pres(2));
+    login(&mut e, "romeo@example.com/orchard", pres(3));
+    let chamber = full("juliet@example.com/chamber");
+
+    let went = e
+        .presence_from_client(&chamber, None, Presence::Unavailable(None))
+        .unwrap();
+    let to_chamber = delivered_to(&went, "juliet@example.com/chamber");
+    assert_eq!(
+        to_chamber,
+        vec![(chamber.clone().into(), Presence::Unavailable(None))]
+    );
+    assert_eq!(
+        delivered_to(&went, "juliet@example.com/balcony"),
+        to_chamber,
+        "the other resource is told too"
+    );
+    assert!(e.is_connected(&chamber) && !e.is_available(&chamber));
+
+    // The user's other resource updates and then drops: nothing reaches the chamber.
+    let balcony = full("juliet@example.com/balcony");
+    let update = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(4)))
+        .unwrap();
+    let gone = e.disconnect(&balcony).unwrap();
+    for actions in [&update, &gone] {
+        assert!(
+            delivered_to(actions, "juliet@example.com/chamber").is_empty(),
+            "{actions:?}"
+        );
+    }
+    // The contact's presence does not reach it either, while the balcony's still reached him.
+    assert_eq!(
+        delivered_to(&gone, "romeo@example.com/orchard"),
+        vec![(balcony.into(), Presence::Unavailable(None))]
+    );
+    let orchard = full("romeo@example.com/orchard");
+    let romeo = e
+        .presence_from_client(&orchard, None, Presence::Available(pres(5)))
+        .unwrap();
+    assert!(delivered_to(&romeo, "juliet@example.com/chamber").is_empty());
+}
