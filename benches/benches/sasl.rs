@@ -2,7 +2,7 @@
 //! in memory), compared with xmpp-rs's `sasl` crate doing the same exchange in the same run,
 //! and with its theoretical floor, PBKDF2's 4096 HMAC-SHA-256 computations.
 //!
-//! Run: `cargo bench -p xmpp-benches --bench sasl -- --warm-up-time 1 --measurement-time 3`.
+//! Run: `cargo bench -p xmpp-benches --bench sasl -- --warm-up-time 1 --measurement-time 5`.
 //! Results and the comparison are recorded in the benchmark notes (BENCHMARKS.md).
 
 use std::hint::black_box;

@@ -247,6 +247,8 @@ impl World {
     /// sent initial presence) gets no presence broadcasts (RFC 6121 §4.5.2; UCR 5.7.3.14.4.2
     /// #4 sends the user's unavailable only to the available resources), so what its view held
     /// is stale: a client drops it when it goes unavailable, as `PresenceTracker::clear` says.
+    /// This leans on the engine's own `is_available`; that no broadcast reaches such a resource
+    /// is asserted by `ucr_pres_30_...` in xmpp-im's scenarios, not here.
     fn forget_views_of_unavailable(&mut self) {
         for (r, view) in &mut self.views {
             let engine = &self.servers[usize::from(r.domain() == "b.example")];
