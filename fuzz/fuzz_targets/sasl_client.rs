@@ -24,7 +24,8 @@ fuzz_target!(|input: Input| {
     let mut transport = Transport::tls().with_client_certificate();
     if input.binding {
         transport = transport
-            .with_channel_binding(ChannelBinding::new(ChannelBindingType::TlsExporter, [1u8; 32]));
+            .with_channel_binding(ChannelBinding::new(ChannelBindingType::TlsExporter, [1u8; 32]))
+            .with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
     }
     let mut policy = ClientPolicy::rfc6120().with_preference([mechanism]);
     // Cheap iteration counts: the server's count comes from the fuzzer.

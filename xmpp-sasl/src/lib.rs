@@ -63,6 +63,26 @@
 //!   passwords).
 //! - Results: [`Failure`] = RFC 6120 §6.5 [`Condition`] + optional text + local [`Cause`].
 //! - [`wire`]: the strict base64 of the SASL elements with the `=` empty-payload rule.
+//!
+//! # Channel binding and downgrades
+//!
+//! The client binds SCRAM to TLS (-PLUS) only with a channel-binding type the server advertised
+//! through XEP-0440 ([`Transport::advertised_channel_bindings`]): deployed servers disagree on
+//! the type (ejabberd 23.01 binds `tls-unique` even on TLS 1.3, RFC 9266 says `tls-exporter`),
+//! and a wrong guess is a refused login. Without an advertisement the client uses the plain
+//! SCRAM variant with the gs2 flag `n`; [`ClientPolicy::require_channel_binding`] refuses
+//! instead, and [`ClientPolicy::assume_channel_binding`] names a type to bind without an
+//! advertisement. A server built from [`ServerSession`] advertises every type it accepts and
+//! can compute ([`ServerSession::channel_binding_types`]).
+//!
+//! The trade-off: an attacker in the middle of the TLS connection who strips both the -PLUS
+//! mechanisms and the advertisement from the features makes the client fall back to `n`,
+//! which SCRAM cannot detect (with the -PLUS mechanisms stripped alone, the client's `y` flag
+//! makes a binding server refuse). Such an attacker must already defeat the certificate check,
+//! which this library never skips by default. XEP-0474 (SCRAM downgrade protection: a hash of
+//! the offered mechanisms and binding types inside the SCRAM exchange) would close that gap; it
+//! is not implemented yet: it is Experimental, its wire format changed between versions, and
+//! neither Prosody 0.12 nor ejabberd 23.01 speaks it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -11,16 +11,39 @@ use crate::external::ExternalClient;
 use crate::mechanism::Mechanism;
 use crate::plain::PlainClient;
 use crate::scram::{ChannelBindingMode, IterationLimits, ScramClient};
-use crate::transport::Transport;
+use crate::transport::{ChannelBinding, ChannelBindingType, Transport};
 
 /// The client's rules for choosing a mechanism.
+///
+/// # Channel binding
+///
+/// A -PLUS mechanism binds the exchange to the TLS session, so a man in the middle who
+/// terminates TLS cannot relay it. Which binding type a server computes is not part of RFC 6120:
+/// RFC 9266 made `tls-exporter` the default for TLS 1.3, while deployed servers (ejabberd 23.01,
+/// for one) bind `tls-unique`, even on TLS 1.3, and answer any other type with
+/// `not-authorized`. Guessing therefore locks users out. The client uses a -PLUS mechanism only
+/// with a type the server advertised with XEP-0440 (`<sasl-channel-binding/>`,
+/// [`Transport::advertised_channel_bindings`]) and that the TLS layer can compute; otherwise it
+/// uses the plain SCRAM variant with the gs2 flag `n` (a `y` would make a server that offers
+/// -PLUS refuse, as RFC 5802 requires of it). The cost: when a server offers -PLUS without
+/// XEP-0440, an attacker who can also strip the advertisement is not detected by SCRAM (XEP-0474
+/// would detect it; see the crate docs). [`require_channel_binding`] refuses to authenticate
+/// without binding; [`assume_channel_binding`] binds with a fixed type for a server known to
+/// support it without advertising.
+///
+/// Entries of [`preference`] are used exactly as named: a plain SCRAM entry is never upgraded
+/// to -PLUS and a -PLUS entry never falls back to its plain variant (the presets list both).
+///
+/// [`require_channel_binding`]: ClientPolicy::require_channel_binding
+/// [`assume_channel_binding`]: ClientPolicy::assume_channel_binding
+/// [`preference`]: ClientPolicy::preference
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClientPolicy {
-    /// Mechanisms the client is willing to use, most preferred first. A SCRAM entry is upgraded
-    /// to its -PLUS variant whenever the client has channel binding data and the server offers
-    /// it. EXTERNAL is used only when a client certificate was presented
-    /// ([`Transport::client_certificate`]).
+    /// Mechanisms the client is willing to use, most preferred first, each used exactly as
+    /// named. EXTERNAL is used only when a client certificate was presented
+    /// ([`Transport::client_certificate`]); a -PLUS entry only with a channel-binding type the
+    /// server advertised (or [`assume_channel_binding`](ClientPolicy::assume_channel_binding)).
     pub preference: Vec<Mechanism>,
     /// Allow PLAIN on a stream without TLS. Off by default: the password would travel in the
     /// clear (UCR-SASL-6).
@@ -29,6 +52,10 @@ pub struct ClientPolicy {
     pub require_tls: bool,
     /// Use only -PLUS SCRAM (or EXTERNAL): never a mechanism without channel binding.
     pub require_channel_binding: bool,
+    /// When the server offers -PLUS but advertises no binding type (no XEP-0440), bind with
+    /// this type anyway. `None` (the default) uses the plain SCRAM variant instead: set it only
+    /// for a server known to compute this type.
+    pub assume_channel_binding: Option<ChannelBindingType>,
     /// Iteration counts accepted from the server.
     pub iteration_limits: IterationLimits,
 }
@@ -40,8 +67,8 @@ impl Default for ClientPolicy {
 }
 
 impl ClientPolicy {
-    /// EXTERNAL (with a certificate), SCRAM-SHA-512/256/1 (-PLUS first), then PLAIN (over TLS
-    /// only). No ANONYMOUS, no DIGEST-MD5.
+    /// EXTERNAL (with a certificate), SCRAM-SHA-512/256/1-PLUS (with an advertised binding
+    /// type), SCRAM-SHA-512/256/1, then PLAIN (over TLS only). No ANONYMOUS, no DIGEST-MD5.
     pub fn rfc6120() -> Self {
         ClientPolicy {
             preference: vec![
@@ -57,6 +84,7 @@ impl ClientPolicy {
             allow_plain_without_tls: false,
             require_tls: false,
             require_channel_binding: false,
+            assume_channel_binding: None,
             iteration_limits: IterationLimits::default(),
         }
     }
@@ -97,8 +125,11 @@ pub enum NegotiationError {
     /// The policy requires TLS, or the only usable mechanism sends the password in the clear.
     #[error("TLS is required before authenticating")]
     EncryptionRequired,
-    /// Channel binding is required and the server offers no usable -PLUS mechanism.
-    #[error("channel binding required but not possible")]
+    /// Channel binding is required and no -PLUS mechanism can be used: the server offers
+    /// none, or advertises no channel-binding type that this connection can compute.
+    #[error(
+        "channel binding required, but the server offers no -PLUS mechanism with a binding type we can compute"
+    )]
     ChannelBindingRequired,
     /// Nothing offered is acceptable.
     #[error("no acceptable mechanism among those offered: {offered:?}")]
@@ -160,24 +191,36 @@ impl Choice {
 /// Chooses a mechanism among those the server `offered` (the `<mechanism/>` texts, in the
 /// server's order), following the client's `policy` and what the `transport` provides.
 ///
-/// Rules: the policy's order decides; a SCRAM entry becomes its -PLUS variant when the client
-/// has channel binding data and the server offers that variant; without channel binding data
-/// -PLUS is skipped; when the client could bind but the server offers no -PLUS at all, SCRAM
-/// is used with the gs2 flag `y` so that a server that does support binding detects the
-/// downgrade; PLAIN needs TLS unless explicitly allowed; EXTERNAL needs TLS and a client
+/// Rules: the policy's order decides and each entry is used exactly as named. A -PLUS entry
+/// needs a channel-binding type that the server advertised
+/// ([`Transport::advertised_channel_bindings`], XEP-0440) and that the transport has data for
+/// (the transport's order picks among several); without an advertisement only
+/// [`ClientPolicy::assume_channel_binding`] makes it usable. A plain SCRAM entry uses the gs2
+/// flag `n` when the server offers any -PLUS mechanism, and `y` when the client could bind but
+/// the server offers no -PLUS at all (a server that does support binding then detects the
+/// downgrade). PLAIN needs TLS unless explicitly allowed; EXTERNAL needs TLS and a client
 /// certificate. Unknown names are ignored.
 ///
 /// ```
-/// use xmpp_sasl::{choose, ChannelBinding, ChannelBindingType, ClientPolicy, Mechanism, Transport};
+/// use xmpp_sasl::{
+///     choose, ChannelBinding, ChannelBindingMode, ChannelBindingType, ClientPolicy, Mechanism,
+///     Transport,
+/// };
 /// let offered = ["PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"];
 /// let policy = ClientPolicy::default();
 /// // Without TLS and without binding data: SCRAM-SHA-256, never PLAIN.
 /// assert_eq!(choose(&offered, &policy, &Transport::plaintext()).unwrap().mechanism(),
 ///            Mechanism::ScramSha256);
-/// // With binding data: the -PLUS variant.
+/// // TLS with binding data, but the server did not say which type it binds: no guess.
 /// let tls = Transport::tls().with_channel_binding(
 ///     ChannelBinding::new(ChannelBindingType::TlsExporter, vec![7; 32]));
-/// assert_eq!(choose(&offered, &policy, &tls).unwrap().mechanism(), Mechanism::ScramSha256Plus);
+/// let choice = choose(&offered, &policy, &tls).unwrap();
+/// assert_eq!(choice.mechanism(), Mechanism::ScramSha256);
+/// assert_eq!(choice.channel_binding(), &ChannelBindingMode::Unused);
+/// // The server advertised tls-exporter (XEP-0440): the -PLUS variant.
+/// let advertised = tls.with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
+/// assert_eq!(choose(&offered, &policy, &advertised).unwrap().mechanism(),
+///            Mechanism::ScramSha256Plus);
 /// ```
 pub fn choose<S: AsRef<str>>(
     offered: &[S],
@@ -194,43 +237,45 @@ pub fn choose<S: AsRef<str>>(
         .iter()
         .filter_map(|n| n.as_ref().parse().ok())
         .collect();
-    let binding = transport.channel_bindings.first();
     let server_plus = server.iter().any(|m| m.is_plus());
+    let binding = usable_binding(policy, transport);
     let mut blocked_by_tls = false;
     let mut blocked_by_binding = false;
     for &wanted in &policy.preference {
-        if let (Some((hash, _)), Some(b)) = (wanted.scram(), binding) {
-            let plus = Mechanism::for_scram(hash, true);
-            if server.contains(&plus) {
-                return Ok(Choice {
-                    mechanism: plus,
-                    binding: ChannelBindingMode::Bound(b.clone()),
-                    limits: policy.iteration_limits,
-                });
-            }
-        }
         if !server.contains(&wanted) {
             continue;
         }
-        let usable = match wanted {
-            Mechanism::Plain => {
-                let ok = transport.tls_active || policy.allow_plain_without_tls;
-                blocked_by_tls |= !ok;
-                ok
+        let mode = match wanted {
+            Mechanism::Plain if !transport.tls_active && !policy.allow_plain_without_tls => {
+                blocked_by_tls = true;
+                continue;
             }
-            Mechanism::External => transport.tls_active && transport.client_certificate,
-            m if m.is_plus() => false, // no binding data (handled above otherwise)
+            Mechanism::External if transport.tls_active && transport.client_certificate => {
+                ChannelBindingMode::Unused
+            }
+            Mechanism::External => continue,
+            m if m.is_plus() => match binding {
+                Some(b) => ChannelBindingMode::Bound(b.clone()),
+                None => {
+                    blocked_by_binding |= policy.require_channel_binding;
+                    continue;
+                }
+            },
             m if m.scram().is_some() => {
-                blocked_by_binding |= policy.require_channel_binding;
-                !policy.require_channel_binding
+                if policy.require_channel_binding {
+                    blocked_by_binding = true;
+                    continue;
+                }
+                if !server_plus && !transport.channel_bindings.is_empty() {
+                    ChannelBindingMode::ServerNotAdvertised
+                } else {
+                    ChannelBindingMode::Unused
+                }
             }
-            _ => !policy.require_channel_binding,
-        };
-        if !usable {
-            continue;
-        }
-        let mode = match (wanted.scram(), binding) {
-            (Some(_), Some(_)) if !server_plus => ChannelBindingMode::ServerNotAdvertised,
+            _ if policy.require_channel_binding => {
+                blocked_by_binding = true;
+                continue;
+            }
             _ => ChannelBindingMode::Unused,
         };
         return Ok(Choice {
@@ -251,5 +296,22 @@ pub fn choose<S: AsRef<str>>(
                 .map(|n| crate::failure::truncate(n.as_ref(), 20))
                 .collect(),
         })
+    }
+}
+
+/// The binding data a -PLUS mechanism may use: the first type of the transport that the server
+/// advertised, or without an advertisement the type the policy assumes.
+fn usable_binding<'t>(
+    policy: &ClientPolicy,
+    transport: &'t Transport,
+) -> Option<&'t ChannelBinding> {
+    match &transport.advertised_channel_bindings {
+        Some(types) => transport
+            .channel_bindings
+            .iter()
+            .find(|b| types.contains(&b.kind())),
+        None => policy
+            .assume_channel_binding
+            .and_then(|t| transport.channel_binding(t)),
     }
 }

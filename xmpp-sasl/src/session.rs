@@ -252,6 +252,20 @@ impl ServerConfig {
             .collect()
     }
 
+    /// The channel-binding types to advertise on this transport (XEP-0440), preferred first:
+    /// the accepted types the transport has data for, and none at all when no -PLUS mechanism
+    /// is offered on it.
+    pub fn channel_binding_types(&self, transport: &Transport) -> Vec<ChannelBindingType> {
+        if !self.supports_channel_binding(transport) {
+            return Vec::new();
+        }
+        self.channel_binding_types
+            .iter()
+            .copied()
+            .filter(|t| transport.channel_binding(*t).is_some())
+            .collect()
+    }
+
     fn start(&self, mechanism: Mechanism) -> Box<dyn ServerMechanism> {
         match mechanism {
             Mechanism::Plain => Box::new(PlainServer::new()),
@@ -363,6 +377,12 @@ impl ServerSession {
             }
         }
         out
+    }
+
+    /// The channel-binding types to advertise in `<sasl-channel-binding/>` (XEP-0440) on this
+    /// transport; empty when no -PLUS mechanism is offered (then the element is not sent).
+    pub fn channel_binding_types(&self, transport: &Transport) -> Vec<ChannelBindingType> {
+        self.config.channel_binding_types(transport)
     }
 
     /// Failed (or aborted) attempts so far.

@@ -113,6 +113,12 @@ pub struct Transport {
     /// Client side: this client presented a certificate in the TLS handshake, so EXTERNAL may
     /// be chosen.
     pub client_certificate: bool,
+    /// Client side: the channel-binding types the server advertised for this connection
+    /// (XEP-0440 `<sasl-channel-binding/>`), or `None` when it advertised nothing. A -PLUS
+    /// mechanism is chosen only with a type listed here (see [`choose`](crate::choose)).
+    /// Types this crate does not know (`tls-unique`) are left out, so `Some(vec![])` means
+    /// "advertised, but nothing we can compute".
+    pub advertised_channel_bindings: Option<Vec<ChannelBindingType>>,
 }
 
 impl Transport {
@@ -147,6 +153,16 @@ impl Transport {
     #[must_use]
     pub fn with_client_certificate(mut self) -> Self {
         self.client_certificate = true;
+        self
+    }
+
+    /// Client side: records the channel-binding types the server advertised (XEP-0440).
+    #[must_use]
+    pub fn with_advertised_channel_bindings(
+        mut self,
+        types: impl IntoIterator<Item = ChannelBindingType>,
+    ) -> Self {
+        self.advertised_channel_bindings = Some(types.into_iter().collect());
         self
     }
 

@@ -23,7 +23,7 @@ fn run(
     config: ServerConfig,
 ) -> End {
     let policy = ClientPolicy::rfc6120().with_preference([mechanism]);
-    let choice = choose(&[mechanism.name()], &policy, client_transport).unwrap();
+    let choice = choose(&[mechanism.name()], &policy, &advertised(client_transport)).unwrap();
     assert_eq!(choice.mechanism(), mechanism);
     let mut client = choice.start(credentials, &mut rng(5)).unwrap();
     let mut session = ServerSession::new(config);
@@ -59,7 +59,7 @@ fn run_seeded(
     seed: u64,
 ) -> End {
     let policy = ClientPolicy::rfc6120().with_preference([mechanism]);
-    let choice = choose(&[mechanism.name()], &policy, client_transport).unwrap();
+    let choice = choose(&[mechanism.name()], &policy, &advertised(client_transport)).unwrap();
     let mut client = choice.start(credentials, &mut rng(seed)).unwrap();
     let mut session = ServerSession::new(ServerConfig::rfc6120());
     drive_seeded(

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use xmpp_sasl::{
-    ClientPolicy, Credentials, Identity, IterationLimits, Mechanism, MemoryStore, ServerConfig,
-    ServerContext, ServerOutcome, ServerSession, Transport, choose,
+    ChannelBindingType, ClientPolicy, Credentials, Identity, IterationLimits, Mechanism,
+    MemoryStore, ServerConfig, ServerContext, ServerOutcome, ServerSession, Transport, choose,
 };
 
 fn all_mechanisms() -> Vec<Mechanism> {
@@ -73,7 +73,8 @@ proptest! {
     ) {
         let t = Transport::tls()
             .with_client_certificate()
-            .with_channel_binding(exporter(1));
+            .with_channel_binding(exporter(1))
+            .with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
         let policy = ClientPolicy::rfc6120().with_preference([mech]);
         let Ok(choice) = choose(&[mech.name()], &policy, &t) else {
             return Ok(());

@@ -149,7 +149,7 @@ fn our_client_with_peer_binding(
         transport = transport.with_channel_binding(b.clone());
     }
     let policy = ClientPolicy::rfc6120().with_preference([mech]);
-    let choice = choose(&[mech.name()], &policy, &transport).unwrap();
+    let choice = choose(&[mech.name()], &policy, &advertised(&transport)).unwrap();
     assert_eq!(choice.mechanism(), mech);
     let mut client = choice
         .start(

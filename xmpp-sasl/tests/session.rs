@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use common::*;
 use xmpp_sasl::{
-    Cause, ClientPolicy, Condition, Credentials, Failure, Identity, Mechanism, NegotiationError,
-    ServerConfig, ServerContext, ServerMechanism, ServerMechanismFactory, ServerOutcome,
-    ServerSession, ServerStep, Success, Transport, choose, wire,
+    Cause, ChannelBindingMode, ChannelBindingType, ClientPolicy, Condition, Credentials, Failure,
+    Identity, Mechanism, NegotiationError, ServerConfig, ServerContext, ServerMechanism,
+    ServerMechanismFactory, ServerOutcome, ServerSession, ServerStep, Success, Transport, choose,
+    wire,
 };
 
 fn failure(outcome: ServerOutcome) -> (Failure, bool) {
@@ -315,46 +316,143 @@ fn second_auth_during_an_exchange_and_after_success_fails() {
     assert_eq!(f.cause(), &Cause::UnexpectedMessage);
 }
 
+/// ejabberd 23.01 over TLS 1.3: SCRAM-SHA-1-PLUS offered, no XEP-0440 element, and it binds
+/// `tls-unique`. Guessing `tls-exporter` is refused there, so the client does not guess: plain
+/// SCRAM with the gs2 flag `n` (a `y` would be refused by a server that offers -PLUS).
 #[test]
-fn negotiation_rules() {
+fn plus_is_not_used_without_an_advertised_binding_type() {
+    let ejabberd = ["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1", "PLAIN"];
     let cb = Transport::tls().with_channel_binding(exporter(1));
-    // -PLUS preferred when binding data is available, even if the preference lists the plain
-    // variant only.
-    let p = ClientPolicy::rfc6120().with_preference([Mechanism::ScramSha1]);
+    let c = choose(&ejabberd, &ClientPolicy::rfc6120(), &cb).unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha1);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
+    // The same when the server advertises only types we cannot compute (tls-unique is
+    // dropped while parsing, leaving an empty list).
+    let unknown_only = cb.clone().with_advertised_channel_bindings([]);
+    let c = choose(&ejabberd, &ClientPolicy::rfc6120(), &unknown_only).unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha1);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
+    // Or types we know but have no data for on this connection (tls-exporter on TLS 1.2).
+    let end_point_only = cb
+        .clone()
+        .with_advertised_channel_bindings([ChannelBindingType::TlsServerEndPoint]);
+    let c = choose(&ejabberd, &ClientPolicy::rfc6120(), &end_point_only).unwrap();
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
+}
+
+#[test]
+fn plus_is_used_with_the_first_advertised_type_the_client_can_compute() {
+    let both = Transport::tls()
+        .with_channel_binding(exporter(1))
+        .with_channel_binding(end_point(2));
+    let offered = ["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"];
+    // The server lists end-point first, but the client's order (exporter first) decides among
+    // the types both sides have.
+    let t = both.clone().with_advertised_channel_bindings([
+        ChannelBindingType::TlsServerEndPoint,
+        ChannelBindingType::TlsExporter,
+    ]);
+    let c = choose(&offered, &ClientPolicy::rfc6120(), &t).unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha256Plus);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Bound(exporter(1)));
+    // Only end-point advertised: that one.
+    let t = both.with_advertised_channel_bindings([ChannelBindingType::TlsServerEndPoint]);
+    let c = choose(&offered, &ClientPolicy::rfc6120(), &t).unwrap();
     assert_eq!(
-        choose(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"], &p, &cb)
-            .unwrap()
-            .mechanism(),
+        c.channel_binding(),
+        &ChannelBindingMode::Bound(end_point(2))
+    );
+}
+
+/// `--mechanism SCRAM-SHA-1` means SCRAM-SHA-1: never upgraded to -PLUS, even when the server
+/// advertises a type the client can compute; and a named -PLUS never falls back.
+#[test]
+fn a_named_mechanism_is_used_exactly() {
+    let t = Transport::tls()
+        .with_channel_binding(exporter(1))
+        .with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
+    let offered = ["SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"];
+    let p = ClientPolicy::rfc6120().with_preference([Mechanism::ScramSha1]);
+    let c = choose(&offered, &p, &t).unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha1);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
+    let p = ClientPolicy::rfc6120().with_preference([Mechanism::ScramSha1Plus]);
+    assert_eq!(
+        choose(&offered, &p, &t).unwrap().mechanism(),
         Mechanism::ScramSha1Plus
     );
-    // Without binding data -PLUS is skipped.
+    // Named -PLUS, but the server did not advertise a type: no fallback to SCRAM-SHA-1.
+    let unadvertised = Transport::tls().with_channel_binding(exporter(1));
+    assert!(matches!(
+        choose(&offered, &p, &unadvertised),
+        Err(NegotiationError::NoCommonMechanism { .. })
+    ));
+}
+
+#[test]
+fn assume_channel_binding_binds_without_an_advertisement() {
+    let t = Transport::tls()
+        .with_channel_binding(exporter(1))
+        .with_channel_binding(end_point(2));
+    let mut p = ClientPolicy::rfc6120();
+    p.assume_channel_binding = Some(ChannelBindingType::TlsServerEndPoint);
+    let c = choose(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"], &p, &t).unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha256Plus);
     assert_eq!(
-        choose(
-            &["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1"],
-            &ClientPolicy::rfc6120(),
-            &Transport::tls()
-        )
-        .unwrap()
-        .mechanism(),
-        Mechanism::ScramSha1
+        c.channel_binding(),
+        &ChannelBindingMode::Bound(end_point(2))
     );
-    // Channel binding required.
+    // An advertisement wins over the assumption.
+    let t = t.with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
+    let c = choose(&["SCRAM-SHA-256-PLUS"], &p, &t).unwrap();
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Bound(exporter(1)));
+}
+
+#[test]
+fn require_channel_binding_refuses_every_unbound_mechanism() {
     let mut p = ClientPolicy::rfc6120();
     p.require_channel_binding = true;
+    let cb = Transport::tls().with_channel_binding(exporter(1));
+    // -PLUS offered but no advertised type: refused rather than unbound.
     assert_eq!(
-        choose(&["SCRAM-SHA-256"], &p, &cb),
+        choose(&["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256", "PLAIN"], &p, &cb),
         Err(NegotiationError::ChannelBindingRequired)
     );
     assert_eq!(
-        choose(&["SCRAM-SHA-256-PLUS"], &p, &cb)
+        choose(&["SCRAM-SHA-256", "PLAIN"], &p, &cb),
+        Err(NegotiationError::ChannelBindingRequired)
+    );
+    let advertised = cb.with_advertised_channel_bindings([ChannelBindingType::TlsExporter]);
+    assert_eq!(
+        choose(&["SCRAM-SHA-256-PLUS", "PLAIN"], &p, &advertised)
             .unwrap()
             .mechanism(),
         Mechanism::ScramSha256Plus
     );
+}
+
+#[test]
+fn gs2_flag_rules() {
+    let cb = Transport::tls().with_channel_binding(exporter(1));
+    // Without binding data -PLUS is skipped and the flag is `n`.
+    let c = choose(
+        &["SCRAM-SHA-256-PLUS", "SCRAM-SHA-1"],
+        &ClientPolicy::rfc6120(),
+        &Transport::tls().with_advertised_channel_bindings([ChannelBindingType::TlsExporter]),
+    )
+    .unwrap();
+    assert_eq!(c.mechanism(), Mechanism::ScramSha1);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
     // Server offers -PLUS for another hash only: the flag is `n`, never `y`.
     let p = ClientPolicy::rfc6120().with_preference([Mechanism::ScramSha256]);
     let c = choose(&["SCRAM-SHA-256", "SCRAM-SHA-1-PLUS"], &p, &cb).unwrap();
-    assert_eq!(c.channel_binding(), &xmpp_sasl::ChannelBindingMode::Unused);
+    assert_eq!(c.channel_binding(), &ChannelBindingMode::Unused);
+    // Server offers no -PLUS at all while the client could bind: `y`.
+    let c = choose(&["SCRAM-SHA-256"], &ClientPolicy::rfc6120(), &cb).unwrap();
+    assert_eq!(
+        c.channel_binding(),
+        &ChannelBindingMode::ServerNotAdvertised
+    );
     // Nothing offered; nothing usable.
     assert_eq!(
         choose::<&str>(&[], &ClientPolicy::rfc6120(), &cb),
@@ -364,6 +462,34 @@ fn negotiation_rules() {
         choose(&["GSSAPI", "X-OTHER"], &ClientPolicy::rfc6120(), &cb),
         Err(NegotiationError::NoCommonMechanism { .. })
     ));
+}
+
+/// The server advertises (XEP-0440) what it accepts and can compute, and nothing when it
+/// offers no -PLUS mechanism.
+#[test]
+fn server_advertises_the_binding_types_it_can_compute() {
+    let s = ServerSession::new(ServerConfig::rfc6120());
+    assert_eq!(
+        s.channel_binding_types(&server_tls()),
+        vec![
+            ChannelBindingType::TlsExporter,
+            ChannelBindingType::TlsServerEndPoint
+        ]
+    );
+    let tls12 = Transport::tls().with_channel_binding(end_point(2));
+    assert_eq!(
+        s.channel_binding_types(&tls12),
+        vec![ChannelBindingType::TlsServerEndPoint]
+    );
+    assert!(s.channel_binding_types(&Transport::tls()).is_empty());
+    assert!(s.channel_binding_types(&Transport::plaintext()).is_empty());
+    let mut no_plus = ServerConfig::rfc6120();
+    no_plus.mechanisms.retain(|m| !m.is_plus());
+    assert!(
+        ServerSession::new(no_plus)
+            .channel_binding_types(&server_tls())
+            .is_empty()
+    );
 }
 
 /// A toy extension mechanism: one challenge "who?" and success on the response "me".

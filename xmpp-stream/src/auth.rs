@@ -192,6 +192,20 @@ impl ServerAuth {
             .get_or_insert_with(|| ServerSession::new(server_config(profile)))
     }
 
+    /// The channel-binding type names to advertise on this transport (XEP-0440); empty when
+    /// no -PLUS mechanism is offered.
+    pub(crate) fn channel_binding_types(
+        &mut self,
+        transport: &Transport,
+        profile: &Profile,
+    ) -> Vec<String> {
+        self.session(profile)
+            .channel_binding_types(transport)
+            .into_iter()
+            .map(|t| t.name().to_owned())
+            .collect()
+    }
+
     /// The mechanisms to advertise on this transport.
     pub(crate) fn offered(&mut self, transport: &Transport, profile: &Profile) -> Vec<String> {
         self.session(profile)

@@ -325,6 +325,9 @@ enum Phase {
 #[derive(Debug, Default)]
 struct Progress {
     tls_done: bool,
+    /// STARTTLS began and no byte of the peer's first TLS record has arrived yet: whitespace
+    /// until then is skipped (see [`Connection::feed_ciphertext`]).
+    tls_handover: bool,
     /// Authenticated identity (c2s: bare JID, s2s: domain, component: domain).
     identity: Option<String>,
     bound: Option<FullJid>,
@@ -848,7 +851,27 @@ impl Connection {
 
     /// Ciphertext in: decrypt, move TLS output to `out`, react to the end of the
     /// handshake, and feed any plaintext to the XML reader.
+    ///
+    /// Tolerance (DESIGN.md, interoperability rules): deployed clients write a newline after
+    /// `<starttls/>` and some servers one after `<proceed/>`; Prosody and ejabberd accept it.
+    /// Whitespace between the STARTTLS element and the peer's first TLS record is skipped, in
+    /// whatever reads it arrives. It cannot be the start of a record (content types are 20 to
+    /// 24, whitespace is 9, 10, 13 and 32), so nothing that TLS would accept is dropped; any
+    /// other byte goes to rustls, which refuses it.
     fn feed_ciphertext(&mut self, bytes: &[u8]) {
+        let bytes = if self.progress.tls_handover {
+            let skip = bytes
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .count();
+            if skip == bytes.len() {
+                return;
+            }
+            self.progress.tls_handover = false;
+            &bytes[skip..]
+        } else {
+            bytes
+        };
         let Some(tls) = self.tls.as_mut() else {
             return;
         };
@@ -1314,6 +1337,8 @@ impl Connection {
                 let profile = self.profile.clone();
                 if let Setup::Receiver { auth: Some(a), .. } = &mut *self.setup {
                     f.mechanisms = a.offered(&transport, &profile);
+                    let types = a.channel_binding_types(&transport, &profile);
+                    f.channel_bindings = (!types.is_empty()).then_some(types);
                 }
                 if f.mechanisms.is_empty() && !tls_stage {
                     tracing::warn!("no SASL mechanism can be offered on this stream");
@@ -1453,6 +1478,7 @@ impl Connection {
             Ok(layer) => {
                 self.tls = Some(Box::new(layer));
                 self.phase = Phase::TlsHandshake;
+                self.progress.tls_handover = true;
                 if !rest.is_empty() {
                     self.feed_ciphertext(&rest);
                 }
@@ -1784,7 +1810,8 @@ impl Connection {
                 self.give_up("the server offers no SASL mechanism");
                 return;
             }
-            let transport = self.sasl_transport();
+            let mut transport = self.sasl_transport();
+            transport.advertised_channel_bindings = features.known_channel_bindings();
             let profile = self.profile.clone();
             let Setup::Initiator {
                 auth: Some(auth), ..
@@ -1833,9 +1860,13 @@ impl Connection {
 
     fn on_proceed(&mut self) {
         let rest = self.framer.take_rest();
-        if !rest.is_empty() {
+        if rest
+            .iter()
+            .any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
             // No byte after <proceed/> may be read as XML, and the receiver may not send
-            // anything before our ClientHello: these bytes are an attack or a bug.
+            // anything before our ClientHello: these bytes are an attack or a bug. Whitespace
+            // is the tolerated exception (see `feed_ciphertext`).
             self.finish(CloseReason::TlsFailed(
                 "plaintext received after <proceed/>".into(),
             ));
@@ -1851,6 +1882,7 @@ impl Connection {
             Ok(layer) => {
                 self.tls = Some(Box::new(layer));
                 self.phase = Phase::TlsHandshake;
+                self.progress.tls_handover = true;
                 self.flush_tls();
             }
             Err(e) => self.finish(CloseReason::TlsFailed(e.to_string())),

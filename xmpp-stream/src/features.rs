@@ -2,8 +2,8 @@
 //! how an initiating entity reads it.
 //!
 //! This module owns [`Features`], the typed view of `<stream:features/>` (STARTTLS, SASL
-//! mechanisms, resource binding, the legacy session feature, and unknown features kept as
-//! elements), its parsing and building, and the rule that decides when negotiation is
+//! mechanisms and the XEP-0440 channel-binding types, resource binding, the legacy session
+//! feature, and unknown features kept as elements), its parsing and building, and the rule that decides when negotiation is
 //! complete (UCR-STREAM-6..8: a feature is mandatory by definition or by `<required/>`).
 //!
 //! ```
@@ -24,6 +24,11 @@ pub struct Features {
     pub starttls: Option<bool>,
     /// SASL mechanisms in the receiver's order of preference (empty: SASL not offered).
     pub mechanisms: Vec<String>,
+    /// XEP-0440 `<sasl-channel-binding/>`: the channel-binding types the receiver supports for
+    /// SCRAM -PLUS, in its order (`None`: not advertised). Read both as a stream feature (the
+    /// current XEP) and as a child of `<mechanisms/>` (its versions before 0.4, still
+    /// deployed); written as a stream feature.
+    pub channel_bindings: Option<Vec<String>>,
     /// `<bind/>` offered (mandatory by definition, RFC 6120 §7.3.1).
     pub bind: bool,
     /// RFC 3921 `<session/>` offered; `Some(true)` when marked `<optional/>`.
@@ -46,6 +51,9 @@ pub enum FeaturesError {
 
 /// Most mechanisms kept from one `<mechanisms/>` (the rest are ignored).
 pub const MAX_MECHANISMS: usize = 64;
+
+/// Most channel-binding types kept from one `<sasl-channel-binding/>` (the rest are ignored).
+pub const MAX_CHANNEL_BINDINGS: usize = 16;
 
 /// Namespace of the legacy RFC 3921 session feature.
 pub const NS_SESSION: &str = "urn:ietf:params:xml:ns:xmpp-session";
@@ -76,6 +84,11 @@ impl Features {
                         f.mechanisms.push(name.to_owned());
                     }
                 }
+                for cb in child.children_named("sasl-channel-binding", ns::SASL_CB) {
+                    f.read_channel_bindings(cb);
+                }
+            } else if child.is("sasl-channel-binding", ns::SASL_CB) {
+                f.read_channel_bindings(child);
             } else if child.is("bind", ns::BIND) {
                 f.bind = true;
             } else if child.is("session", NS_SESSION) {
@@ -85,6 +98,32 @@ impl Features {
             }
         }
         Ok(f)
+    }
+
+    /// Adds the types of one `<sasl-channel-binding/>`. Entries without a plausible type name
+    /// (RFC 5056 names: 1 to 64 of `a-z 0-9 -`) are skipped, not fatal: the element is advisory.
+    fn read_channel_bindings(&mut self, el: &Element) {
+        let types = self.channel_bindings.get_or_insert_with(Vec::new);
+        for cb in el.children_named("channel-binding", ns::SASL_CB) {
+            let Some(name) = cb.attr("type") else {
+                continue;
+            };
+            let plausible = (1..=64).contains(&name.len())
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if plausible && types.len() < MAX_CHANNEL_BINDINGS && !types.iter().any(|t| t == name) {
+                types.push(name.to_owned());
+            }
+        }
+    }
+
+    /// The advertised channel-binding types this crate can compute, in the receiver's order;
+    /// `None` when nothing was advertised.
+    pub fn known_channel_bindings(&self) -> Option<Vec<xmpp_sasl::ChannelBindingType>> {
+        self.channel_bindings
+            .as_ref()
+            .map(|types| types.iter().filter_map(|t| t.parse().ok()).collect())
     }
 
     /// Builds the `<stream:features/>` element (mechanisms and bind carry `<required/>`).
@@ -108,6 +147,17 @@ impl Features {
             }
             m.push_child(Element::new("required", ns::SASL));
             el.push_child(m);
+        }
+        if let Some(types) = &self.channel_bindings {
+            let mut cb = Element::new("sasl-channel-binding", ns::SASL_CB);
+            for t in types {
+                cb.push_child(
+                    Element::builder("channel-binding", ns::SASL_CB)
+                        .attr("type", t.clone())
+                        .build(),
+                );
+            }
+            el.push_child(cb);
         }
         if self.bind {
             el.push_child(
@@ -146,6 +196,7 @@ impl Features {
     pub fn is_empty(&self) -> bool {
         self.starttls.is_none()
             && self.mechanisms.is_empty()
+            && self.channel_bindings.is_none()
             && !self.bind
             && self.session.is_none()
             && self.other.is_empty()
@@ -229,11 +280,83 @@ mod tests {
         let f = Features {
             starttls: None,
             mechanisms: vec!["EXTERNAL".into(), "SCRAM-SHA-256".into()],
+            channel_bindings: Some(vec!["tls-exporter".into(), "tls-server-end-point".into()]),
             bind: true,
             session: Some(true),
             other: vec![],
         };
         assert_eq!(Features::from_element(&f.to_element()).unwrap(), f);
+    }
+
+    /// XEP-0440 as Prosody 0.12 sends it (inside `<mechanisms/>`, from the XEP's versions
+    /// before 0.4) and as the current XEP has it (a stream feature); junk entries are skipped.
+    #[test]
+    fn channel_binding_types_are_read_in_both_places() {
+        let cb = |types: &[&str]| {
+            let mut el = Element::new("sasl-channel-binding", ns::SASL_CB);
+            for t in types {
+                el.push_child(
+                    Element::builder("channel-binding", ns::SASL_CB)
+                        .attr("type", t.to_string())
+                        .build(),
+                );
+            }
+            el
+        };
+        let inside = Element::builder("features", ns::STREAM)
+            .child(
+                Element::builder("mechanisms", ns::SASL)
+                    .child(Element::builder("mechanism", ns::SASL).text("SCRAM-SHA-1-PLUS"))
+                    .child(cb(&["tls-unique", "tls-exporter"])),
+            )
+            .build();
+        let f = Features::from_element(&inside).unwrap();
+        assert_eq!(
+            f.channel_bindings,
+            Some(vec!["tls-unique".to_owned(), "tls-exporter".to_owned()])
+        );
+        assert_eq!(
+            f.known_channel_bindings(),
+            Some(vec![xmpp_sasl::ChannelBindingType::TlsExporter])
+        );
+        let top = Element::builder("features", ns::STREAM)
+            .child(cb(&[
+                "tls-server-end-point",
+                "",
+                "TLS-EXPORTER",
+                "tls-unique",
+            ]))
+            .build();
+        let f = Features::from_element(&top).unwrap();
+        assert_eq!(
+            f.channel_bindings,
+            Some(vec![
+                "tls-server-end-point".to_owned(),
+                "tls-unique".to_owned()
+            ])
+        );
+        // Only unknown types: advertised, but nothing we can compute.
+        let f = Features::from_element(
+            &Element::builder("features", ns::STREAM)
+                .child(cb(&["tls-unique"]))
+                .build(),
+        )
+        .unwrap();
+        assert_eq!(f.known_channel_bindings(), Some(vec![]));
+        assert_eq!(Features::default().known_channel_bindings(), None);
+        // Bounded.
+        let many: Vec<String> = (0..100).map(|i| format!("x-{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let f = Features::from_element(
+            &Element::builder("features", ns::STREAM)
+                .child(cb(&many))
+                .build(),
+        )
+        .unwrap();
+        assert_eq!(
+            f.channel_bindings.map(|t| t.len()),
+            Some(MAX_CHANNEL_BINDINGS)
+        );
     }
 
     #[test]

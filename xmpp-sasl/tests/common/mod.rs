@@ -42,6 +42,16 @@ pub fn server_tls() -> Transport {
         .with_channel_binding(end_point(2))
 }
 
+/// The client's transport as it is when the server advertised (XEP-0440) every binding type the
+/// client has data for: a -PLUS mechanism named in the policy is then used exactly.
+pub fn advertised(client: &Transport) -> Transport {
+    if client.advertised_channel_bindings.is_some() {
+        return client.clone();
+    }
+    let types: Vec<_> = client.channel_bindings.iter().map(|b| b.kind()).collect();
+    client.clone().with_advertised_channel_bindings(types)
+}
+
 /// How an exchange ended.
 #[derive(Debug)]
 pub enum End {

@@ -21,6 +21,8 @@ pub const DIALBACK: &str = "jabber:server:dialback";
 pub const TLS: &str = "urn:ietf:params:xml:ns:xmpp-tls";
 /// SASL negotiation.
 pub const SASL: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
+/// XEP-0440: the channel-binding types a server supports for SCRAM -PLUS.
+pub const SASL_CB: &str = "urn:xmpp:sasl-cb:0";
 /// Stream error conditions and their `<text/>`.
 pub const STREAM_ERRORS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
 /// Resource binding.
