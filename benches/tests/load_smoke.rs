@@ -203,5 +203,52 @@ fn bad_arguments_are_refused_with_usage() {
         Duration::from_secs(30),
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: xmpp-load"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--server <HOST:PORT>"), "{stderr}");
+    assert!(stderr.contains("Usage: xmpp-load"), "{stderr}");
+
+    // Checked before anything connects: an odd number of clients in pairs mode.
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_xmpp-load")).args([
+            "--server",
+            "127.0.0.1:1",
+            "--domain",
+            "localhost",
+            "--trust",
+            "cert.pem",
+            "--clients",
+            "3",
+        ]),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: --clients 3: pairs mode needs an even number"),
+        "{stderr}"
+    );
+
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_xmpp-load")).arg("--no-such-flag"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("--no-such-flag"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn help_prints_usage_and_exits_zero() {
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_xmpp-load")).arg("--help"),
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "{:?}", out.status);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("Usage: xmpp-load"), "{stdout}");
+    assert!(stdout.contains("--server-pid <PID>"), "{stdout}");
 }

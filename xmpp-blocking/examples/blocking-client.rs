@@ -4,21 +4,80 @@
 //! cargo run -p xmpp-blocking --example blocking-client -- --jid alice@localhost --password secret \
 //!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... \
 //!     [--receive N] [--timeout SECONDS]
+//! cargo run -p xmpp-blocking --example blocking-client -- --help
 //! ```
 //!
 //! Logs in, sends initial presence, sends each message, waits for N messages and prints each
 //! as `FROM: BODY`, then closes. Exit 0 on success; otherwise `error: REASON` on stderr and
-//! exit status 2 (bad arguments, followed by the usage line) or 1 (anything else). Error
+//! exit status 2 (bad arguments, with a pointer to `--help`) or 1 (anything else). Error
 //! bounces (`type='error'`) are not counted as received messages.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::builder::NonEmptyStringValueParser;
+use clap::error::ErrorKind;
+use clap::{ArgAction, CommandFactory, Parser};
 use xmpp_blocking::{Client, ClientConfig, Event, Trust};
 use xmpp_jid::Jid;
 use xmpp_stanza::{Message, MessageType, Presence};
 
-/// The parsed command line.
+/// The blocking twin of the tokio `client` example: logs in to an XMPP server, sends initial
+/// presence and the given messages, prints each received message as `FROM: BODY`, then closes.
+///
+/// Exit status: 0 on success, 1 when the session failed (`error: REASON` on stderr), 2 for bad
+/// arguments. Error bounces are not counted as received messages.
+#[derive(Parser)]
+#[command(name = "blocking-client")]
+struct Cli {
+    /// The account to log in as, e.g. alice@localhost.
+    #[arg(long, value_name = "JID", value_parser = NonEmptyStringValueParser::new())]
+    jid: String,
+    /// The account's password.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        allow_hyphen_values = true,
+        value_parser = NonEmptyStringValueParser::new()
+    )]
+    password: String,
+    /// Connect to this address instead of resolving the JID's domain through DNS SRV records.
+    /// IPv6 addresses may be bracketed: [::1]:5222.
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
+    connect: Option<(String, u16)>,
+    /// Trust only the certificates in this PEM file (default: the Mozilla root store).
+    #[arg(long, value_name = "cert.pem", conflicts_with = "insecure_skip_verify")]
+    ca: Option<String>,
+    /// Accept any server certificate (testing only: no protection against an attacker).
+    #[arg(long)]
+    insecure_skip_verify: bool,
+    /// Send a chat message with this body to JID after login (repeatable).
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["JID", "BODY"],
+        action = ArgAction::Append,
+        allow_hyphen_values = true
+    )]
+    send: Vec<String>,
+    /// Wait for this many messages and print each as `FROM: BODY`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    receive: usize,
+    /// Bound, in seconds, on connecting, on logging in and on waiting for the messages
+    /// (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
+}
+
+/// `HOST:PORT`, the host possibly in brackets (`[::1]:5222`).
+fn host_port(v: &str) -> Result<(String, u16), String> {
+    let (host, port) = v.rsplit_once(':').ok_or("expected HOST:PORT")?;
+    let port = port.parse::<u16>().map_err(|_| "bad port")?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok((host.to_owned(), port))
+}
+
+/// The command line, checked: the CA file read, the recipients parsed.
 struct Args {
     jid: String,
     password: String,
@@ -29,79 +88,32 @@ struct Args {
     timeout: Duration,
 }
 
-const USAGE: &str = "usage: blocking-client --jid JID --password PASSWORD [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... [--receive N] [--timeout SECONDS]";
-
-fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut jid = None;
-    let mut password = None;
-    let mut connect = None;
-    let mut ca = None;
-    let mut insecure = false;
-    let mut send = Vec::new();
-    let mut receive = 0;
-    let mut timeout = Duration::from_secs(30);
-    while let Some(flag) = it.next() {
-        let mut value = |what: &str| it.next().ok_or_else(|| format!("{flag} needs {what}"));
-        match flag.as_str() {
-            "--jid" => jid = Some(value("a JID")?),
-            "--password" => password = Some(value("a password")?),
-            "--connect" => {
-                let v = value("HOST:PORT")?;
-                let (host, port) = v
-                    .rsplit_once(':')
-                    .ok_or_else(|| format!("--connect {v}: expected HOST:PORT"))?;
-                let port = port
-                    .parse::<u16>()
-                    .map_err(|_| format!("--connect {v}: bad port"))?;
-                let host = host.trim_start_matches('[').trim_end_matches(']');
-                connect = Some((host.to_owned(), port));
-            }
-            "--ca" => ca = Some(value("a PEM file")?),
-            "--insecure-skip-verify" => insecure = true,
-            "--send" => {
-                let to = value("JID BODY")?;
-                let body = value("JID BODY")?;
-                let to = Jid::new(&to).map_err(|e| format!("--send {to}: {e}"))?;
-                send.push((to, body));
-            }
-            "--receive" => {
-                let v = value("a count")?;
-                receive = v
-                    .parse()
-                    .map_err(|_| format!("--receive {v}: not a count"))?;
-            }
-            "--timeout" => {
-                let v = value("seconds")?;
-                let secs: u64 = v.parse().map_err(|e| format!("--timeout {v}: {e}"))?;
-                timeout = Duration::from_secs(secs.max(1));
-            }
-            "--help" | "-h" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    let trust = match (ca, insecure) {
-        (Some(_), true) => return Err("--ca and --insecure-skip-verify exclude each other".into()),
-        (Some(path), false) => {
+/// What clap cannot check alone; an error here is a usage error too (status 2).
+fn check(cli: Cli) -> Result<Args, String> {
+    let trust = match (cli.ca, cli.insecure_skip_verify) {
+        (Some(path), _) => {
             let pem = std::fs::read(&path).map_err(|e| format!("--ca {path}: {e}"))?;
             Trust::from_pem(&pem).map_err(|e| format!("--ca {path}: {e}"))?
         }
         (None, true) => Trust::InsecureSkipVerify,
         (None, false) => Trust::WebPkiRoots,
     };
-    let (Some(jid), Some(password)) = (
-        jid.filter(|j| !j.is_empty()),
-        password.filter(|p| !p.is_empty()),
-    ) else {
-        return Err("--jid and --password are needed".into());
-    };
+    let send = cli
+        .send
+        .chunks_exact(2)
+        .map(|pair| {
+            let to = Jid::new(&pair[0]).map_err(|e| format!("--send {}: {e}", pair[0]))?;
+            Ok((to, pair[1].clone()))
+        })
+        .collect::<Result<_, String>>()?;
     Ok(Args {
-        jid,
-        password,
-        connect,
+        jid: cli.jid,
+        password: cli.password,
+        connect: cli.connect,
         trust,
         send,
-        receive,
-        timeout,
+        receive: cli.receive,
+        timeout: Duration::from_secs(cli.timeout.max(1)),
     })
 }
 
@@ -161,12 +173,10 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    // Usage errors exit with status 2, `--help` with 0.
+    let args = match check(Cli::parse()) {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+        Err(e) => Cli::command().error(ErrorKind::ValueValidation, e).exit(),
     };
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,

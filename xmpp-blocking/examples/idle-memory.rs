@@ -5,11 +5,16 @@
 //! ```text
 //! cargo run --release -p xmpp-blocking --example idle-memory -- --jid alice@localhost \
 //!     --password secret --connect 127.0.0.1:5222 --ca cert.pem [--idle SECONDS]
+//! cargo run -p xmpp-blocking --example idle-memory -- --help
 //! ```
+//!
+//! `--idle` defaults to 5 seconds. Exit status: 0 on success, 1 when the session failed, 2 for
+//! bad arguments.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
 use xmpp_blocking::{Client, ClientConfig, Trust};
 use xmpp_stanza::Presence;
 
@@ -24,34 +29,47 @@ fn status(label: &str) {
     println!("{label}: VmHWM {} VmRSS {}", pick("VmHWM:"), pick("VmRSS:"));
 }
 
+/// Measures the memory of a logged-in idle client: logs in over STARTTLS, sends initial
+/// presence, stays idle, and prints the process's peak and current resident set (VmHWM, VmRSS
+/// from /proc/self/status, Linux) at the start, once logged in and after the idle time.
+///
+/// Exit status: 0 on success, 1 when the session failed, 2 for bad arguments.
+#[derive(Parser)]
+#[command(name = "idle-memory")]
+struct Args {
+    /// The account to log in as, e.g. alice@localhost.
+    #[arg(long, value_name = "JID")]
+    jid: String,
+    /// The account's password.
+    #[arg(long, value_name = "PASSWORD", allow_hyphen_values = true)]
+    password: String,
+    /// The server's address (IPv6 addresses may be bracketed: [::1]:5222).
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
+    connect: (String, u16),
+    /// Trust only the certificates in this PEM file.
+    #[arg(long, value_name = "cert.pem")]
+    ca: String,
+    /// How long to stay idle after login, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    idle: u64,
+}
+
+/// `HOST:PORT`, the host possibly in brackets (`[::1]:5222`).
+fn host_port(v: &str) -> Result<(String, u16), String> {
+    let (h, p) = v.rsplit_once(':').ok_or("expected HOST:PORT")?;
+    let port = p.parse().map_err(|_| "expected HOST:PORT (bad port)")?;
+    Ok((h.trim_matches(['[', ']']).to_owned(), port))
+}
+
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    let (mut jid, mut password, mut connect, mut ca, mut idle) = (None, None, None, None, 5u64);
-    while let Some(flag) = args.next() {
-        let value = args.next();
-        match (flag.as_str(), value) {
-            ("--jid", v) => jid = v,
-            ("--password", v) => password = v,
-            ("--connect", v) => connect = v,
-            ("--ca", v) => ca = v,
-            ("--idle", Some(v)) => idle = v.parse().unwrap_or(5),
-            (other, _) => {
-                eprintln!("idle-memory: unknown or incomplete argument {other}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let (Some(jid), Some(password), Some(connect), Some(ca)) = (jid, password, connect, ca) else {
-        eprintln!("idle-memory: --jid, --password, --connect and --ca are required");
-        return ExitCode::from(2);
-    };
-    let Some((host, port)) = connect
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h.trim_matches(['[', ']']).to_owned(), p.parse().ok()?)))
-    else {
-        eprintln!("idle-memory: --connect HOST:PORT");
-        return ExitCode::from(2);
-    };
+    // Usage errors exit with status 2, `--help` with 0.
+    let Args {
+        jid,
+        password,
+        connect: (host, port),
+        ca,
+        idle,
+    } = Args::parse();
     status("start");
     let trust = match std::fs::read(&ca)
         .map_err(|e| e.to_string())

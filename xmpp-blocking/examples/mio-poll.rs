@@ -7,11 +7,12 @@
 //!
 //! It starts the crate's blocking server on loopback (TLS switched off to keep the example
 //! self-contained), logs in as `juliet@localhost`, sends itself a message, prints it when it
-//! comes back and closes.
+//! comes back and closes. Takes no arguments (`--help` says so).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use mio::{Events, Interest, Poll, Token};
 use xmpp_blocking::{Event, Server, ServerAuth, ServerConfig, Session};
 use xmpp_stream::connection::{Connection, InitiatorAuth, InitiatorConfig};
@@ -22,7 +23,19 @@ use xmpp_stream::xml::Element;
 const NS: &str = "jabber:client";
 const SOCKET: Token = Token(0);
 
+/// Bring your own event loop: a client machine driven by `Session::process` from a mio poll
+/// loop over a non-blocking socket (no thread, no async runtime).
+///
+/// Starts the crate's blocking server on loopback (TLS off), logs in as juliet@localhost, sends
+/// itself a message, prints it when it comes back and closes. Exit status 0 on success, 1 on
+/// failure (after at most 30 s). Takes no arguments.
+#[derive(Parser)]
+#[command(name = "mio-poll")]
+struct Args {}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Usage errors exit with status 2, `--help` with 0.
+    Args::parse();
     let mut profile = Profile::rfc6120();
     profile.tls = TlsPolicy::Disabled;
     profile.allow_plaintext_auth = true;

@@ -20,6 +20,9 @@ pub enum Error {
     /// The configuration or the machine's setup was refused.
     #[error("configuration: {0}")]
     Config(String),
+    /// Trust anchors or CRLs could not be used (bad PEM, no anchor, a refused CRL).
+    #[error(transparent)]
+    Trust(#[from] xmpp_stream::trust::TrustError),
     /// Name resolution failed (SRV lookup or A/AAAA).
     #[error("DNS lookup of {name} failed: {reason}")]
     Dns {
@@ -51,9 +54,13 @@ pub enum Error {
         /// What was going on (`login`, `write`, `close`, ...).
         during: &'static str,
     },
-    /// TLS failed; the text names the problem (e.g. the certificate error).
-    #[error("TLS failed: {0}")]
-    Tls(String),
+    /// TLS failed: a refused certificate (with what is wrong and what to do) or a protocol
+    /// failure; the rustls error is the source.
+    #[error("{0}")]
+    Tls(#[source] xmpp_stream::tls_failure::TlsFailure),
+    /// The server answered `<starttls/>` with `<failure/>`.
+    #[error("the server refused STARTTLS")]
+    StartTlsRefused,
     /// The server refused our credentials.
     #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
     Auth {
@@ -102,7 +109,7 @@ impl Error {
                 by_peer: true,
             },
             CloseReason::TlsFailed(t) => Error::Tls(t.clone()),
-            CloseReason::StartTlsFailed => Error::Tls("the server refused STARTTLS".into()),
+            CloseReason::StartTlsFailed => Error::StartTlsRefused,
             CloseReason::NegotiationFailed(t) => Error::Negotiation(t.clone()),
             other => Error::Closed(other.clone()),
         })

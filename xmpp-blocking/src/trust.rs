@@ -1,12 +1,12 @@
-//! Which server certificates a client accepts, turned into a rustls configuration.
+//! Which server certificates a client accepts, turned into a rustls configuration. The
+//! verification itself (anchors, CRLs, revocation policy, the crypto provider) is
+//! [`xmpp_stream::trust::Trust`], shared with the tokio adapter; this enum names the usual
+//! choices and adds a complete rustls configuration supplied by the application.
 
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::CertificateDer;
+use xmpp_stream::trust::{Trust as Checks, TrustError};
 
 use crate::error::Error;
 
@@ -18,93 +18,54 @@ pub enum Trust {
     WebPkiRoots,
     /// These CA certificates only (e.g. read from a PEM file with [`Trust::from_pem`]).
     Certificates(Vec<CertificateDer<'static>>),
+    /// Anchors with certificate revocation lists, or any other policy of
+    /// [`xmpp_stream::trust::Trust`] (see [`Trust::with_crl_pem`]).
+    Checked(Checks),
     /// Accept any server certificate. Testing only: it defeats TLS authentication.
     InsecureSkipVerify,
-    /// A complete rustls configuration supplied by the application.
+    /// A complete rustls configuration supplied by the application (e.g. with a client
+    /// certificate for SASL EXTERNAL).
     Custom(Arc<rustls::ClientConfig>),
 }
 
 impl Trust {
     /// CA certificates from PEM text.
     pub fn from_pem(pem: &[u8]) -> Result<Trust, Error> {
-        let certs = CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Config(format!("CA file: {e}")))?;
-        if certs.is_empty() {
-            return Err(Error::Config("CA file holds no certificate".into()));
+        Ok(Trust::Checked(Checks::from_pem(pem)?))
+    }
+
+    /// Adds the certificate revocation lists of PEM text: revocation is then checked for the
+    /// server's whole chain (UCR-TLS-21), and a certificate whose issuer has no CRL here is
+    /// refused. Not possible with [`InsecureSkipVerify`](Trust::InsecureSkipVerify) or
+    /// [`Custom`](Trust::Custom).
+    pub fn with_crl_pem(self, pem: &[u8]) -> Result<Trust, Error> {
+        let checks = match self.checks() {
+            Some(checks) => checks,
+            None => {
+                return Err(Error::Config(
+                    "CRLs need trust anchors: not with InsecureSkipVerify or Custom".into(),
+                ));
+            }
+        };
+        Ok(Trust::Checked(checks.with_crl_pem(pem)?))
+    }
+
+    fn checks(self) -> Option<Checks> {
+        match self {
+            Trust::WebPkiRoots => Some(Checks::webpki_roots()),
+            Trust::Certificates(c) => Some(Checks::certificates(c)),
+            Trust::Checked(c) => Some(c),
+            Trust::InsecureSkipVerify | Trust::Custom(_) => None,
         }
-        Ok(Trust::Certificates(certs))
     }
 
     /// The rustls client configuration (ring provider, safe defaults).
     pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Config(e.to_string()))?;
-        let config = match self {
+        let checks = match self {
             Trust::Custom(c) => return Ok(c.clone()),
-            Trust::WebPkiRoots => {
-                let roots = rustls::RootCertStore {
-                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-                };
-                builder.with_root_certificates(roots).with_no_client_auth()
-            }
-            Trust::Certificates(certs) => {
-                let mut roots = rustls::RootCertStore::empty();
-                for c in certs {
-                    roots
-                        .add(c.clone())
-                        .map_err(|e| Error::Config(format!("CA certificate: {e}")))?;
-                }
-                builder.with_root_certificates(roots).with_no_client_auth()
-            }
-            Trust::InsecureSkipVerify => builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate(
-                    provider.signature_verification_algorithms,
-                )))
-                .with_no_client_auth(),
+            Trust::InsecureSkipVerify => Checks::insecure_skip_verify(),
+            other => other.clone().checks().ok_or(TrustError::NoAnchors)?,
         };
-        Ok(Arc::new(config))
-    }
-}
-
-/// Accepts every certificate but still checks handshake signatures.
-#[derive(Debug)]
-struct AnyCertificate(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
+        Ok(checks.client_config()?)
     }
 }

@@ -107,13 +107,33 @@ fn missing_jid_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr_line(&out);
     let mut lines = err.lines();
-    assert_eq!(lines.next(), Some("error: --jid and --password are needed"));
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("usage: blocking-client --jid JID")
+    assert_eq!(
+        lines.next(),
+        Some("error: the following required arguments were not provided:")
     );
+    assert_eq!(lines.next().map(str::trim), Some("--jid <JID>"));
+    assert!(
+        err.contains("Usage: blocking-client --jid <JID> --password <PASSWORD>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_password_is_a_usage_error() {
+    let out = example(&["--jid", "a@b", "--password", ""])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("--password"));
+}
+
+#[test]
+fn a_bad_send_recipient_is_a_usage_error() {
+    let out = example(&["--jid", "a@b", "--password", "x", "--send", "a@@b", "hi"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).starts_with("error: --send a@@b: "));
 }
 
 #[test]
@@ -130,4 +150,43 @@ fn ca_and_insecure_exclude_each_other() {
     .output()
     .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let err = stderr_line(&out);
+    assert!(
+        err.contains("'--ca <cert.pem>' cannot be used with '--insecure-skip-verify'"),
+        "{err}"
+    );
+}
+
+/// Every example of the crate is a command-line tool: `--help` prints the usage and exits 0,
+/// an unknown flag is a usage error (status 2, a message on stderr).
+const EXAMPLES: &[&str] = &["blocking-client", "idle-memory", "mio-poll"];
+
+#[test]
+fn every_example_prints_usage_on_help_and_exits_zero() {
+    for name in EXAMPLES {
+        let out = support::example(name, &["--help"]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name} --help: {}", stderr_line(&out));
+        assert!(stdout.contains("Usage"), "{name} --help: {stdout}");
+        assert!(stdout.contains("--help"), "{name} --help: {stdout}");
+    }
+}
+
+#[test]
+fn every_example_refuses_an_unknown_flag_with_status_2() {
+    for name in EXAMPLES {
+        let out = support::example(name, &["--no-such-flag"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name} --no-such-flag");
+        let err = stderr_line(&out);
+        assert!(
+            err.starts_with("error: ") && err.contains("--no-such-flag"),
+            "{name} --no-such-flag: {err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{name} --no-such-flag wrote to stdout"
+        );
+    }
 }

@@ -98,10 +98,11 @@ use crate::header::{self, Role, StreamKind, Version};
 use crate::profile::{Profile, TlsPolicy};
 use crate::stream_error::{Condition, StreamError};
 use crate::tls::{PeerIdentity, TlsError, TlsLayer};
+use crate::tls_failure::TlsFailure;
 use crate::xml::{Element, StreamHeader, Writer, ns};
 
 /// What the machine reports to the application.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// A stream header was received (once per stream, i.e. after every restart).
@@ -154,7 +155,7 @@ pub enum Event {
 }
 
 /// Why a stream ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CloseReason {
     /// Both closing tags were exchanged.
@@ -167,8 +168,8 @@ pub enum CloseReason {
     PeerError(StreamError),
     /// The transport was closed without a closing handshake.
     TransportClosed,
-    /// TLS failed (handshake or record layer); no closing tag was sent.
-    TlsFailed(String),
+    /// TLS failed (handshake, certificate or record layer); no closing tag was sent.
+    TlsFailed(TlsFailure),
     /// The receiver answered `<starttls/>` with `<failure/>`.
     StartTlsFailed,
     /// The initiator gave up negotiating (policy or failure), after sending its closing tag.
@@ -884,7 +885,7 @@ impl Connection {
             Ok(_) => {}
             Err(e) => {
                 self.scratch = plain;
-                self.finish(CloseReason::TlsFailed(e.to_string()));
+                self.finish(CloseReason::TlsFailed(e.into()));
                 return;
             }
         }
@@ -928,7 +929,7 @@ impl Connection {
     fn write_raw(&mut self, bytes: &[u8]) {
         if let Some(tls) = self.tls.as_mut() {
             if tls.write_plaintext(bytes).is_err() {
-                self.finish(CloseReason::TlsFailed("TLS output buffer full".into()));
+                self.finish(CloseReason::TlsFailed(TlsFailure::BufferFull));
                 return;
             }
             tls.take_ciphertext(&mut self.out);
@@ -1483,7 +1484,7 @@ impl Connection {
                     self.feed_ciphertext(&rest);
                 }
             }
-            Err(e) => self.finish(CloseReason::TlsFailed(e.to_string())),
+            Err(e) => self.finish(CloseReason::TlsFailed(e.into())),
         }
     }
 
@@ -1867,9 +1868,7 @@ impl Connection {
             // No byte after <proceed/> may be read as XML, and the receiver may not send
             // anything before our ClientHello: these bytes are an attack or a bug. Whitespace
             // is the tolerated exception (see `feed_ciphertext`).
-            self.finish(CloseReason::TlsFailed(
-                "plaintext received after <proceed/>".into(),
-            ));
+            self.finish(CloseReason::TlsFailed(TlsFailure::PlaintextAfterProceed));
             return;
         }
         let Setup::Initiator {
@@ -1885,7 +1884,7 @@ impl Connection {
                 self.progress.tls_handover = true;
                 self.flush_tls();
             }
-            Err(e) => self.finish(CloseReason::TlsFailed(e.to_string())),
+            Err(e) => self.finish(CloseReason::TlsFailed(e.into())),
         }
     }
 

@@ -42,8 +42,9 @@
 //! ```
 //!
 //! Modules: [`xml`] (Element, Reader, Writer), [`connection`] (the machine), [`header`],
-//! [`features`], [`bind`], [`component`], [`stream_error`], [`tls`], [`profile`] (policy
-//! presets), [`resolve`] (SRV connection plans).
+//! [`features`], [`bind`], [`component`], [`stream_error`], [`tls`], [`tls_failure`] (typed
+//! TLS and certificate errors), [`trust`] (trust anchors and CRLs as rustls configurations),
+//! [`profile`] (policy presets), [`resolve`] (SRV connection plans).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -58,4 +59,6 @@ pub mod profile;
 pub mod resolve;
 pub mod stream_error;
 pub mod tls;
+pub mod tls_failure;
+pub mod trust;
 pub mod xml;

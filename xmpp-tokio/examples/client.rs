@@ -4,6 +4,7 @@
 //! cargo run -p xmpp-tokio --example client -- --jid alice@localhost --password secret \
 //!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... \
 //!     [--receive N] [--timeout SECONDS]
+//! cargo run -p xmpp-tokio --example client -- --help
 //! ```
 //!
 //! Logs in, sends initial presence, sends each message, waits for N messages and prints each
@@ -16,88 +17,90 @@ mod tls;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::NonEmptyStringValueParser;
+use clap::{ArgAction, Parser};
 use xmpp_stream::connection::Event;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::ClientConfig;
 
 const NS_CLIENT: &str = "jabber:client";
-const USAGE: &str = "usage: client --jid JID --password PASSWORD [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... [--receive N] [--timeout SECONDS]";
 
+/// Logs in to an XMPP server, sends initial presence and the given messages, prints each
+/// received message as `FROM: BODY`, then closes.
+///
+/// Exit status: 0 on success, 1 when the session failed (one line on stderr says why), 2 for
+/// bad arguments.
+#[derive(Parser)]
+#[command(name = "client")]
 struct Args {
+    /// The account to log in as, e.g. alice@localhost.
+    #[arg(long, value_name = "JID", value_parser = NonEmptyStringValueParser::new())]
     jid: String,
+    /// The account's password.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        allow_hyphen_values = true,
+        value_parser = NonEmptyStringValueParser::new()
+    )]
     password: String,
+    /// Connect to this address instead of resolving the JID's domain (SRV, then the domain on
+    /// port 5222). IPv6 addresses may be bracketed: [::1]:5222.
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
     connect: Option<(String, u16)>,
+    /// Trust only the certificates in this PEM file (default: the Mozilla root store).
+    #[arg(long, value_name = "cert.pem", conflicts_with = "insecure_skip_verify")]
     ca: Option<String>,
-    insecure: bool,
-    send: Vec<(String, String)>,
+    /// Accept any server certificate (testing only: no protection against an attacker).
+    #[arg(long)]
+    insecure_skip_verify: bool,
+    /// Send a chat message with this body to JID after login (repeatable).
+    #[arg(
+        long,
+        num_args = 2,
+        value_names = ["JID", "BODY"],
+        action = ArgAction::Append,
+        allow_hyphen_values = true
+    )]
+    send: Vec<String>,
+    /// Wait for this many messages and print each as `FROM: BODY`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
     receive: usize,
-    timeout: Duration,
+    /// Bound, in seconds, on connecting, on logging in and on waiting for the messages
+    /// (at least 1).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    timeout: u64,
 }
 
-fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut a = Args {
-        jid: String::new(),
-        password: String::new(),
-        connect: None,
-        ca: None,
-        insecure: false,
-        send: Vec::new(),
-        receive: 0,
-        timeout: Duration::from_secs(30),
-    };
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--jid" => a.jid = value()?,
-            "--password" => a.password = value()?,
-            "--connect" => {
-                let v = value()?;
-                let (h, p) = v
-                    .rsplit_once(':')
-                    .ok_or_else(|| format!("--connect {v}: expected HOST:PORT"))?;
-                let port = p.parse().map_err(|e| format!("--connect {v}: {e}"))?;
-                let host = h.trim_start_matches('[').trim_end_matches(']').to_owned();
-                a.connect = Some((host, port));
-            }
-            "--ca" => a.ca = Some(value()?),
-            "--insecure-skip-verify" => a.insecure = true,
-            "--send" => {
-                let to = value()?;
-                let body = value()?;
-                a.send.push((to, body));
-            }
-            "--receive" => {
-                let v = value()?;
-                a.receive = v.parse().map_err(|e| format!("--receive {v}: {e}"))?;
-            }
-            "--timeout" => {
-                let v = value()?;
-                let s: u64 = v.parse().map_err(|e| format!("--timeout {v}: {e}"))?;
-                a.timeout = Duration::from_secs(s.max(1));
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}")),
-        }
+/// `HOST:PORT`, the host possibly in brackets (`[::1]:5222`).
+fn host_port(v: &str) -> Result<(String, u16), String> {
+    let (h, p) = v.rsplit_once(':').ok_or("expected HOST:PORT")?;
+    let port = p.parse().map_err(|e| format!("port {p}: {e}"))?;
+    let host = h.trim_start_matches('[').trim_end_matches(']').to_owned();
+    Ok((host, port))
+}
+
+impl Args {
+    fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout.max(1))
     }
-    if a.jid.is_empty() || a.password.is_empty() {
-        return Err("--jid and --password are needed".into());
+
+    /// The `--send` pairs: (JID, BODY).
+    fn messages(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.send.chunks_exact(2).map(|p| (&p[0], &p[1]))
     }
-    if a.ca.is_some() && a.insecure {
-        return Err("--ca and --insecure-skip-verify exclude each other".into());
-    }
-    Ok(a)
 }
 
 async fn run(a: Args) -> Result<(), String> {
-    let tls = match (&a.ca, a.insecure) {
+    let tls = match (&a.ca, a.insecure_skip_verify) {
         (Some(path), _) => tls::client_trusting_pem(path)?,
         (None, true) => tls::client_insecure()?,
         (None, false) => tls::client_webpki()?,
     };
     let mut config = ClientConfig::new(tls);
     config.server = a.connect.clone();
-    config.connect_timeout = a.timeout;
-    config.login_timeout = a.timeout;
+    config.connect_timeout = a.timeout();
+    config.login_timeout = a.timeout();
     let jid = a.jid.parse().map_err(|e| format!("--jid {}: {e}", a.jid))?;
     let mut client = xmpp_tokio::connect(&jid, &a.password, &config)
         .await
@@ -107,7 +110,7 @@ async fn run(a: Args) -> Result<(), String> {
     h.send(Element::new("presence", NS_CLIENT))
         .await
         .map_err(|e| format!("sending presence: {e}"))?;
-    for (to, body) in &a.send {
+    for (to, body) in a.messages() {
         let msg = Element::builder("message", NS_CLIENT)
             .attr("to", to.clone())
             .attr("type", "chat")
@@ -117,7 +120,7 @@ async fn run(a: Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("sending to {to}: {e}"))?;
     }
-    let deadline = tokio::time::Instant::now() + a.timeout;
+    let deadline = tokio::time::Instant::now() + a.timeout();
     let mut received = 0;
     while received < a.receive {
         let ev = tokio::time::timeout_at(deadline, client.events.next())
@@ -157,13 +160,8 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .try_init();
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit with status 2, `--help` with 0.
+    let args = Args::parse();
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

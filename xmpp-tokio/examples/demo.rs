@@ -1,6 +1,7 @@
 //! `cargo run -p xmpp-tokio --example demo`: the reference server on loopback and two clients
 //! (SCRAM over STARTTLS, a self-signed certificate trusted explicitly) exchanging a
-//! subscription, presence and messages. Prints the conversation; exits 0 on success.
+//! subscription, presence and messages. Prints the conversation; exits 0 on success. Takes no
+//! arguments (`--help` says so).
 
 #[path = "common/demo_flow.rs"]
 mod demo_flow;
@@ -13,8 +14,21 @@ mod setup;
 #[path = "common/tls.rs"]
 mod tls;
 
+use clap::Parser;
+
+/// The reference server on loopback and two clients (SCRAM over STARTTLS, a self-signed
+/// certificate trusted explicitly) exchanging a subscription, presence and messages.
+///
+/// Prints the conversation and exits 0 on success, 1 on failure (after at most 60 s). Takes no
+/// arguments; logging through RUST_LOG.
+#[derive(Parser)]
+#[command(name = "demo")]
+struct Args {}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> std::process::ExitCode {
+    // Usage errors exit with status 2, `--help` with 0.
+    Args::parse();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)

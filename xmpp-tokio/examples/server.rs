@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! cargo run -p xmpp-tokio --example server -- --listen 127.0.0.1:5222 --domain localhost \
-//!     --user alice:secret --user bob:secret [--listen [::1]:5222] [--tls-cert cert.pem --tls-key key.pem]
+//!     --user alice:secret --user bob:secret [--listen [::1]:5222] [--tls-cert cert.pem --tls-key key.pem] \
 //!     [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]...
+//! cargo run -p xmpp-tokio --example server -- --help
 //! ```
 //!
 //! `--user-range u:10000:secret` adds the accounts `u0`..`u9999` with one password (load runs,
@@ -27,92 +28,71 @@ mod tls;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
+use clap::Parser;
+use clap::builder::NonEmptyStringValueParser;
+
+/// The reference XMPP server: c2s with STARTTLS required, SCRAM and PLAIN over TLS, roster,
+/// presence, message routing with offline storage. Prints `listening on ADDR` per socket once
+/// ready; stops cleanly on Ctrl-C.
+///
+/// Without --tls-cert/--tls-key it makes a self-signed certificate for the domain and writes it
+/// to a file in the temporary directory (the path is printed). Logging: RUST_LOG (default info).
+#[derive(Parser)]
+#[command(name = "server")]
 struct Args {
+    /// Listen on this address (repeatable; port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", required = true)]
     listen: Vec<SocketAddr>,
+    /// The domain served (accounts are NAME@DOMAIN).
+    #[arg(long, value_name = "DOMAIN", value_parser = NonEmptyStringValueParser::new())]
     domain: String,
+    /// Add the account NAME@DOMAIN with this password (repeatable).
+    #[arg(long = "user", value_name = "NAME:PASSWORD", value_parser = user)]
     users: Vec<(String, String)>,
+    /// The certificate chain (PEM) to present; goes with --tls-key.
+    #[arg(long = "tls-cert", value_name = "cert.pem", requires = "key")]
     cert: Option<String>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long = "tls-key", value_name = "key.pem", requires = "cert")]
     key: Option<String>,
+    /// Add the accounts PREFIX0 .. PREFIX{COUNT-1}, all with one password (load runs).
+    #[arg(long = "user-range", value_name = "PREFIX:COUNT:PASSWORD", value_parser = user_range)]
     range: Option<(String, usize, String)>,
+    /// The SCRAM iteration count of every account.
+    #[arg(long, value_name = "N", default_value_t = setup::ITERATIONS, value_parser = positive::<u32>)]
     iterations: u32,
+    /// The limit on open connections [default: 10000].
+    #[arg(long, value_name = "N", value_parser = positive::<usize>)]
     max_connections: Option<usize>,
+    /// Offer only these SASL mechanisms (repeatable), e.g. SCRAM-SHA-1 for no -PLUS and no
+    /// SHA-256 [default: all that the server supports].
+    #[arg(long = "mechanism", value_name = "NAME")]
     mechanisms: Vec<String>,
 }
 
-const USAGE: &str = "usage: server --listen ADDR [--listen ADDR]... --domain DOMAIN --user NAME:PASSWORD [--user ...] [--tls-cert cert.pem --tls-key key.pem] [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]...";
+/// `NAME:PASSWORD`.
+fn user(v: &str) -> Result<(String, String), String> {
+    let (u, p) = v.split_once(':').ok_or("expected NAME:PASSWORD")?;
+    Ok((u.to_owned(), p.to_owned()))
+}
 
-fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut a = Args {
-        listen: Vec::new(),
-        domain: String::new(),
-        users: Vec::new(),
-        cert: None,
-        key: None,
-        range: None,
-        iterations: setup::ITERATIONS,
-        max_connections: None,
-        mechanisms: Vec::new(),
+/// `PREFIX:COUNT:PASSWORD`.
+fn user_range(v: &str) -> Result<(String, usize, String), String> {
+    let mut parts = v.splitn(3, ':');
+    let (Some(prefix), Some(count), Some(password)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err("expected PREFIX:COUNT:PASSWORD".into());
     };
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match flag.as_str() {
-            "--listen" => {
-                let v = value()?;
-                a.listen
-                    .push(v.parse().map_err(|e| format!("--listen {v}: {e}"))?);
-            }
-            "--domain" => a.domain = value()?,
-            "--user" => {
-                let v = value()?;
-                let (u, p) = v
-                    .split_once(':')
-                    .ok_or_else(|| format!("--user {v}: expected NAME:PASSWORD"))?;
-                a.users.push((u.to_owned(), p.to_owned()));
-            }
-            "--tls-cert" => a.cert = Some(value()?),
-            "--tls-key" => a.key = Some(value()?),
-            "--user-range" => {
-                let v = value()?;
-                let mut parts = v.splitn(3, ':');
-                let (Some(prefix), Some(count), Some(password)) =
-                    (parts.next(), parts.next(), parts.next())
-                else {
-                    return Err(format!("--user-range {v}: expected PREFIX:COUNT:PASSWORD"));
-                };
-                let count = count
-                    .parse()
-                    .map_err(|e| format!("--user-range {v}: count: {e}"))?;
-                a.range = Some((prefix.to_owned(), count, password.to_owned()));
-            }
-            "--iterations" => {
-                let v = value()?;
-                a.iterations = v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("--iterations {v}: expected a positive integer"))?;
-            }
-            "--mechanism" => a.mechanisms.push(value()?),
-            "--max-connections" => {
-                let v = value()?;
-                a.max_connections = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    format!("--max-connections {v}: expected a positive integer")
-                })?);
-            }
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other}")),
-        }
-    }
-    if a.listen.is_empty() {
-        return Err("at least one --listen is needed".into());
-    }
-    if a.domain.is_empty() {
-        return Err("--domain is needed".into());
-    }
-    if a.cert.is_some() != a.key.is_some() {
-        return Err("--tls-cert and --tls-key go together".into());
-    }
-    Ok(a)
+    let count = count.parse().map_err(|e| format!("count: {e}"))?;
+    Ok((prefix.to_owned(), count, password.to_owned()))
+}
+
+/// An integer above zero.
+fn positive<T: std::str::FromStr + Default + PartialOrd>(v: &str) -> Result<T, String> {
+    v.parse()
+        .ok()
+        .filter(|n| *n > T::default())
+        .ok_or_else(|| "expected a positive integer".into())
 }
 
 async fn run(args: Args) -> Result<(), String> {
@@ -187,13 +167,8 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit with status 2, `--help` with 0.
+    let args = Args::parse();
     match run(args).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

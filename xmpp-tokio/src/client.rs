@@ -265,8 +265,7 @@ async fn login(events: &mut Events) -> Result<Login, ConnectError> {
 /// The typed error for a stream that ended during negotiation.
 pub(crate) fn close_error(reason: CloseReason) -> ConnectError {
     match reason {
-        CloseReason::TlsFailed(s) if s.starts_with("TLS") => ConnectError::Tls(s),
-        CloseReason::TlsFailed(s) => ConnectError::Tls(format!("TLS failed: {s}")),
+        CloseReason::TlsFailed(failure) => ConnectError::Tls(failure),
         CloseReason::StartTlsFailed => ConnectError::StartTlsRefused,
         CloseReason::PeerError(e) | CloseReason::LocalError(e) => ConnectError::Stream {
             condition: e.condition().as_str().to_owned(),

@@ -31,10 +31,10 @@ pub enum ConnectError {
         /// The last error.
         source: std::io::Error,
     },
-    /// TLS failed; the text names the certificate problem when there was one (e.g.
-    /// `invalid peer certificate: UnknownIssuer`).
+    /// TLS failed: a refused certificate (with what is wrong and what to do) or a protocol
+    /// failure; the rustls error is the source.
     #[error("{0}")]
-    Tls(String),
+    Tls(#[source] xmpp_stream::tls_failure::TlsFailure),
     /// The server refused STARTTLS.
     #[error("the server refused STARTTLS")]
     StartTlsRefused,

@@ -1,7 +1,9 @@
 //! The examples' command-line contract (issue 8): `server` prints `listening on ADDR` per
 //! socket and stops on Ctrl-C (SIGINT) with status 0; `client` prints `FROM: BODY` per
 //! received message and exits 0, or non-zero with a one-line reason. Runs the example
-//! binaries that `cargo test` builds next to this test; every wait is bounded.
+//! binaries that `cargo test` builds next to this test; every wait is bounded. Every example
+//! is a command-line tool: `--help` prints the usage and exits 0, an unknown flag is a usage
+//! error (status 2, a message on stderr).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -187,4 +189,45 @@ fn server_and_client_examples_keep_their_command_line_contract() {
     };
     assert!(status.success(), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const EXAMPLES: &[&str] = &["client", "server", "demo"];
+
+#[test]
+fn every_example_prints_usage_on_help_and_exits_zero() {
+    for name in EXAMPLES {
+        let out = run_bounded(
+            Command::new(example(name)).arg("--help"),
+            Duration::from_secs(30),
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name} --help: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("Usage"), "{name} --help: {stdout}");
+        assert!(stdout.contains("--help"), "{name} --help: {stdout}");
+    }
+}
+
+#[test]
+fn every_example_refuses_an_unknown_flag_with_status_2() {
+    for name in EXAMPLES {
+        let out = run_bounded(
+            Command::new(example(name)).arg("--no-such-flag"),
+            Duration::from_secs(30),
+        );
+        assert_eq!(out.status.code(), Some(2), "{name} --no-such-flag");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains("--no-such-flag"),
+            "{name} --no-such-flag: {stderr}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{name} --no-such-flag wrote to stdout"
+        );
+    }
 }

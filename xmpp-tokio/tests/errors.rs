@@ -9,6 +9,7 @@ mod tls;
 
 use std::time::Duration;
 
+use xmpp_stream::tls_failure::{CertificateOf, CertificateProblem, TlsFailure};
 use xmpp_tokio::{ClientConfig, ConnectError, connect};
 
 async fn server() -> (setup::Reference, tls::TlsMaterial) {
@@ -61,10 +62,29 @@ async fn ucr_tls_21_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     .await
     .unwrap_err();
     match err {
-        ConnectError::Tls(text) => assert!(
-            text.contains("UnknownIssuer") || text.contains("certificate"),
-            "{text}"
-        ),
+        ConnectError::Tls(ref failure) => {
+            assert!(
+                matches!(
+                    failure,
+                    TlsFailure::Certificate {
+                        // Both certificates are self-signed with the same issuer name: webpki
+                        // finds the trusted one and its signature check fails.
+                        problem: CertificateProblem::UnknownIssuer
+                            | CertificateProblem::BadSignature,
+                        of: CertificateOf::Peer,
+                        ..
+                    }
+                ),
+                "{failure:?}"
+            );
+            // The message says what to do, and the rustls error is reachable as the source.
+            assert!(err.to_string().contains("--ca"), "{err}");
+            let source = std::error::Error::source(&err).and_then(std::error::Error::source);
+            assert!(
+                source.is_some_and(|s| s.downcast_ref::<rustls::Error>().is_some()),
+                "{source:?}"
+            );
+        }
         other => panic!("unexpected {other:?}"),
     }
     r.shutdown().await;

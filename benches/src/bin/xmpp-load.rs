@@ -5,6 +5,7 @@
 //!     [--prefix u] [--first 0] [--password secret] [--mechanism SCRAM-SHA-1] \
 //!     [--mode pairs|idle] [--clients 200] [--messages 100] [--window 10] [--concurrency 50] \
 //!     [--timeout 30] [--deadline 600] [--settle 2] [--server-pid PID]
+//! xmpp-load --help
 //! ```
 //!
 //! Both modes log in `--clients` accounts `PREFIX{first}`, `PREFIX{first+1}`, ... (SCRAM over
@@ -23,13 +24,18 @@
 //! With `--server-pid`, the server's `VmRSS` and `VmHWM` (peak) are read from `/proc`.
 //! Everything is bounded: each login, send and wait by `--timeout`, the whole run by
 //! `--deadline`. Results go to standard output as `key=value` lines (for `scripts/load`);
-//! the exit status is non-zero, with a one-line reason, when any operation failed.
+//! the exit status is 1, with a one-line reason, when any operation failed, and 2 for bad
+//! arguments (odd `--clients` in pairs mode, a zero `--clients`, `--window` or
+//! `--concurrency`, ...).
 
 use std::collections::VecDeque;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::builder::NonEmptyStringValueParser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio::sync::Semaphore;
@@ -45,108 +51,110 @@ const NS_PING: &str = "urn:xmpp:ping";
 /// Upper bound on `clients × messages` (the latency samples are kept in memory).
 const MAX_SAMPLES: u64 = 50_000_000;
 
-const USAGE: &str = "usage: xmpp-load --server HOST:PORT --domain DOMAIN --trust CERT.pem \
-[--prefix u] [--first 0] [--password secret] [--mechanism SCRAM-SHA-1] [--mode pairs|idle] \
-[--clients N] [--messages M] [--window W] [--concurrency C] [--timeout SECS] [--deadline SECS] \
-[--settle SECS] [--server-pid PID]";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
+    /// Clients 2k and 2k+1 exchange --messages each way (after presence and a ping):
+    /// messages per second and delivery latency.
     Pairs,
+    /// Log in, hold the clients, wait --settle seconds: the server's RSS growth per connection.
     Idle,
 }
 
-#[derive(Debug, Clone)]
+/// A load generator for any XMPP server: logs in --clients accounts PREFIX{first},
+/// PREFIX{first+1}, ... (SCRAM over STARTTLS) and, in pairs mode, has them exchange messages;
+/// in idle mode, holds them and reports the server's memory per connection.
+///
+/// Results go to standard output as key=value lines. Exit status: 0 on success, 1 when any
+/// operation failed (one line on stderr says why), 2 for bad arguments.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "xmpp-load")]
 struct Args {
-    host: String,
-    port: u16,
+    /// The server's address (IPv6 addresses may be bracketed: [::1]:5222).
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
+    server: (String, u16),
+    /// The accounts' domain (the accounts are PREFIX{N}@DOMAIN).
+    #[arg(long, value_name = "DOMAIN", value_parser = NonEmptyStringValueParser::new())]
     domain: String,
+    /// Trust only the certificates in this PEM file.
+    #[arg(long, value_name = "CERT.pem", value_parser = NonEmptyStringValueParser::new())]
     trust: String,
+    /// The accounts' name prefix.
+    #[arg(long, value_name = "PREFIX", default_value = "u")]
     prefix: String,
+    /// The number of the first account.
+    #[arg(long, value_name = "N", default_value_t = 0)]
     first: usize,
+    /// The password of every account.
+    #[arg(
+        long,
+        value_name = "PASSWORD",
+        default_value = "secret",
+        allow_hyphen_values = true
+    )]
     password: String,
+    /// The one SASL mechanism to use (so that the servers of a comparison do the same work).
+    #[arg(long, value_name = "NAME", default_value = "SCRAM-SHA-1")]
     mechanism: String,
+    /// What the run measures.
+    #[arg(long, value_enum, default_value_t = Mode::Pairs)]
     mode: Mode,
+    /// The number of clients (even in pairs mode).
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = positive)]
     clients: usize,
+    /// Pairs mode: the messages each client sends to its partner.
+    #[arg(long, value_name = "M", default_value_t = 100)]
     messages: usize,
+    /// Pairs mode: at most this many messages in flight (sent, not yet received) per sender.
+    #[arg(long, value_name = "W", default_value_t = 10, value_parser = positive)]
     window: usize,
+    /// At most this many logins in flight.
+    #[arg(long, value_name = "C", default_value_t = 50, value_parser = positive)]
     concurrency: usize,
+    /// Bound, in seconds, on each login, send and wait.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     timeout: Duration,
+    /// Bound, in seconds, on the whole run.
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = seconds)]
     deadline: Duration,
+    /// Idle mode: seconds to wait after the logins before reading the server's memory.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = seconds)]
     settle: Duration,
+    /// Read the server's VmRSS and VmHWM (peak) from /proc/PID/status.
+    #[arg(long, value_name = "PID")]
     server_pid: Option<u32>,
 }
 
-fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String>
-where
-    T::Err: std::fmt::Display,
-{
-    v.parse().map_err(|e| format!("{flag} {v}: {e}"))
+/// `HOST:PORT`, the host possibly in brackets (`[::1]:5222`).
+fn host_port(v: &str) -> Result<(String, u16), String> {
+    let (h, p) = v.rsplit_once(':').ok_or("expected HOST:PORT")?;
+    let port = p.parse().map_err(|e| format!("port {p}: {e}"))?;
+    let host = h.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err("expected HOST:PORT (no host)".into());
+    }
+    Ok((host.to_owned(), port))
 }
 
-fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut a = Args {
-        host: String::new(),
-        port: 0,
-        domain: String::new(),
-        trust: String::new(),
-        prefix: "u".into(),
-        first: 0,
-        password: "secret".into(),
-        mechanism: "SCRAM-SHA-1".into(),
-        mode: Mode::Pairs,
-        clients: 200,
-        messages: 100,
-        window: 10,
-        concurrency: 50,
-        timeout: Duration::from_secs(30),
-        deadline: Duration::from_secs(600),
-        settle: Duration::from_secs(2),
-        server_pid: None,
-    };
-    while let Some(flag) = it.next() {
-        let v = match flag.as_str() {
-            "-h" | "--help" => return Err(USAGE.into()),
-            _ => it.next().ok_or_else(|| format!("{flag} needs a value"))?,
-        };
-        match flag.as_str() {
-            "--server" => {
-                let (h, p) = v
-                    .rsplit_once(':')
-                    .ok_or_else(|| format!("--server {v}: expected HOST:PORT"))?;
-                a.host = h.trim_start_matches('[').trim_end_matches(']').to_owned();
-                a.port = number(&flag, p)?;
-            }
-            "--domain" => a.domain = v,
-            "--trust" => a.trust = v,
-            "--prefix" => a.prefix = v,
-            "--first" => a.first = number(&flag, &v)?,
-            "--password" => a.password = v,
-            "--mechanism" => a.mechanism = v,
-            "--mode" => {
-                a.mode = match v.as_str() {
-                    "pairs" => Mode::Pairs,
-                    "idle" => Mode::Idle,
-                    _ => return Err(format!("--mode {v}: expected pairs or idle")),
-                }
-            }
-            "--clients" => a.clients = number(&flag, &v)?,
-            "--messages" => a.messages = number(&flag, &v)?,
-            "--window" => a.window = number(&flag, &v)?,
-            "--concurrency" => a.concurrency = number(&flag, &v)?,
-            "--timeout" => a.timeout = Duration::from_secs_f64(number(&flag, &v)?),
-            "--deadline" => a.deadline = Duration::from_secs_f64(number(&flag, &v)?),
-            "--settle" => a.settle = Duration::from_secs_f64(number(&flag, &v)?),
-            "--server-pid" => a.server_pid = Some(number(&flag, &v)?),
-            other => return Err(format!("unknown argument {other}")),
-        }
+/// A count above zero.
+fn positive(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(0) => Err("must be positive".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
-    if a.host.is_empty() || a.domain.is_empty() || a.trust.is_empty() {
-        return Err("--server, --domain and --trust are needed".into());
-    }
-    if a.clients == 0 || a.window == 0 || a.concurrency == 0 {
-        return Err("--clients, --window and --concurrency must be positive".into());
-    }
+}
+
+/// Seconds, possibly fractional (`0.5`).
+fn seconds(v: &str) -> Result<Duration, String> {
+    let secs: f64 = v
+        .parse()
+        .map_err(|e: std::num::ParseFloatError| e.to_string())?;
+    Duration::try_from_secs_f64(secs).map_err(|e| e.to_string())
+}
+
+/// What clap cannot check per option; an error here is a usage error too (status 2).
+fn check(a: &Args) -> Result<(), String> {
     if a.mode == Mode::Pairs && a.clients % 2 != 0 {
         return Err(format!(
             "--clients {}: pairs mode needs an even number",
@@ -158,7 +166,7 @@ fn parse(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--clients × --messages must stay below {MAX_SAMPLES}"
         ));
     }
-    Ok(a)
+    Ok(())
 }
 
 /// A client configuration trusting the certificates of a PEM file, restricted to one SASL
@@ -183,7 +191,8 @@ fn client_config(a: &Args) -> Result<ClientConfig, String> {
         .with_no_client_auth();
     let mut profile = Profile::rfc6120();
     profile.mechanisms = vec![a.mechanism.clone()];
-    let mut cfg = ClientConfig::new(Arc::new(tls)).with_server(a.host.clone(), a.port);
+    let (host, port) = a.server.clone();
+    let mut cfg = ClientConfig::new(Arc::new(tls)).with_server(host, port);
     cfg.profile = Arc::new(profile);
     cfg.connect_timeout = a.timeout;
     cfg.login_timeout = a.timeout;
@@ -502,13 +511,11 @@ async fn run(a: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // Usage errors exit with status 2, `--help` with 0.
+    let args = Args::parse();
+    if let Err(e) = check(&args) {
+        Args::command().error(ErrorKind::ValueValidation, e).exit();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
