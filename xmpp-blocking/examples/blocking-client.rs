@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! cargo run -p xmpp-blocking --example blocking-client -- --jid alice@localhost --password secret \
-//!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... \
-//!     [--receive N] [--timeout SECONDS]
+//!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--crl crl.pem]... \
+//!     [--send JID BODY]... [--receive N] [--timeout SECONDS]
 //! cargo run -p xmpp-blocking --example blocking-client -- --help
 //! ```
 //!
@@ -51,6 +51,14 @@ struct Cli {
     /// Accept any server certificate (testing only: no protection against an attacker).
     #[arg(long)]
     insecure_skip_verify: bool,
+    /// Check the server's certificate chain against the certificate revocation list of this PEM
+    /// file (repeatable). A certificate whose issuer has no CRL here is refused.
+    #[arg(
+        long = "crl",
+        value_name = "crl.pem",
+        conflicts_with = "insecure_skip_verify"
+    )]
+    crls: Vec<String>,
     /// Send a chat message with this body to JID after login (repeatable).
     #[arg(
         long,
@@ -90,7 +98,7 @@ struct Args {
 
 /// What clap cannot check alone; an error here is a usage error too (status 2).
 fn check(cli: Cli) -> Result<Args, String> {
-    let trust = match (cli.ca, cli.insecure_skip_verify) {
+    let mut trust = match (cli.ca, cli.insecure_skip_verify) {
         (Some(path), _) => {
             let pem = std::fs::read(&path).map_err(|e| format!("--ca {path}: {e}"))?;
             Trust::from_pem(&pem).map_err(|e| format!("--ca {path}: {e}"))?
@@ -98,6 +106,12 @@ fn check(cli: Cli) -> Result<Args, String> {
         (None, true) => Trust::InsecureSkipVerify,
         (None, false) => Trust::WebPkiRoots,
     };
+    for path in &cli.crls {
+        let pem = std::fs::read(path).map_err(|e| format!("--crl {path}: {e}"))?;
+        trust = trust
+            .with_crl_pem(&pem)
+            .map_err(|e| format!("--crl {path}: {e}"))?;
+    }
     let send = cli
         .send
         .chunks_exact(2)

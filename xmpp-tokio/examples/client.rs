@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! cargo run -p xmpp-tokio --example client -- --jid alice@localhost --password secret \
-//!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--send JID BODY]... \
-//!     [--receive N] [--timeout SECONDS]
+//!     [--connect HOST:PORT] [--ca cert.pem | --insecure-skip-verify] [--crl crl.pem]... \
+//!     [--send JID BODY]... [--receive N] [--timeout SECONDS]
 //! cargo run -p xmpp-tokio --example client -- --help
 //! ```
 //!
@@ -54,6 +54,14 @@ struct Args {
     /// Accept any server certificate (testing only: no protection against an attacker).
     #[arg(long)]
     insecure_skip_verify: bool,
+    /// Check the server's certificate chain against the certificate revocation list of this PEM
+    /// file (repeatable). A certificate whose issuer has no CRL here is refused.
+    #[arg(
+        long = "crl",
+        value_name = "crl.pem",
+        conflicts_with = "insecure_skip_verify"
+    )]
+    crls: Vec<String>,
     /// Send a chat message with this body to JID after login (repeatable).
     #[arg(
         long,
@@ -93,10 +101,12 @@ impl Args {
 
 async fn run(a: Args) -> Result<(), String> {
     let tls = match (&a.ca, a.insecure_skip_verify) {
-        (Some(path), _) => tls::client_trusting_pem(path)?,
-        (None, true) => tls::client_insecure()?,
-        (None, false) => tls::client_webpki()?,
-    };
+        (Some(path), _) => tls::trust_pem(path, &a.crls)?,
+        (None, true) => xmpp_tokio::Trust::insecure_skip_verify(),
+        (None, false) => tls::with_crls(xmpp_tokio::Trust::webpki_roots(), &a.crls)?,
+    }
+    .client_config()
+    .map_err(|e| e.to_string())?;
     let mut config = ClientConfig::new(tls);
     config.server = a.connect.clone();
     config.connect_timeout = a.timeout();

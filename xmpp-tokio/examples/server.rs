@@ -3,14 +3,16 @@
 //! ```text
 //! cargo run -p xmpp-tokio --example server -- --listen 127.0.0.1:5222 --domain localhost \
 //!     --user alice:secret --user bob:secret [--listen [::1]:5222] [--tls-cert cert.pem --tls-key key.pem] \
-//!     [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]...
+//!     [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]... \
+//!     [--client-ca ca.pem [--crl crl.pem]...]
 //! cargo run -p xmpp-tokio --example server -- --help
 //! ```
 //!
 //! `--user-range u:10000:secret` adds the accounts `u0`..`u9999` with one password (load runs,
 //! see `scripts/load`); `--iterations` sets the SCRAM iteration count (default 4096);
 //! `--max-connections` the connection limit (default 10,000); `--mechanism` (repeatable)
-//! offers only these SASL mechanisms (`--mechanism SCRAM-SHA-1`: no -PLUS, no SHA-256).
+//! offers only these SASL mechanisms (`--mechanism SCRAM-SHA-1`: no -PLUS, no SHA-256);
+//! `--client-ca` verifies client certificates for SASL EXTERNAL, against the CRLs of `--crl`.
 //!
 //! c2s with STARTTLS required, SCRAM-SHA-1/-256/-512 (with -PLUS) and PLAIN over TLS; roster,
 //! subscriptions and presence through xmpp-im; message routing with in-memory offline storage;
@@ -68,6 +70,14 @@ struct Args {
     /// SHA-256 [default: all that the server supports].
     #[arg(long = "mechanism", value_name = "NAME")]
     mechanisms: Vec<String>,
+    /// Verify client certificates issued by the CAs of this PEM file (SASL EXTERNAL, XEP-0178);
+    /// clients without a certificate still log in with a password.
+    #[arg(long = "client-ca", value_name = "ca.pem")]
+    client_ca: Option<String>,
+    /// Check client certificates against the certificate revocation list of this PEM file
+    /// (repeatable; needs --client-ca). A certificate whose issuer has no CRL here is refused.
+    #[arg(long = "crl", value_name = "crl.pem", requires = "client_ca")]
+    crls: Vec<String>,
 }
 
 /// `NAME:PASSWORD`.
@@ -100,7 +110,12 @@ async fn run(args: Args) -> Result<(), String> {
         (Some(c), Some(k)) => tls::TlsMaterial::from_pem_files(c, k)?,
         _ => {
             let m = tls::TlsMaterial::generate(&args.domain)?;
-            let path = std::env::temp_dir().join(format!("xmpp-tokio-server-{}.pem", args.domain));
+            // The process id keeps two servers started at once from sharing the file.
+            let path = std::env::temp_dir().join(format!(
+                "xmpp-tokio-server-{}-{}.pem",
+                args.domain,
+                std::process::id()
+            ));
             std::fs::write(&path, &m.cert_pem)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             println!(
@@ -131,9 +146,14 @@ async fn run(args: Args) -> Result<(), String> {
         p.mechanisms = args.mechanisms.clone();
         p
     });
+    let client_certs = match &args.client_ca {
+        Some(path) => Some(tls::trust_pem(path, &args.crls)?),
+        None => None,
+    };
     let options = setup::Options {
         profile,
         max_connections: args.max_connections,
+        client_certs,
     };
     let reference = setup::Reference::start_store(
         &args.listen,

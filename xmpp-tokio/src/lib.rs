@@ -62,3 +62,5 @@ pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
 pub use server::{Incoming, Server, ServerConfig, serve};
 pub use xmpp_stream::connection::Event;
+pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
+pub use xmpp_stream::trust::{Trust, TrustError};

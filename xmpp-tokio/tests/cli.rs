@@ -231,3 +231,86 @@ fn every_example_refuses_an_unknown_flag_with_status_2() {
         );
     }
 }
+
+/// `--crl` on the client (UCR-TLS-21): a server certificate issued by the trusted CA but listed
+/// in its CRL is refused, with a message that says so (status 1); without the CRL the same
+/// server is accepted.
+#[test]
+fn ucr_tls_21_client_crl_refuses_a_revoked_server_certificate() {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertificateRevocationListParams, IsCa, KeyIdMethod,
+        KeyPair, KeyUsagePurpose, RevokedCertParams, SerialNumber, date_time_ymd,
+    };
+    let dir = std::env::temp_dir().join(format!("xmpp-tokio-cli-crl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca.self_signed(&ca_key).unwrap();
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    leaf.serial_number = Some(SerialNumber::from(7u64));
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    let crl = CertificateRevocationListParams {
+        this_update: date_time_ymd(2020, 1, 1),
+        next_update: date_time_ymd(2100, 1, 1),
+        crl_number: SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![RevokedCertParams {
+            serial_number: SerialNumber::from(7u64),
+            revocation_time: date_time_ymd(2020, 1, 1),
+            reason_code: None,
+            invalidity_date: None,
+        }],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&ca, &ca_key)
+    .unwrap();
+    let path = |name: &str| dir.join(name);
+    std::fs::write(path("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(path("crl.pem"), crl.pem().unwrap()).unwrap();
+    std::fs::write(path("cert.pem"), leaf.pem()).unwrap();
+    std::fs::write(path("key.pem"), leaf_key.serialize_pem()).unwrap();
+
+    let mut server = Running(
+        Command::new(example("server"))
+            .args(["--listen", "127.0.0.1:0", "--domain", "localhost"])
+            .args(["--user", "alice:secret"])
+            .arg("--tls-cert")
+            .arg(path("cert.pem"))
+            .arg("--tls-key")
+            .arg(path("key.pem"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let addr = BufReader::new(server.0.stdout.take().unwrap())
+        .lines()
+        .find_map(|l| l.ok()?.strip_prefix("listening on ").map(str::to_owned))
+        .expect("the server prints its address");
+    let client = |crl: bool| {
+        let mut c = Command::new(example("client"));
+        c.args(["--jid", "alice@localhost", "--password", "secret"])
+            .args(["--connect", &addr, "--timeout", "30"])
+            .arg("--ca")
+            .arg(path("ca.pem"));
+        if crl {
+            c.arg("--crl").arg(path("crl.pem"));
+        }
+        run_bounded(&mut c, Duration::from_secs(60))
+    };
+    let refused = client(true);
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("revoked"), "{err}");
+    let accepted = client(false);
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

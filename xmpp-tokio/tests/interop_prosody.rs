@@ -13,60 +13,10 @@ mod peer;
 #[path = "../examples/common/tls.rs"]
 mod tls;
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
+use xmpp_interop::PeerServer;
 use xmpp_tokio::ClientConfig;
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/interop/prosody.sh")
-}
-
-/// A running Prosody, stopped on drop (also when the test panics).
-struct Prosody {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Prosody {
-    fn start(tag: &str) -> Prosody {
-        let dir =
-            std::env::temp_dir().join(format!("xmpp-tokio-prosody-{}-{tag}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let out = Command::new("timeout")
-            .arg("120")
-            .arg(script())
-            .arg("start")
-            .arg(&dir)
-            .args(["alice:secret", "bob:secret"])
-            .output()
-            .expect("run scripts/interop/prosody.sh");
-        assert!(
-            out.status.success(),
-            "Prosody could not be started (install it with scripts/ci-deps): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let port = String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("the script prints the port");
-        Prosody { dir, port }
-    }
-}
-
-impl Drop for Prosody {
-    fn drop(&mut self) {
-        let _ = Command::new("timeout")
-            .arg("30")
-            .arg(script())
-            .arg("stop")
-            .arg(&self.dir)
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn login(name: &str, host: &str, port: u16, ca: &str) -> peer::Peer {
     let mut cfg = ClientConfig::new(tls::client_trusting_pem(ca).unwrap()).with_server(host, port);
@@ -92,8 +42,8 @@ async fn login(name: &str, host: &str, port: u16, ca: &str) -> peer::Peer {
 /// subscriptions and messages, on IPv4 and IPv6 loopback.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ucr_gen_12_our_clients_talk_through_prosody_over_ipv4_and_ipv6() {
-    let prosody = Prosody::start("exchange");
-    let ca = prosody.dir.join("cert.pem");
+    let prosody = PeerServer::start("prosody", "exchange", &["alice:secret", "bob:secret"]);
+    let ca = prosody.ca();
     let ca = ca.to_str().unwrap();
     let run = async {
         let mut alice = login("alice", "127.0.0.1", prosody.port, ca).await;
@@ -117,8 +67,8 @@ async fn ucr_gen_12_our_clients_talk_through_prosody_over_ipv4_and_ipv6() {
 /// A wrong password against Prosody is a typed SASL error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ucr_sasl_29_prosody_refuses_a_wrong_password_with_not_authorized() {
-    let prosody = Prosody::start("password");
-    let ca = prosody.dir.join("cert.pem");
+    let prosody = PeerServer::start("prosody", "password", &["alice:secret", "bob:secret"]);
+    let ca = prosody.ca();
     let cfg = ClientConfig::new(tls::client_trusting_pem(ca.to_str().unwrap()).unwrap())
         .with_server("127.0.0.1", prosody.port);
     let err = xmpp_tokio::connect(&"alice@localhost".parse().unwrap(), "wrong", &cfg)

@@ -21,6 +21,8 @@ pub struct Options {
     pub profile: Option<xmpp_stream::profile::Profile>,
     /// Another connection limit than `ServerConfig`'s default.
     pub max_connections: Option<usize>,
+    /// Verify client certificates with this trust (anchors, CRLs) for SASL EXTERNAL.
+    pub client_certs: Option<xmpp_tokio::Trust>,
 }
 
 /// `count` accounts `PREFIX0`.. sharing one password (load runs): SCRAM credentials for each
@@ -106,7 +108,10 @@ impl Reference {
         let im = ImServer::new(domain, &names);
         let mut config = ServerConfig::new(
             vec![domain.to_owned()],
-            Some((tls.server_config()?, Some(tls.cert.clone()))),
+            Some((
+                tls.server_config_with(options.client_certs.as_ref())?,
+                Some(tls.cert.clone()),
+            )),
             Arc::new(store),
         );
         if let Some(p) = options.profile {

@@ -8,9 +8,8 @@ use std::sync::Arc;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
+use xmpp_stream::trust::provider;
+use xmpp_tokio::Trust;
 
 /// A certificate and its key.
 pub struct TlsMaterial {
@@ -52,12 +51,27 @@ impl TlsMaterial {
         })
     }
 
-    /// The server configuration presenting this certificate.
+    /// The server configuration presenting this certificate (no client certificates).
     pub fn server_config(&self) -> Result<Arc<rustls::ServerConfig>, String> {
-        let cfg = rustls::ServerConfig::builder_with_provider(provider())
+        self.server_config_with(None)
+    }
+
+    /// The server configuration presenting this certificate; with `client_certs`, client
+    /// certificates are verified with that trust (anchors and CRLs) for SASL EXTERNAL, and
+    /// clients without one are still admitted.
+    pub fn server_config_with(
+        &self,
+        client_certs: Option<&Trust>,
+    ) -> Result<Arc<rustls::ServerConfig>, String> {
+        let builder = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_no_client_auth()
+            .map_err(|e| e.to_string())?;
+        let builder = match client_certs {
+            Some(trust) => builder
+                .with_client_cert_verifier(trust.client_verifier().map_err(|e| e.to_string())?),
+            None => builder.with_no_client_auth(),
+        };
+        let cfg = builder
             .with_single_cert(vec![self.cert.clone()], self.key.clone_key())
             .map_err(|e| e.to_string())?;
         Ok(Arc::new(cfg))
@@ -73,98 +87,46 @@ impl TlsMaterial {
 pub fn client_trusting(
     certs: &[CertificateDer<'static>],
 ) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in certs {
-        roots.add(c.clone()).map_err(|e| e.to_string())?;
+    Trust::certificates(certs.to_vec())
+        .client_config()
+        .map_err(|e| e.to_string())
+}
+
+/// The trust of a PEM file of CA certificates, with the CRLs of the `crls` PEM files.
+pub fn trust_pem(path: &str, crls: &[String]) -> Result<Trust, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let trust = Trust::from_pem(&pem).map_err(|e| format!("{path}: {e}"))?;
+    with_crls(trust, crls)
+}
+
+/// Adds the CRLs of these PEM files.
+pub fn with_crls(mut trust: Trust, crls: &[String]) -> Result<Trust, String> {
+    for path in crls {
+        let pem = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+        trust = trust
+            .with_crl_pem(&pem)
+            .map_err(|e| format!("{path}: {e}"))?;
     }
-    let cfg = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
+    Ok(trust)
 }
 
 /// A client configuration trusting the certificates of a PEM file.
 pub fn client_trusting_pem(path: &str) -> Result<Arc<rustls::ClientConfig>, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("{path}: {e}"))?;
-    if certs.is_empty() {
-        return Err(format!("{path}: no certificate"));
-    }
-    client_trusting(&certs)
+    trust_pem(path, &[])?
+        .client_config()
+        .map_err(|e| e.to_string())
 }
 
 /// A client configuration trusting the bundled Web PKI roots.
 pub fn client_webpki() -> Result<Arc<rustls::ClientConfig>, String> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let cfg = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
+    Trust::webpki_roots()
+        .client_config()
+        .map_err(|e| e.to_string())
 }
 
 /// A client configuration that accepts any certificate (`--insecure-skip-verify`).
 pub fn client_insecure() -> Result<Arc<rustls::ClientConfig>, String> {
-    let cfg = rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider())))
-        .with_no_client_auth();
-    Ok(Arc::new(cfg))
-}
-
-#[derive(Debug)]
-struct AcceptAnything(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    Trust::insecure_skip_verify()
+        .client_config()
+        .map_err(|e| e.to_string())
 }
