@@ -1,5 +1,5 @@
 //! Byte-level tests against the exchanges copied from draft-saintandre-rfc3920bis-04
-//! (`shared/spec/vectors/`). The files are kept byte-exact; this harness splits them into
+//! (`tests/data/vectors/`, copied from the project's spec digest). The files are kept byte-exact; this harness splits them into
 //! turns and repairs the draft's printing defects in code:
 //!
 //! - stream headers printed without their final `>` (vectors 01, 02, 09): a `>` is inserted
@@ -29,7 +29,7 @@ use xmpp_stream::stream_error::Condition;
 
 fn vector(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/spec/vectors")
+        .join("tests/data/vectors")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -1,8 +1,8 @@
-//! Golden vectors from draft-saintandre-rfc3920bis-04 (`shared/spec/vectors/`) for the XML
+//! Golden vectors from draft-saintandre-rfc3920bis-04 (`tests/data/vectors/`) for the XML
 //! layer: 07 (restricted-xml), 08 (bad-namespace-prefix) and 06 (invalid-namespace).
 //!
-//! The vectors are embedded byte-exact below (and compared with the shared copies when those
-//! are present). The harness splits them into turns at `C: ` / `S: ` line starts and strips the
+//! The vectors are embedded byte-exact below (and compared with the copies in
+//! `tests/data/vectors/`, which the crate's package may leave out). The harness splits them into turns at `C: ` / `S: ` line starts and strips the
 //! prefix. Normalisation done in code, not by editing the vectors:
 //! - 07 starts mid-stream: each side's turn is read after that side's stream header, which
 //!   the harness supplies ([`CLIENT_HEADER`], [`SERVER_HEADER`]).
@@ -31,10 +31,10 @@ const SERVER_HEADER: &str = "<?xml version='1.0'?><stream:stream from='example.c
     id='++TR84Sm6A3hnt3Q065SnAbbk3Y=' to='juliet@example.com' version='1.0' xml:lang='en' \
     xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
 
-/// The embedded copy must be the shared file, byte for byte, when the file is there.
+/// The embedded copy must be the vector file, byte for byte, when the file is there.
 fn check_embedded(name: &str, embedded: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/spec/vectors")
+        .join("tests/data/vectors")
         .join(name);
     if let Ok(bytes) = std::fs::read(&path) {
         assert_eq!(bytes, embedded.as_bytes(), "{} changed", path.display());
