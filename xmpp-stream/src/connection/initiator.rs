@@ -1,0 +1,310 @@
+//! The initiating side's negotiation: reading features, STARTTLS, choosing and running the
+//! SASL mechanism, binding a resource (with the conflict retry), the legacy session, and the
+//! XEP-0114 handshake of a connecting component.
+
+use xmpp_jid::FullJid;
+
+use super::{CloseReason, Connection, Event, Phase, Setup};
+use crate::auth::ClientAuthStep;
+use crate::bind::{self, BindError, BindOutcome};
+use crate::features::Features;
+use crate::header::StreamKind;
+use crate::profile::TlsPolicy;
+use crate::stream_error::{Condition, StreamError};
+use crate::tls::TlsLayer;
+use crate::tls_failure::TlsFailure;
+use crate::xml::{Element, ns};
+
+impl Connection {
+    pub(super) fn initiator_element(&mut self, el: Element) {
+        let ns_ = el.ns().to_owned();
+        match (self.phase, ns_.as_str(), el.name()) {
+            (Phase::AwaitFeatures, ns::STREAM, "features") => self.on_features(&el),
+            (Phase::AwaitProceed, ns::TLS, "proceed") => self.on_proceed(),
+            (Phase::AwaitProceed, ns::TLS, "failure") => {
+                // The receiver closes the stream after <failure/>; so do we.
+                self.write_close_tag();
+                self.finish(CloseReason::StartTlsFailed);
+            }
+            (Phase::Sasl, ns::SASL, "challenge") => self.on_challenge(&el),
+            (Phase::Sasl, ns::SASL, "success") => self.on_success(&el),
+            (Phase::Sasl, ns::SASL, "failure") | (Phase::Sasl, ns::SASL, "aborted") => {
+                let condition = el
+                    .children()
+                    .find(|c| c.name() != "text")
+                    .map(|c| c.name().to_owned())
+                    .unwrap_or_else(|| {
+                        if el.name() == "aborted" {
+                            "aborted".into()
+                        } else {
+                            "not-authorized".into()
+                        }
+                    });
+                let text = el.child_text("text", ns::SASL).map(|t| t.trim().to_owned());
+                self.events.push_back(Event::AuthFailed {
+                    condition: condition.clone(),
+                    text,
+                });
+                self.give_up(format!("authentication failed: {condition}"));
+            }
+            (Phase::AwaitBind, _, "iq") if ns_ == self.kind.content_ns() => {
+                self.on_bind_answer(&el)
+            }
+            (Phase::AwaitSession, _, "iq") if ns_ == self.kind.content_ns() => {
+                if el.attr("id") == self.progress.pending_iq.as_deref() {
+                    self.progress.pending_iq = None;
+                    // An error answer to the optional legacy step is not fatal.
+                    self.establish();
+                } else {
+                    self.fail(StreamError::new(Condition::NotAuthorized));
+                }
+            }
+            (Phase::AwaitHandshake, ns::COMPONENT_ACCEPT, "handshake") => {
+                let domain = match &*self.setup {
+                    Setup::Initiator { to, .. } => to.clone(),
+                    Setup::Receiver { .. } => String::new(),
+                };
+                self.progress.identity = Some(domain.clone());
+                self.events.push_back(Event::Authenticated {
+                    mechanism: "handshake".into(),
+                    identity: domain,
+                });
+                self.establish();
+            }
+            _ => {
+                self.fail(
+                    StreamError::new(Condition::UnsupportedStanzaType)
+                        .with_text("en", "unexpected element during negotiation"),
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_features(&mut self, el: &Element) {
+        let features = match Features::from_element(el) {
+            Ok(f) => f,
+            Err(e) => {
+                self.fail(StreamError::new(Condition::BadFormat).with_text("en", e.to_string()));
+                return;
+            }
+        };
+        let has_tls_config = matches!(&*self.setup, Setup::Initiator { tls: Some(_), .. });
+        // 1. TLS.
+        if !self.progress.tls_done {
+            let can_tls = has_tls_config && self.profile.tls != TlsPolicy::Disabled;
+            match features.starttls {
+                Some(_) if can_tls => {
+                    self.write_element(&Element::new("starttls", ns::TLS));
+                    self.phase = Phase::AwaitProceed;
+                    return;
+                }
+                Some(true) => {
+                    self.give_up("the server requires TLS, which is not configured");
+                    return;
+                }
+                _ if self.profile.tls == TlsPolicy::Required => {
+                    // No downgrade: a client told TLS is required never continues in plaintext.
+                    self.give_up("TLS is required but the server does not offer STARTTLS");
+                    return;
+                }
+                _ => {}
+            }
+        }
+        // 2. SASL.
+        if self.progress.identity.is_none() {
+            if !self.progress.tls_done && !self.profile.allow_plaintext_auth {
+                self.give_up("refusing to authenticate without TLS");
+                return;
+            }
+            if features.mechanisms.is_empty() {
+                self.give_up("the server offers no SASL mechanism");
+                return;
+            }
+            let mut transport = self.sasl_transport();
+            transport.advertised_channel_bindings = features.known_channel_bindings();
+            let profile = self.profile.clone();
+            let Setup::Initiator {
+                auth: Some(auth), ..
+            } = &mut *self.setup
+            else {
+                self.give_up("no credentials configured");
+                return;
+            };
+            match auth.start(&features.mechanisms, &transport, &profile, &mut *self.rng) {
+                Ok((name, initial)) => {
+                    let el = Element::builder("auth", ns::SASL)
+                        .attr("mechanism", name)
+                        .text(xmpp_sasl::wire::encode_auth(initial.as_deref()))
+                        .build();
+                    self.write_element(&el);
+                    self.phase = Phase::Sasl;
+                }
+                Err(why) => self.give_up(why),
+            }
+            return;
+        }
+        // 3. Bind (c2s).
+        if self.kind == StreamKind::Client && self.progress.bound.is_none() {
+            if !features.bind {
+                self.give_up("the server offers no resource binding");
+                return;
+            }
+            self.progress.session_wanted = features.session == Some(false);
+            self.send_bind_request(true);
+            return;
+        }
+        self.establish();
+    }
+
+    pub(super) fn send_bind_request(&mut self, with_resource: bool) {
+        let resource = match &*self.setup {
+            Setup::Initiator { resource, .. } if with_resource => resource.clone(),
+            _ => None,
+        };
+        let id = self.new_iq_id("bind_");
+        self.progress.pending_iq = Some(id.clone());
+        let iq = bind::bind_request(self.kind.content_ns(), &id, resource.as_deref());
+        self.write_element(&iq);
+        self.phase = Phase::AwaitBind;
+    }
+
+    pub(super) fn on_proceed(&mut self) {
+        let rest = self.framer.take_rest();
+        if rest
+            .iter()
+            .any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            // No byte after <proceed/> may be read as XML, and the receiver may not send
+            // anything before our ClientHello: these bytes are an attack or a bug. Whitespace
+            // is the tolerated exception (see `feed_ciphertext`).
+            self.finish(CloseReason::TlsFailed(TlsFailure::PlaintextAfterProceed));
+            return;
+        }
+        let Setup::Initiator {
+            tls: Some(cfg), to, ..
+        } = &*self.setup
+        else {
+            return;
+        };
+        match TlsLayer::client(cfg.clone(), to) {
+            Ok(layer) => {
+                self.tls = Some(Box::new(layer));
+                self.phase = Phase::TlsHandshake;
+                self.progress.tls_handover = true;
+                self.flush_tls();
+            }
+            Err(e) => self.finish(CloseReason::TlsFailed(e.into())),
+        }
+    }
+
+    pub(super) fn on_challenge(&mut self, el: &Element) {
+        let data = match xmpp_sasl::wire::decode(&el.text()) {
+            Ok(d) => d,
+            Err(_) => {
+                self.write_element(&Element::new("abort", ns::SASL));
+                self.give_up("the server sent a badly encoded challenge");
+                return;
+            }
+        };
+        let Setup::Initiator {
+            auth: Some(auth), ..
+        } = &mut *self.setup
+        else {
+            return;
+        };
+        match auth.step(&data) {
+            ClientAuthStep::Respond(resp) => {
+                let el = Element::builder("response", ns::SASL)
+                    .text(xmpp_sasl::wire::encode(&resp))
+                    .build();
+                self.write_element(&el);
+            }
+            ClientAuthStep::Abort(why) => {
+                self.write_element(&Element::new("abort", ns::SASL));
+                self.phase = Phase::Sasl;
+                tracing::debug!(%why, "aborting SASL");
+            }
+        }
+    }
+
+    pub(super) fn on_success(&mut self, el: &Element) {
+        let additional = match xmpp_sasl::wire::decode_auth(&el.text()) {
+            Ok(d) => d,
+            Err(_) => {
+                self.give_up("the server sent badly encoded success data");
+                return;
+            }
+        };
+        let Setup::Initiator {
+            auth: auth_slot @ Some(_),
+            from,
+            to,
+            ..
+        } = &mut *self.setup
+        else {
+            return;
+        };
+        let Some(auth) = auth_slot.as_mut() else {
+            return;
+        };
+        let mechanism = auth.mechanism_name().to_owned();
+        if let Err(why) = auth.finish(additional.as_deref()) {
+            // The server could not prove it knows our credentials (SCRAM): do not trust it.
+            self.give_up(why);
+            return;
+        }
+        // The credentials and the mechanism state are not needed any more: forget them.
+        *auth_slot = None;
+        let identity = match self.kind {
+            StreamKind::Client => from.clone().unwrap_or_default(),
+            _ => to.clone(),
+        };
+        self.progress.identity = Some(identity.clone());
+        self.events.push_back(Event::Authenticated {
+            mechanism,
+            identity,
+        });
+        self.restart_stream();
+        self.send_initial_header();
+    }
+
+    pub(super) fn on_bind_answer(&mut self, el: &Element) {
+        if el.attr("id") != self.progress.pending_iq.as_deref() {
+            self.fail(StreamError::new(Condition::NotAuthorized));
+            return;
+        }
+        self.progress.pending_iq = None;
+        match bind::parse_bind_answer(el) {
+            BindOutcome::Bound(jid) => match FullJid::new(&jid) {
+                Ok(full) => {
+                    self.progress.bound = Some(full.clone());
+                    self.events.push_back(Event::Bound(full));
+                    let session_needed = self.profile.legacy_session && self.server_wants_session();
+                    if session_needed {
+                        let id = self.new_iq_id("sess_");
+                        self.progress.pending_iq = Some(id.clone());
+                        self.write_element(&bind::session_request(self.kind.content_ns(), &id));
+                        self.phase = Phase::AwaitSession;
+                    } else {
+                        self.establish();
+                    }
+                }
+                Err(_) => self.give_up("the server assigned an invalid JID"),
+            },
+            BindOutcome::Refused(Some(BindError::Conflict)) if !self.progress.bind_retried => {
+                // Policy 3: our resource is taken; let the server generate one.
+                self.progress.bind_retried = true;
+                self.send_bind_request(false);
+            }
+            BindOutcome::Refused(e) => {
+                let why = e.map_or("unknown", BindError::condition);
+                self.give_up(format!("resource binding refused: {why}"));
+            }
+            BindOutcome::Malformed => self.give_up("malformed bind result"),
+        }
+    }
+
+    pub(super) fn server_wants_session(&self) -> bool {
+        self.progress.session_wanted
+    }
+}

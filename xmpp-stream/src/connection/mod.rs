@@ -1,0 +1,665 @@
+//! The connection state machine: one sans-IO machine per XML stream, for the initiating
+//! and the receiving side of client-to-server, server-to-server and component streams.
+//!
+//! This module owns the negotiation (headers, features, STARTTLS, SASL, resource binding,
+//! the legacy session, the XEP-0114 handshake), stanza passing with `from` validation,
+//! keepalives, the closing handshake, stream errors and the timers. It never touches a
+//! socket or a clock: the caller feeds bytes and time in and takes bytes and events out.
+//!
+//! ```text
+//! conn.handle_input(now, &bytes)   // bytes from the wire, any split
+//! conn.handle_timeout(now)         // when poll_timeout() says so
+//! conn.handle_eof(now)             // the peer closed the transport
+//! conn.poll_transmit()             // bytes to write, in order
+//! conn.poll_event()                // Event::StreamOpened, TlsEstablished, ..., Closed
+//! conn.poll_timeout()              // the next deadline
+//! conn.send(stanza) / conn.close() / conn.close_with_error(err)
+//! ```
+//!
+//! A client and a server machine talking in memory (TLS is switched off here to keep the
+//! example short; every preset requires it):
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use xmpp_stream::bind::BindDecision;
+//! use xmpp_stream::connection::*;
+//! use xmpp_stream::header::StreamKind;
+//! use xmpp_stream::profile::{Profile, TlsPolicy};
+//! # struct Rng(u64);
+//! # impl rand_core::RngCore for Rng {
+//! #     fn next_u32(&mut self) -> u32 { self.next_u64() as u32 }
+//! #     fn next_u64(&mut self) -> u64 { self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1); self.0 >> 11 }
+//! #     fn fill_bytes(&mut self, d: &mut [u8]) { for b in d { *b = self.next_u64() as u8 } }
+//! #     fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rand_core::Error> { self.fill_bytes(d); Ok(()) }
+//! # }
+//! # impl rand_core::CryptoRng for Rng {}
+//! let mut profile = Profile::rfc6120();
+//! profile.tls = TlsPolicy::Disabled;
+//! profile.allow_plaintext_auth = true;
+//! let profile = Arc::new(profile);
+//! let mut store = xmpp_sasl::MemoryStore::new().with_domain("example.com");
+//! store.add_user("juliet", "r0m30", 4096, &mut Rng(1)).unwrap();
+//! let now = Instant::now();
+//! let mut server = Connection::receiver(
+//!     ReceiverConfig {
+//!         kind: StreamKind::Client,
+//!         domains: vec!["example.com".into()],
+//!         tls: None,
+//!         direct_tls: false,
+//!         auth: ReceiverAuth::Sasl(Arc::new(store)),
+//!     },
+//!     profile.clone(), Box::new(Rng(2)), now,
+//! ).unwrap();
+//! let mut client = Connection::initiator(
+//!     InitiatorConfig {
+//!         kind: StreamKind::Client,
+//!         to: "example.com".into(),
+//!         from: Some("juliet@example.com".into()),
+//!         tls: None,
+//!         direct_tls: false,
+//!         auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::password("juliet", "r0m30").unwrap()),
+//!         resource: Some("balcony".into()),
+//!     },
+//!     profile, Box::new(Rng(3)), now,
+//! ).unwrap();
+//! // The adapter's loop, with the network replaced by two function calls.
+//! for _ in 0..20 {
+//!     if let Some(bytes) = client.poll_transmit() { server.handle_input(now, &bytes); }
+//!     while let Some(event) = server.poll_event() {
+//!         if let Event::BindRequest { resource } = event {
+//!             server.bind(BindDecision::Accept(resource.unwrap_or_else(|| "r".into()))).unwrap();
+//!         }
+//!     }
+//!     if let Some(bytes) = server.poll_transmit() { client.handle_input(now, &bytes); }
+//!     while client.poll_event().is_some() {}
+//! }
+//! assert!(client.is_established() && server.is_established());
+//! assert_eq!(client.bound_jid().unwrap().as_str(), "juliet@example.com/balcony");
+//! ```
+//!
+//! Role rules are data ([`Role`], [`StreamKind`]); the same code runs every combination.
+//!
+//! Where things are: this file holds the machine's state and its public API; `config.rs` the
+//! setup types, `event.rs` what it reports, `error.rs` its refusals; `bytes.rs` the byte paths
+//! (plaintext, TLS, the input loop, endings); `headers.rs` the stream headers; `receiver.rs`
+//! the receiving side's negotiation (features, STARTTLS, the SASL steps, bind requests, the
+//! component handshake); `initiator.rs` the initiating side's (features, STARTTLS, mechanism
+//! choice, bind, session, handshake); `stanzas.rs` the address checks on established streams.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand_core::CryptoRngCore;
+use rustls::pki_types::CertificateDer;
+use xmpp_jid::{BareJid, FullJid};
+
+use crate::auth::{ClientAuth, ServerAuth};
+use crate::bind::{self, BindDecision, BindError};
+use crate::framing::Framer;
+use crate::header::{Role, StreamKind, Version};
+use crate::profile::{Profile, TlsPolicy};
+use crate::stream_error::{Condition, StreamError};
+use crate::tls::TlsLayer;
+use crate::xml::{Element, Writer};
+
+mod bytes;
+mod config;
+mod error;
+mod event;
+mod headers;
+mod initiator;
+mod receiver;
+mod stanzas;
+
+pub use config::{InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig};
+pub use error::{BindStateError, ConfigError, SendError};
+pub use event::{CloseReason, Event};
+
+/// Where the machine is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for the peer's header (initial or response).
+    AwaitHeader,
+    /// Initiator: header received, waiting for `<stream:features/>`.
+    AwaitFeatures,
+    /// Receiver: features sent, waiting for the initiator's next negotiation step.
+    Negotiating,
+    /// Initiator: `<starttls/>` sent.
+    AwaitProceed,
+    /// TLS handshake after `<proceed/>` (STARTTLS).
+    TlsHandshake,
+    /// A SASL exchange is running.
+    Sasl,
+    /// Initiator: bind request sent.
+    AwaitBind,
+    /// Receiver: a bind request is waiting for the application's decision.
+    AwaitBindDecision,
+    /// Initiator: legacy session request sent.
+    AwaitSession,
+    /// Component handshake (both sides).
+    AwaitHandshake,
+    /// Stanzas flow.
+    Established,
+    /// Our closing tag is sent; waiting for the peer's.
+    Closing,
+    /// Over.
+    Closed,
+}
+
+/// Negotiation progress, discarded in parts at each restart.
+#[derive(Debug, Default)]
+struct Progress {
+    tls_done: bool,
+    /// STARTTLS began and no byte of the peer's first TLS record has arrived yet: whitespace
+    /// until then is skipped (see [`Connection::feed_ciphertext`]).
+    tls_handover: bool,
+    /// Authenticated identity (c2s: bare JID, s2s: domain, component: domain).
+    identity: Option<String>,
+    bound: Option<FullJid>,
+    /// Receiver: our response header was sent for the current stream.
+    header_sent: bool,
+    /// The current stream id.
+    stream_id: Option<String>,
+    /// The domain we answer as (receiver) on the current stream.
+    local_domain: Option<String>,
+    /// Peer's `from` on the current stream.
+    peer_from: Option<String>,
+    /// Negotiated stream version (`None`: legacy or component).
+    version: Option<Version>,
+    /// Stream language.
+    lang: Option<String>,
+    /// Pending IQ id (bind / session) on either side.
+    pending_iq: Option<String>,
+    /// Initiator: a requested resource was refused with conflict once already.
+    bind_retried: bool,
+    /// Initiator: the server offered a mandatory legacy session.
+    session_wanted: bool,
+    /// Receiver: `<auth/>` attempts refused because TLS was not negotiated yet.
+    plaintext_auth_attempts: u8,
+    /// Receiver: legacy session done.
+    session_done: bool,
+    /// Negotiation completed (stanzas flowed on this stream); after our closing tag,
+    /// only such a stream still delivers the peer's stanzas.
+    established: bool,
+}
+
+/// Role-specific setup, boxed to keep the machine small.
+enum Setup {
+    Initiator {
+        to: String,
+        from: Option<String>,
+        tls: Option<Arc<rustls::ClientConfig>>,
+        auth: Option<ClientAuth>,
+        component_secret: Option<String>,
+        resource: Option<String>,
+    },
+    Receiver {
+        domains: Vec<String>,
+        tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
+        auth: Option<ServerAuth>,
+        components: Vec<(String, String)>,
+    },
+}
+
+/// Timers, all optional.
+#[derive(Debug, Default, Clone, Copy)]
+struct Timers {
+    now: Option<Instant>,
+    negotiation_deadline: Option<Instant>,
+    close_deadline: Option<Instant>,
+    next_keepalive: Option<Instant>,
+    idle_deadline: Option<Instant>,
+}
+
+/// Event slots kept on an idle connection.
+const IDLE_EVENT_CAPACITY: usize = 4;
+
+/// One XML stream's state machine (see the [module docs](self)).
+pub struct Connection {
+    role: Role,
+    kind: StreamKind,
+    phase: Phase,
+    profile: Arc<Profile>,
+    rng: Box<dyn CryptoRngCore + Send>,
+    framer: Framer,
+    writer: Writer,
+    tls: Option<Box<TlsLayer>>,
+    out: Vec<u8>,
+    events: VecDeque<Event>,
+    progress: Progress,
+    setup: Box<Setup>,
+    timers: Timers,
+    /// Input is held (a decision is pending or the event queue is full).
+    held: bool,
+    /// Scratch buffer for decrypted plaintext.
+    scratch: Vec<u8>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("kind", &self.kind)
+            .field("phase", &self.phase)
+            .field("tls", &self.tls.is_some())
+            .field("pending_out", &self.out.len())
+            .field("pending_events", &self.events.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// An initiating machine. The initial header (or, with Direct TLS, the TLS
+    /// ClientHello) is ready in [`poll_transmit`](Self::poll_transmit) at once.
+    pub fn initiator(
+        config: InitiatorConfig,
+        profile: Arc<Profile>,
+        rng: Box<dyn CryptoRngCore + Send>,
+        now: Instant,
+    ) -> Result<Connection, ConfigError> {
+        profile.validate()?;
+        let needs_tls = config.direct_tls
+            || (profile.tls == TlsPolicy::Required && config.kind.negotiates_features());
+        if needs_tls && config.tls.is_none() {
+            return Err(ConfigError::MissingTls);
+        }
+        let (auth, component_secret) = match (config.kind, config.auth) {
+            (StreamKind::Component, InitiatorAuth::ComponentSecret(s)) => (None, Some(s)),
+            (StreamKind::Component, InitiatorAuth::Sasl(_)) => {
+                return Err(ConfigError::Invalid(
+                    "component streams use a shared secret",
+                ));
+            }
+            (_, InitiatorAuth::Sasl(c)) => (Some(ClientAuth::new(c)), None),
+            (_, InitiatorAuth::ComponentSecret(_)) => {
+                return Err(ConfigError::Invalid(
+                    "only component streams use a shared secret",
+                ));
+            }
+        };
+        if config.kind == StreamKind::Client {
+            match config.from.as_deref().map(BareJid::new) {
+                Some(Ok(_)) => {}
+                _ => {
+                    return Err(ConfigError::Invalid(
+                        "a c2s initiator needs its bare JID in `from`",
+                    ));
+                }
+            }
+        }
+        let mut conn = Connection::blank(Role::Initiator, config.kind, profile, rng, now);
+        conn.setup = Box::new(Setup::Initiator {
+            to: config.to.clone(),
+            from: config.from,
+            tls: config.tls.clone(),
+            auth,
+            component_secret,
+            resource: config.resource,
+        });
+        if config.direct_tls {
+            let cfg = config.tls.ok_or(ConfigError::MissingTls)?;
+            conn.tls = Some(Box::new(TlsLayer::client(cfg, &config.to)?));
+        }
+        conn.send_initial_header();
+        conn.flush_tls();
+        Ok(conn)
+    }
+
+    /// A receiving machine, waiting for the initiator's header.
+    pub fn receiver(
+        config: ReceiverConfig,
+        profile: Arc<Profile>,
+        rng: Box<dyn CryptoRngCore + Send>,
+        now: Instant,
+    ) -> Result<Connection, ConfigError> {
+        profile.validate()?;
+        if config.domains.is_empty() {
+            return Err(ConfigError::Invalid("a receiver needs at least one domain"));
+        }
+        let needs_tls = config.direct_tls
+            || (profile.tls == TlsPolicy::Required && config.kind.negotiates_features());
+        if needs_tls && config.tls.is_none() {
+            return Err(ConfigError::MissingTls);
+        }
+        let (auth, components) = match (config.kind, config.auth) {
+            (StreamKind::Component, ReceiverAuth::Components(c)) => (None, c),
+            (StreamKind::Component, ReceiverAuth::Sasl(_)) => {
+                return Err(ConfigError::Invalid("component streams use shared secrets"));
+            }
+            (_, ReceiverAuth::Sasl(store)) => (Some(ServerAuth::new(store)), Vec::new()),
+            (_, ReceiverAuth::Components(_)) => {
+                return Err(ConfigError::Invalid(
+                    "only component streams use shared secrets",
+                ));
+            }
+        };
+        let mut conn = Connection::blank(Role::Receiver, config.kind, profile, rng, now);
+        if config.direct_tls {
+            let (cfg, cert) = config.tls.clone().ok_or(ConfigError::MissingTls)?;
+            conn.tls = Some(Box::new(TlsLayer::server(cfg, cert)?));
+        }
+        conn.setup = Box::new(Setup::Receiver {
+            domains: config.domains,
+            tls: config.tls,
+            auth,
+            components,
+        });
+        Ok(conn)
+    }
+
+    fn blank(
+        role: Role,
+        kind: StreamKind,
+        profile: Arc<Profile>,
+        rng: Box<dyn CryptoRngCore + Send>,
+        now: Instant,
+    ) -> Connection {
+        let framer = Framer::new(&profile.limits);
+        let timers = Timers {
+            now: Some(now),
+            negotiation_deadline: profile.negotiation_timeout.map(|d| now + d),
+            ..Timers::default()
+        };
+        Connection {
+            role,
+            kind,
+            phase: Phase::AwaitHeader,
+            profile,
+            rng,
+            framer,
+            writer: Writer::new(),
+            tls: None,
+            out: Vec::new(),
+            events: VecDeque::new(),
+            progress: Progress::default(),
+            setup: Box::new(Setup::Receiver {
+                domains: Vec::new(),
+                tls: None,
+                auth: None,
+                components: Vec::new(),
+            }),
+            timers,
+            held: false,
+            scratch: Vec::new(),
+        }
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /// Which side this machine is.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The stream kind.
+    pub fn kind(&self) -> StreamKind {
+        self.kind
+    }
+
+    /// Whether negotiation is complete and stanzas flow.
+    pub fn is_established(&self) -> bool {
+        self.phase == Phase::Established
+    }
+
+    /// Whether the machine is closed (no more input is read, no more output made).
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Whether the byte path runs through TLS (handshaking or established).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The current stream id, if the header exchange has happened.
+    pub fn stream_id(&self) -> Option<&str> {
+        self.progress.stream_id.as_deref()
+    }
+
+    /// The bound full JID (c2s), once bound.
+    pub fn bound_jid(&self) -> Option<&FullJid> {
+        self.progress.bound.as_ref()
+    }
+
+    /// The authenticated identity, once authenticated.
+    pub fn authenticated_identity(&self) -> Option<&str> {
+        self.progress.identity.as_deref()
+    }
+
+    /// Bytes from the wire. Any split is fine, down to one byte at a time.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.timers.now = Some(now);
+        if self.phase == Phase::Closed || bytes.is_empty() {
+            return;
+        }
+        self.touch_rx(now);
+        if self.tls.is_some() {
+            self.feed_ciphertext(bytes);
+        } else {
+            self.feed_plain(bytes);
+        }
+    }
+
+    /// Plaintext to the XML reader. While input is held (the application has not drained
+    /// events or output, or owes a bind decision) bytes wait in the reader, up to a bound.
+    fn feed_plain(&mut self, bytes: &[u8]) {
+        self.framer.feed(bytes);
+        let waiting = self.held || self.phase == Phase::AwaitBindDecision;
+        if waiting && self.framer.buffered() > self.profile.limits.max_stanza_bytes {
+            self.fail(
+                StreamError::new(Condition::PolicyViolation)
+                    .with_text("en", "too much input while the application is busy"),
+            );
+            return;
+        }
+        self.process_input();
+    }
+
+    /// The caller's clock; call at [`poll_timeout`](Self::poll_timeout).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.timers.now = Some(now);
+        if self.phase == Phase::Closed {
+            return;
+        }
+        if let Some(d) = self.timers.close_deadline {
+            if now >= d && self.phase == Phase::Closing {
+                self.finish(CloseReason::CloseTimeout);
+                return;
+            }
+        }
+        if let Some(d) = self.timers.negotiation_deadline {
+            if now >= d && self.phase != Phase::Established && self.phase != Phase::Closing {
+                self.fail(
+                    StreamError::new(Condition::ConnectionTimeout)
+                        .with_text("en", "negotiation took too long"),
+                );
+                return;
+            }
+        }
+        if let Some(d) = self.timers.idle_deadline {
+            if now >= d && self.phase == Phase::Established {
+                self.fail(StreamError::new(Condition::ConnectionTimeout));
+                return;
+            }
+        }
+        if let Some(d) = self.timers.next_keepalive {
+            if now >= d && self.phase == Phase::Established {
+                self.write_raw(b" ");
+                self.flush_tls();
+                self.touch_tx(now);
+            }
+        }
+    }
+
+    /// The transport reached end of file (the peer closed TCP).
+    pub fn handle_eof(&mut self, now: Instant) {
+        self.timers.now = Some(now);
+        if self.phase != Phase::Closed {
+            self.finish(CloseReason::TransportClosed);
+        }
+    }
+
+    /// The bytes to write to the transport, in order (all that are pending).
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.out.is_empty() {
+            return None;
+        }
+        let out = std::mem::take(&mut self.out);
+        self.resume();
+        Some(out)
+    }
+
+    /// Resumes reading held input once the application has made room.
+    fn resume(&mut self) {
+        if self.held
+            && self.phase != Phase::AwaitBindDecision
+            && self.events.len() < self.profile.limits.max_pending_events
+            && self.out.len() <= self.profile.limits.max_pending_output
+        {
+            self.held = false;
+            self.process_input();
+        }
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let ev = self.events.pop_front();
+        if self.events.is_empty() && self.events.capacity() > IDLE_EVENT_CAPACITY {
+            // Do not keep a burst's worth of event slots on an idle connection.
+            self.events = VecDeque::new();
+        }
+        if ev.is_some() {
+            self.resume();
+        }
+        ev
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.phase == Phase::Closed {
+            return None;
+        }
+        let t = &self.timers;
+        let mut candidates = [None; 4];
+        if self.phase == Phase::Closing {
+            candidates[0] = t.close_deadline;
+        } else if self.phase == Phase::Established {
+            candidates[1] = t.next_keepalive;
+            candidates[2] = t.idle_deadline;
+        } else {
+            candidates[3] = t.negotiation_deadline;
+        }
+        candidates.into_iter().flatten().min()
+    }
+
+    /// Sends a stanza (or other first-level element) on an established stream.
+    pub fn send(&mut self, element: &Element) -> Result<(), SendError> {
+        match self.phase {
+            Phase::Established => {}
+            Phase::Closing | Phase::Closed => return Err(SendError::Closed),
+            _ => return Err(SendError::NotReady),
+        }
+        if self.kind == StreamKind::Server && self.role == Role::Receiver {
+            return Err(SendError::WrongDirection);
+        }
+        let ens = element.ns();
+        if ens != self.kind.content_ns() && StreamKind::from_content_ns(ens).is_some() {
+            return Err(SendError::WrongNamespace(ens.to_owned()));
+        }
+        if self.out.len() > self.profile.limits.max_pending_output {
+            return Err(SendError::Backpressure(self.out.len()));
+        }
+        let mut buf = Vec::new();
+        self.writer
+            .write_element(element, &mut buf)
+            .map_err(|e| SendError::Write(e.to_string()))?;
+        self.write_raw(&buf);
+        self.flush_tls();
+        if let Some(now) = self.timers.now {
+            self.touch_tx(now);
+        }
+        Ok(())
+    }
+
+    /// Starts the closing handshake: sends `</stream:stream>` and waits (up to the
+    /// profile's close timeout) for the peer's.
+    pub fn close(&mut self) {
+        match self.phase {
+            Phase::Closing | Phase::Closed => {}
+            _ => {
+                self.write_close_tag();
+                self.phase = Phase::Closing;
+                self.timers.close_deadline =
+                    self.timers.now.map(|n| n + self.profile.close_timeout);
+            }
+        }
+    }
+
+    /// Ends the stream with a stream error (e.g. `<conflict/>` when a new session takes
+    /// over this one's resource, `<system-shutdown/>`).
+    pub fn close_with_error(&mut self, error: StreamError) {
+        if self.phase != Phase::Closed {
+            self.fail(error);
+        }
+    }
+
+    /// Receiving c2s side: answers the pending [`Event::BindRequest`].
+    pub fn bind(&mut self, decision: BindDecision) -> Result<(), BindStateError> {
+        if self.phase != Phase::AwaitBindDecision {
+            return Err(BindStateError);
+        }
+        let id = self.progress.pending_iq.take().unwrap_or_default();
+        let ns = self.kind.content_ns();
+        match decision {
+            BindDecision::Accept(resource) => {
+                let identity = self.progress.identity.clone().unwrap_or_default();
+                let full = BareJid::new(&identity)
+                    .ok()
+                    .and_then(|b| b.with_resource_str(&resource).ok());
+                match full {
+                    Some(full) => {
+                        self.write_element(&bind::bind_result(ns, &id, full.as_str()));
+                        self.progress.bound = Some(full.clone());
+                        self.events.push_back(Event::Bound(full));
+                        self.phase = Phase::Negotiating;
+                        self.maybe_receiver_established();
+                    }
+                    None => {
+                        self.write_element(&bind::bind_error(ns, &id, BindError::BadRequest));
+                        self.phase = Phase::Negotiating;
+                    }
+                }
+            }
+            BindDecision::Refuse(err) => {
+                self.write_element(&bind::bind_error(ns, &id, err));
+                self.phase = Phase::Negotiating;
+            }
+        }
+        self.flush_tls();
+        self.held = false;
+        self.process_input();
+        Ok(())
+    }
+
+    /// A random resource in UUID form (RFC 4122 version 4 layout), from the machine's random
+    /// source, for servers that generate resources.
+    pub fn generate_resource(&mut self) -> String {
+        let mut b = [0u8; 16];
+        self.rng.fill_bytes(&mut b);
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        let mut s = String::with_capacity(36);
+        for (i, byte) in b.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                s.push('-');
+            }
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            s.push(char::from(HEX[usize::from(byte >> 4)]));
+            s.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        s
+    }
+}
