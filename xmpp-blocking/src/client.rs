@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use xmpp_jid::{BareJid, FullJid};
-use xmpp_stream::connection::{Connection, Event, InitiatorAuth, InitiatorConfig};
+use xmpp_stream::connection::{
+    Connection, Event, InitiatorAuth, InitiatorConfig, Login, LoginError, NegotiationFailure,
+};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
 use xmpp_stream::resolve::{self, PlanSource, ResolutionPlan, ServiceKind};
@@ -153,29 +155,27 @@ impl Client {
         )?;
         let mut session = Session::tcp(conn, stream);
         let mut early = VecDeque::new();
-        let mut auth_failure = None;
-        let mut jid = None;
-        loop {
+        // The core's reading of the negotiation events, shared with the tokio adapter.
+        let mut login = Login::new();
+        let logged_in = loop {
             match session.next_event(Some(deadline)) {
                 Ok(None) => return Err(Error::Timeout { during: "login" }),
-                Ok(Some(Event::AuthFailed { condition, text })) => {
-                    auth_failure = Some(Error::Auth { condition, text });
-                }
-                Ok(Some(Event::Bound(full))) => jid = Some(full),
-                Ok(Some(Event::Established)) => break,
-                Ok(Some(Event::Closed(reason))) => {
-                    return Err(auth_failure
-                        .or_else(|| Error::from_close(&reason))
-                        .unwrap_or(Error::Closed(reason)));
-                }
                 Ok(Some(ev @ Event::Stanza(_))) => early.push_back(ev),
-                Ok(Some(other)) => tracing::debug!(?other, "negotiation event"),
-                Err(e) => return Err(auth_failure.unwrap_or(e)),
+                Ok(Some(ev)) => match login.observe(&ev) {
+                    Some(Ok(done)) => break done,
+                    Some(Err(e)) => return Err(Error::Login(e)),
+                    None => tracing::debug!(?ev, "negotiation event"),
+                },
+                Err(Error::Closed(reason)) => return Err(Error::Login(reason.into())),
+                Err(e) => return Err(e),
             }
-        }
-        let jid = jid
+        };
+        let jid = logged_in
+            .jid
             .or_else(|| session.connection().bound_jid().cloned())
-            .ok_or_else(|| Error::Negotiation("established without a bound JID".into()))?;
+            .ok_or(Error::Login(LoginError::Negotiation(
+                NegotiationFailure::MalformedBindResult,
+            )))?;
         Ok(Client {
             session,
             jid,

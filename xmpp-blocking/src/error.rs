@@ -2,7 +2,7 @@
 
 use std::io;
 
-use xmpp_stream::connection::{CloseReason, ConfigError, SendError};
+use xmpp_stream::connection::{BindStateError, CloseReason, ConfigError, LoginError, SendError};
 use xmpp_stream::stream_error::StreamError;
 
 /// Why a blocking operation failed.
@@ -54,21 +54,11 @@ pub enum Error {
         /// What was going on (`login`, `write`, `close`, ...).
         during: &'static str,
     },
-    /// TLS failed: a refused certificate (with what is wrong and what to do) or a protocol
-    /// failure; the rustls error is the source.
+    /// The connection was made but the login failed: credentials refused, TLS (a certificate
+    /// refused, saying what to do), STARTTLS refused, a stream error, negotiation given up,
+    /// or the server closed the connection. The same type as the tokio adapter's.
     #[error("{0}")]
-    Tls(#[source] xmpp_stream::tls_failure::TlsFailure),
-    /// The server answered `<starttls/>` with `<failure/>`.
-    #[error("the server refused STARTTLS")]
-    StartTlsRefused,
-    /// The server refused our credentials.
-    #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
-    Auth {
-        /// The SASL failure condition (`not-authorized`, ...).
-        condition: String,
-        /// The server's text, if any.
-        text: Option<String>,
-    },
+    Login(#[source] LoginError),
     /// The stream ended with a stream error (sent by the peer or by us).
     #[error("stream error ({}): {error}", if *by_peer { "from the peer" } else { "sent by us" })]
     Stream {
@@ -77,9 +67,9 @@ pub enum Error {
         /// Whether the peer sent it.
         by_peer: bool,
     },
-    /// Negotiation was given up (policy or failure); the text says why.
-    #[error("negotiation failed: {0}")]
-    Negotiation(String),
+    /// A bind decision was given when no bind request was pending.
+    #[error(transparent)]
+    Bind(#[from] BindStateError),
     /// The stream is closed; nothing more can be sent or received.
     #[error("the stream is closed ({0:?})")]
     Closed(CloseReason),
@@ -95,7 +85,7 @@ impl From<ConfigError> for Error {
 }
 
 impl Error {
-    /// The error a stream end means, or `None` for a graceful close.
+    /// The error an established stream's end means, or `None` for a graceful close.
     pub fn from_close(reason: &CloseReason) -> Option<Error> {
         Some(match reason {
             CloseReason::Graceful => return None,
@@ -108,9 +98,6 @@ impl Error {
                 error: e.clone(),
                 by_peer: true,
             },
-            CloseReason::TlsFailed(t) => Error::Tls(t.clone()),
-            CloseReason::StartTlsFailed => Error::StartTlsRefused,
-            CloseReason::NegotiationFailed(t) => Error::Negotiation(t.clone()),
             other => Error::Closed(other.clone()),
         })
     }

@@ -68,5 +68,5 @@ pub use error::Error;
 pub use server::{Router, Server, ServerAuth, ServerConfig, ServerHandle};
 pub use session::{Session, Step};
 pub use trust::Trust;
-pub use xmpp_stream::connection::Event;
+pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};

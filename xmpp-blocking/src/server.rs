@@ -361,8 +361,7 @@ fn run_session(
                 };
                 session
                     .connection_mut()
-                    .bind(BindDecision::Accept(resource))
-                    .map_err(|_| Error::Negotiation("bind decision refused".into()))?;
+                    .bind(BindDecision::Accept(resource))?;
             }
             Event::Bound(jid) => {
                 *address = Some(jid.as_str().to_owned());

@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use xmpp_blocking::{Client, Error, Event};
+use xmpp_blocking::{Client, Error, Event, LoginError};
 use xmpp_stream::tls_failure::{CertificateOf, CertificateProblem, TlsFailure};
 use xmpp_stream::xml::Element;
 
@@ -46,7 +46,9 @@ fn wrong_password_is_an_auth_error() {
     )
     .unwrap_err();
     match err {
-        Error::Auth { condition, .. } => assert_eq!(condition, "not-authorized"),
+        Error::Login(LoginError::Auth { condition, .. }) => {
+            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+        }
         other => panic!("expected an auth error, got {other:?}"),
     }
 }
@@ -62,11 +64,11 @@ fn ucr_tls_9_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     )
     .unwrap_err();
     match err {
-        Error::Tls(TlsFailure::Certificate {
+        Error::Login(LoginError::Tls(TlsFailure::Certificate {
             problem: CertificateProblem::UnknownIssuer | CertificateProblem::BadSignature,
             of: CertificateOf::Peer,
             ..
-        }) => {}
+        })) => {}
         other => panic!("expected a TLS error, got {other:?}"),
     }
 }
@@ -287,7 +289,10 @@ fn ucr_sasl_3_anonymous_is_refused_by_the_default_profile() {
         Client::connect_with("localhost", xmpp_sasl::Credentials::anonymous(), config).unwrap_err();
     assert!(!err.is_timeout(), "{err:?}");
     assert!(
-        matches!(err, Error::Auth { .. } | Error::Negotiation(_)),
+        matches!(
+            err,
+            Error::Login(LoginError::Auth { .. } | LoginError::Negotiation(_))
+        ),
         "{err:?}"
     );
 }

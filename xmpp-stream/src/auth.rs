@@ -15,6 +15,7 @@ use xmpp_sasl::{
     ServerContext, ServerOutcome, ServerSession, Transport,
 };
 
+use crate::connection::{AuthMethod, NegotiationFailure};
 use crate::profile::{Profile, TlsPolicy};
 use crate::tls::{ChannelBinding, ChannelBindingType, PeerIdentity};
 
@@ -115,7 +116,7 @@ impl ClientAuth {
         transport: &Transport,
         profile: &Profile,
         rng: &mut dyn CryptoRngCore,
-    ) -> Result<(String, Option<Vec<u8>>), String> {
+    ) -> Result<(AuthMethod, Option<Vec<u8>>), NegotiationFailure> {
         let mut policy = client_policy(profile);
         // Only mechanisms the credentials can serve: without a username, EXTERNAL or
         // ANONYMOUS; with one, never ANONYMOUS.
@@ -126,18 +127,21 @@ impl ClientAuth {
         } else {
             policy.preference.retain(|m| *m != Mechanism::Anonymous);
         }
-        let choice = xmpp_sasl::choose(offered, &policy, transport).map_err(|e| e.to_string())?;
+        let choice = xmpp_sasl::choose(offered, &policy, transport)
+            .map_err(NegotiationFailure::NoUsableMechanism)?;
         let mut mech = choice
             .start(&self.credentials, rng)
-            .map_err(|e| e.to_string())?;
-        let initial = mech.initial_response().map_err(|f| f.to_string())?;
-        let name = mech.name().to_owned();
+            .map_err(NegotiationFailure::Credentials)?;
+        let initial = mech
+            .initial_response()
+            .map_err(NegotiationFailure::ServerNotVerified)?;
+        let method = AuthMethod::Sasl(choice.mechanism());
         self.mechanism = Some(mech);
-        Ok((name, initial))
+        Ok((method, initial))
     }
 
-    pub(crate) fn mechanism_name(&self) -> &str {
-        self.mechanism.as_ref().map_or("", |m| m.name())
+    pub(crate) fn method(&self) -> AuthMethod {
+        AuthMethod::from_sasl_name(self.mechanism.as_ref().map_or("", |m| m.name()))
     }
 
     pub(crate) fn step(&mut self, challenge: &[u8]) -> ClientAuthStep {
@@ -150,10 +154,12 @@ impl ClientAuth {
         }
     }
 
-    pub(crate) fn finish(&mut self, additional: Option<&[u8]>) -> Result<(), String> {
+    /// Checks the server's success data (a SCRAM server signature). `Ok(None)` when no
+    /// exchange is running (the caller only finishes after starting one).
+    pub(crate) fn finish(&mut self, additional: Option<&[u8]>) -> Result<(), xmpp_sasl::Failure> {
         match self.mechanism.as_mut() {
-            Some(m) => m.finish(additional).map_err(|f| f.to_string()),
-            None => Err("no SASL exchange in progress".into()),
+            Some(m) => m.finish(additional),
+            None => Ok(()),
         }
     }
 }
@@ -168,12 +174,12 @@ pub(crate) struct ServerAuth {
 pub(crate) enum ServerAuthStep {
     Challenge(Vec<u8>),
     Success {
-        mechanism: String,
+        mechanism: AuthMethod,
         identity: Identity,
         additional: Option<Vec<u8>>,
     },
     Failure {
-        condition: String,
+        condition: xmpp_sasl::Condition,
         text: Option<String>,
         close: bool,
     },
@@ -219,12 +225,12 @@ impl ServerAuth {
         match outcome {
             ServerOutcome::Challenge(c) => ServerAuthStep::Challenge(c),
             ServerOutcome::Success(s) => ServerAuthStep::Success {
-                mechanism: session.mechanism().unwrap_or_default().to_owned(),
+                mechanism: AuthMethod::from_sasl_name(session.mechanism().unwrap_or_default()),
                 identity: s.identity,
                 additional: s.additional_data,
             },
             ServerOutcome::Failure { failure, close } => ServerAuthStep::Failure {
-                condition: failure.condition().to_string(),
+                condition: failure.condition(),
                 text: failure.text().map(str::to_owned),
                 close,
             },

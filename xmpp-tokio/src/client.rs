@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use rand_core::OsRng;
 use xmpp_jid::{BareJid, FullJid};
-use xmpp_stream::connection::{CloseReason, Connection, Event, InitiatorAuth, InitiatorConfig};
+use xmpp_stream::connection::{
+    AuthMethod, Connection, InitiatorAuth, InitiatorConfig, LoggedIn, Login, LoginError,
+    NegotiationFailure,
+};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
 use xmpp_stream::resolve::ResolutionPlan;
@@ -105,8 +108,8 @@ pub struct Client {
     pub events: Events,
     /// The bound full JID.
     pub jid: FullJid,
-    /// The SASL mechanism that authenticated the session.
-    pub mechanism: String,
+    /// How the session authenticated (the SASL mechanism).
+    pub mechanism: AuthMethod,
     /// Whether the stream runs over TLS.
     pub tls: bool,
 }
@@ -145,11 +148,11 @@ pub async fn connect(
     let (handle, mut events, _task) = driver::spawn(tcp, conn, config.driver, None);
     let login = login(&mut events);
     match tokio::time::timeout(config.login_timeout, login).await {
-        Ok(Ok(login)) => Ok(Client {
+        Ok(Ok((jid, login))) => Ok(Client {
             handle,
             events,
-            jid: login.jid,
-            mechanism: login.mechanism,
+            jid,
+            mechanism: login.method,
             tls: login.tls,
         }),
         Ok(Err(e)) => Err(e),
@@ -198,9 +201,9 @@ async fn open(
                 if resolver.is_none() {
                     resolver = Some(dns()?);
                 }
-                let r = resolver
-                    .as_ref()
-                    .ok_or(ConnectError::ClosedDuringNegotiation)?;
+                let Some(r) = resolver.as_ref() else {
+                    continue;
+                };
                 match resolve::addresses(r, &attempt.host, attempt.port).await {
                     Ok(a) => a,
                     Err(e) => {
@@ -221,63 +224,26 @@ async fn open(
     Err(last.unwrap_or_else(|| ConnectError::NoService(domain.to_owned())))
 }
 
-/// What the negotiation established.
-struct Login {
-    jid: FullJid,
-    mechanism: String,
-    tls: bool,
-}
-
-/// Reads events until the session is established, or turns the end into a typed error.
-async fn login(events: &mut Events) -> Result<Login, ConnectError> {
-    let mut bound = None;
-    let mut mechanism = String::new();
-    let mut tls = false;
-    let mut auth_failure: Option<(String, Option<String>)> = None;
+/// Reads events until the session is established, or turns the end into a typed error (the
+/// reading is the core's [`Login`], shared with every adapter).
+async fn login(events: &mut Events) -> Result<(FullJid, LoggedIn), ConnectError> {
+    let mut login = Login::new();
     while let Some(ev) = events.next().await {
-        match ev {
-            Event::Bound(jid) => bound = Some(jid),
-            Event::TlsEstablished(_) => tls = true,
-            Event::Authenticated { mechanism: m, .. } => mechanism = m,
-            Event::Established => {
-                let jid = bound.ok_or_else(|| {
-                    ConnectError::Negotiation("established without a bound resource".into())
-                })?;
-                return Ok(Login {
-                    jid,
-                    mechanism,
-                    tls,
-                });
+        match login.observe(&ev) {
+            Some(Ok(done)) => {
+                let jid = done
+                    .jid
+                    .clone()
+                    .ok_or(ConnectError::Login(LoginError::Negotiation(
+                        NegotiationFailure::MalformedBindResult,
+                    )))?;
+                return Ok((jid, done));
             }
-            Event::AuthFailed { condition, text } => auth_failure = Some((condition, text)),
-            Event::Closed(reason) => {
-                if let Some((condition, text)) = auth_failure {
-                    return Err(ConnectError::Sasl { condition, text });
-                }
-                return Err(close_error(reason));
-            }
-            other => tracing::trace!(event = ?other, "negotiation"),
+            Some(Err(e)) => return Err(ConnectError::Login(e)),
+            None => tracing::trace!(event = ?ev, "negotiation"),
         }
     }
-    Err(ConnectError::ClosedDuringNegotiation)
-}
-
-/// The typed error for a stream that ended during negotiation.
-pub(crate) fn close_error(reason: CloseReason) -> ConnectError {
-    match reason {
-        CloseReason::TlsFailed(failure) => ConnectError::Tls(failure),
-        CloseReason::StartTlsFailed => ConnectError::StartTlsRefused,
-        CloseReason::PeerError(e) | CloseReason::LocalError(e) => ConnectError::Stream {
-            condition: e.condition().as_str().to_owned(),
-            text: e.text().map(str::to_owned),
-        },
-        CloseReason::NegotiationFailed(s) => ConnectError::Negotiation(s),
-        CloseReason::Graceful | CloseReason::TransportClosed => {
-            ConnectError::ClosedDuringNegotiation
-        }
-        CloseReason::CloseTimeout => ConnectError::Timeout(Duration::ZERO, "closing"),
-        other => ConnectError::Negotiation(format!("{other:?}")),
-    }
+    Err(ConnectError::Login(LoginError::Closed))
 }
 
 /// A TLS configuration trusting nothing (placeholder replaced by `plaintext`).

@@ -31,35 +31,11 @@ pub enum ConnectError {
         /// The last error.
         source: std::io::Error,
     },
-    /// TLS failed: a refused certificate (with what is wrong and what to do) or a protocol
-    /// failure; the rustls error is the source.
+    /// The connection was made but the login failed: credentials refused, TLS (a certificate
+    /// refused, saying what to do), STARTTLS refused, a stream error, negotiation given up,
+    /// or the server closed the connection. The same type as the blocking adapter's.
     #[error("{0}")]
-    Tls(#[source] xmpp_stream::tls_failure::TlsFailure),
-    /// The server refused STARTTLS.
-    #[error("the server refused STARTTLS")]
-    StartTlsRefused,
-    /// SASL authentication failed with this condition.
-    #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
-    Sasl {
-        /// The SASL failure condition (`not-authorized`, ...).
-        condition: String,
-        /// The server's text, if any.
-        text: Option<String>,
-    },
-    /// The stream ended with a stream error (ours or the server's).
-    #[error("stream error: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
-    Stream {
-        /// The stream error condition (`host-unknown`, ...).
-        condition: String,
-        /// The error's text, if any.
-        text: Option<String>,
-    },
-    /// Negotiation failed for another reason (policy, unexpected answer).
-    #[error("negotiation failed: {0}")]
-    Negotiation(String),
-    /// The server closed the connection during negotiation.
-    #[error("the server closed the connection during negotiation")]
-    ClosedDuringNegotiation,
+    Login(#[source] xmpp_stream::connection::LoginError),
     /// The login did not complete in time.
     #[error("timed out after {0:?} while {1}")]
     Timeout(std::time::Duration, &'static str),

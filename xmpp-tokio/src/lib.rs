@@ -61,6 +61,6 @@ pub use client::{Client, ClientConfig, connect};
 pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
 pub use server::{Incoming, Server, ServerConfig, serve};
-pub use xmpp_stream::connection::Event;
+pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::trust::{Trust, TrustError};

@@ -10,7 +10,7 @@ mod tls;
 use std::time::Duration;
 
 use xmpp_stream::tls_failure::{CertificateOf, CertificateProblem, TlsFailure};
-use xmpp_tokio::{ClientConfig, ConnectError, connect};
+use xmpp_tokio::{ClientConfig, ConnectError, LoginError, connect};
 
 async fn server() -> (setup::Reference, tls::TlsMaterial) {
     let material = tls::TlsMaterial::generate("localhost").unwrap();
@@ -43,7 +43,9 @@ async fn ucr_sasl_29_wrong_password_is_a_sasl_error_with_its_condition() {
     .await
     .unwrap_err();
     match err {
-        ConnectError::Sasl { condition, .. } => assert_eq!(condition, "not-authorized"),
+        ConnectError::Login(LoginError::Auth { condition, .. }) => {
+            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+        }
         other => panic!("unexpected {other:?}"),
     }
     r.shutdown().await;
@@ -62,7 +64,7 @@ async fn ucr_tls_21_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     .await
     .unwrap_err();
     match err {
-        ConnectError::Tls(ref failure) => {
+        ConnectError::Login(LoginError::Tls(ref failure)) => {
             assert!(
                 matches!(
                     failure,
@@ -142,7 +144,13 @@ async fn unknown_domain_is_a_stream_error() {
     .await
     .unwrap_err();
     match err {
-        ConnectError::Stream { condition, .. } => assert_eq!(condition, "host-unknown"),
+        ConnectError::Login(LoginError::Stream { error, by_peer }) => {
+            assert_eq!(
+                error.condition(),
+                xmpp_stream::stream_error::Condition::HostUnknown
+            );
+            assert!(by_peer);
+        }
         other => panic!("unexpected {other:?}"),
     }
     r.shutdown().await;

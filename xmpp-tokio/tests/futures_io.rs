@@ -102,12 +102,12 @@ async fn exchange() -> String {
     let (handle, mut events, task) = driver(socket, conn, Default::default());
     let task = async_std::task::spawn(task);
     let mut tls_seen = false;
-    let mut mechanism = String::new();
+    let mut mechanism = None;
     let mut reply = String::new();
     while let Some(ev) = events.next().await {
         match ev {
             Event::TlsEstablished(_) => tls_seen = true,
-            Event::Authenticated { mechanism: m, .. } => mechanism = m,
+            Event::Authenticated { mechanism: m, .. } => mechanism = Some(m),
             Event::Established => {
                 let msg = Element::builder("message", "jabber:client")
                     .attr("to", "localhost")
@@ -127,7 +127,8 @@ async fn exchange() -> String {
         }
     }
     assert!(tls_seen, "STARTTLS happened");
-    assert!(mechanism.starts_with("SCRAM-"), "{mechanism}");
+    let mechanism = mechanism.expect("authenticated");
+    assert!(mechanism.name().starts_with("SCRAM-"), "{mechanism}");
     drop(handle);
     task.await;
     server.await;

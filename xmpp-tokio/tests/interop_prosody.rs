@@ -30,7 +30,7 @@ async fn login(name: &str, host: &str, port: u16, ca: &str) -> peer::Peer {
     .unwrap_or_else(|e| panic!("{name} could not log into Prosody via {host}: {e}"));
     assert!(client.tls, "{name}: the stream runs over TLS (STARTTLS)");
     assert!(
-        client.mechanism.starts_with("SCRAM-"),
+        client.mechanism.name().starts_with("SCRAM-"),
         "{name}: {}",
         client.mechanism
     );
@@ -75,7 +75,9 @@ async fn ucr_sasl_29_prosody_refuses_a_wrong_password_with_not_authorized() {
         .await
         .unwrap_err();
     match err {
-        xmpp_tokio::ConnectError::Sasl { condition, .. } => assert_eq!(condition, "not-authorized"),
+        xmpp_tokio::ConnectError::Login(xmpp_tokio::LoginError::Auth { condition, .. }) => {
+            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+        }
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{CloseReason, Connection, Event, Phase};
+use super::{CloseReason, Connection, Event, NegotiationFailure, Phase};
 use crate::framing::Inbound;
 use crate::header::{Role, Version};
 use crate::stream_error::{Condition, StreamError};
@@ -206,8 +206,7 @@ impl Connection {
     }
 
     /// The initiator gives up: closing tag, then closed.
-    pub(super) fn give_up(&mut self, why: impl Into<String>) {
-        let why = why.into();
+    pub(super) fn give_up(&mut self, why: NegotiationFailure) {
         tracing::debug!(%why, "negotiation failed");
         self.write_close_tag();
         self.finish(CloseReason::NegotiationFailed(why));
@@ -249,6 +248,10 @@ impl Connection {
     }
 
     pub(super) fn on_peer_close(&mut self) {
+        if let Some(refused) = self.progress.refused_header.take() {
+            self.fail(refused);
+            return;
+        }
         if self.phase != Phase::Closing {
             self.write_close_tag();
         }
@@ -278,6 +281,10 @@ impl Connection {
                 self.write_close_tag();
             }
             self.finish(CloseReason::PeerError(err));
+            return;
+        }
+        if let Some(refused) = self.progress.refused_header.take() {
+            self.fail(refused);
             return;
         }
         match (self.role, self.phase) {

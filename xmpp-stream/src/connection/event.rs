@@ -1,7 +1,12 @@
-//! What a connection machine reports: [`Event`] and, when the stream ends, [`CloseReason`].
+//! What a connection machine reports: [`Event`] and, when the stream ends, [`CloseReason`]
+//! (with [`NegotiationFailure`] when the initiating side gave up), and how an entity
+//! authenticated ([`AuthMethod`]).
+
+use std::fmt;
 
 use xmpp_jid::FullJid;
 
+use crate::bind::BindError;
 use crate::header::Version;
 use crate::stream_error::StreamError;
 use crate::tls::PeerIdentity;
@@ -30,16 +35,16 @@ pub enum Event {
     /// Authentication succeeded. The identity is the account's bare JID (c2s), the peer's
     /// domain (s2s) or the component's domain.
     Authenticated {
-        /// The SASL mechanism, or `handshake` for XEP-0114.
-        mechanism: String,
+        /// How: a SASL mechanism, or the XEP-0114 handshake.
+        mechanism: AuthMethod,
         /// Who authenticated.
         identity: String,
     },
     /// A SASL attempt failed (initiator: the server's `<failure/>`; receiver: an attempt
     /// was refused). The stream stays open on the receiving side until the retry limit.
     AuthFailed {
-        /// The SASL failure condition name (`not-authorized`, ...).
-        condition: String,
+        /// The SASL failure condition (RFC 6120 §6.5).
+        condition: xmpp_sasl::Condition,
         /// The failure's text, if any.
         text: Option<String>,
     },
@@ -80,5 +85,89 @@ pub enum CloseReason {
     /// The receiver answered `<starttls/>` with `<failure/>`.
     StartTlsFailed,
     /// The initiator gave up negotiating (policy or failure), after sending its closing tag.
-    NegotiationFailed(String),
+    NegotiationFailed(NegotiationFailure),
+}
+
+/// How an entity authenticated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// A SASL mechanism of `xmpp-sasl`.
+    Sasl(xmpp_sasl::Mechanism),
+    /// A SASL mechanism registered as an extension (e.g. GSSAPI), by its name.
+    SaslExtension(String),
+    /// The XEP-0114 component handshake.
+    ComponentHandshake,
+}
+
+impl AuthMethod {
+    /// The method by its SASL name (`SCRAM-SHA-1`, ...; an unknown name is an extension).
+    pub fn from_sasl_name(name: &str) -> AuthMethod {
+        name.parse()
+            .map(AuthMethod::Sasl)
+            .unwrap_or_else(|_| AuthMethod::SaslExtension(name.to_owned()))
+    }
+
+    /// The SASL mechanism name, or `handshake` for XEP-0114.
+    pub fn name(&self) -> &str {
+        match self {
+            AuthMethod::Sasl(m) => m.name(),
+            AuthMethod::SaslExtension(name) => name,
+            AuthMethod::ComponentHandshake => "handshake",
+        }
+    }
+}
+
+impl fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why the initiating side gave up negotiating (it sent its closing tag).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NegotiationFailure {
+    /// The server requires STARTTLS and this machine has no TLS configuration.
+    #[error("the server requires TLS, which is not configured")]
+    TlsNotConfigured,
+    /// The profile requires TLS and the server does not offer STARTTLS (no downgrade).
+    #[error("TLS is required but the server does not offer STARTTLS")]
+    StartTlsNotOffered,
+    /// The profile forbids authenticating on a stream without TLS.
+    #[error("refusing to authenticate without TLS")]
+    AuthenticationWithoutTls,
+    /// The server's features hold no SASL mechanism.
+    #[error("the server offers no SASL mechanism")]
+    NoMechanismOffered,
+    /// No offered mechanism is acceptable to the client's policy.
+    #[error("no usable SASL mechanism: {0}")]
+    NoUsableMechanism(xmpp_sasl::NegotiationError),
+    /// The credentials cannot be used with the chosen mechanism (e.g. SASLprep refused them).
+    #[error("the credentials cannot be used: {0}")]
+    Credentials(xmpp_sasl::CredentialsError),
+    /// The server refused the credentials.
+    #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
+    AuthenticationFailed {
+        /// The SASL failure condition (RFC 6120 §6.5).
+        condition: xmpp_sasl::Condition,
+        /// The server's text, if any.
+        text: Option<String>,
+    },
+    /// The server's SASL messages failed our checks (a SCRAM server signature that does not
+    /// verify: the server does not know the credentials; do not trust it).
+    #[error("the server's SASL exchange failed our checks: {0}")]
+    ServerNotVerified(xmpp_sasl::Failure),
+    /// A challenge or the success data was not valid base64.
+    #[error("the server sent badly encoded SASL data")]
+    BadSaslEncoding,
+    /// The server offers no resource binding (c2s).
+    #[error("the server offers no resource binding")]
+    NoBind,
+    /// The server refused to bind a resource (after the conflict retry).
+    #[error("resource binding refused: {}", .0.map_or("unknown", BindError::condition))]
+    BindRefused(Option<BindError>),
+    /// The bind result was malformed or held an invalid JID.
+    #[error("malformed bind result")]
+    MalformedBindResult,
 }

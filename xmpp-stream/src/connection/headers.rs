@@ -168,7 +168,9 @@ impl Connection {
     pub(super) fn on_response_header(&mut self, h: StreamHeader) {
         let semantic = header::StreamHeaderInfo::from_xml(&h);
         if let Err(e) = header::check_response_header(&semantic, self.kind) {
-            self.fail(e);
+            // Wait for the next element: the peer's stream error wins over ours.
+            self.progress.refused_header = Some(e);
+            self.phase = Phase::AwaitFeatures;
             return;
         }
         let id = h.id().unwrap_or_default().to_owned();

@@ -4,7 +4,7 @@
 
 use xmpp_jid::FullJid;
 
-use super::{CloseReason, Connection, Event, Phase, Setup};
+use super::{AuthMethod, CloseReason, Connection, Event, NegotiationFailure, Phase, Setup};
 use crate::auth::ClientAuthStep;
 use crate::bind::{self, BindError, BindOutcome};
 use crate::features::Features;
@@ -29,23 +29,22 @@ impl Connection {
             (Phase::Sasl, ns::SASL, "challenge") => self.on_challenge(&el),
             (Phase::Sasl, ns::SASL, "success") => self.on_success(&el),
             (Phase::Sasl, ns::SASL, "failure") | (Phase::Sasl, ns::SASL, "aborted") => {
+                // An unknown or missing condition counts as not-authorized (RFC 6120 §6.5).
                 let condition = el
                     .children()
                     .find(|c| c.name() != "text")
-                    .map(|c| c.name().to_owned())
-                    .unwrap_or_else(|| {
-                        if el.name() == "aborted" {
-                            "aborted".into()
-                        } else {
-                            "not-authorized".into()
-                        }
+                    .and_then(|c| c.name().parse().ok())
+                    .unwrap_or(if el.name() == "aborted" {
+                        xmpp_sasl::Condition::Aborted
+                    } else {
+                        xmpp_sasl::Condition::NotAuthorized
                     });
                 let text = el.child_text("text", ns::SASL).map(|t| t.trim().to_owned());
                 self.events.push_back(Event::AuthFailed {
-                    condition: condition.clone(),
-                    text,
+                    condition,
+                    text: text.clone(),
                 });
-                self.give_up(format!("authentication failed: {condition}"));
+                self.give_up(NegotiationFailure::AuthenticationFailed { condition, text });
             }
             (Phase::AwaitBind, _, "iq") if ns_ == self.kind.content_ns() => {
                 self.on_bind_answer(&el)
@@ -66,7 +65,7 @@ impl Connection {
                 };
                 self.progress.identity = Some(domain.clone());
                 self.events.push_back(Event::Authenticated {
-                    mechanism: "handshake".into(),
+                    mechanism: AuthMethod::ComponentHandshake,
                     identity: domain,
                 });
                 self.establish();
@@ -99,12 +98,12 @@ impl Connection {
                     return;
                 }
                 Some(true) => {
-                    self.give_up("the server requires TLS, which is not configured");
+                    self.give_up(NegotiationFailure::TlsNotConfigured);
                     return;
                 }
                 _ if self.profile.tls == TlsPolicy::Required => {
                     // No downgrade: a client told TLS is required never continues in plaintext.
-                    self.give_up("TLS is required but the server does not offer STARTTLS");
+                    self.give_up(NegotiationFailure::StartTlsNotOffered);
                     return;
                 }
                 _ => {}
@@ -113,11 +112,11 @@ impl Connection {
         // 2. SASL.
         if self.progress.identity.is_none() {
             if !self.progress.tls_done && !self.profile.allow_plaintext_auth {
-                self.give_up("refusing to authenticate without TLS");
+                self.give_up(NegotiationFailure::AuthenticationWithoutTls);
                 return;
             }
             if features.mechanisms.is_empty() {
-                self.give_up("the server offers no SASL mechanism");
+                self.give_up(NegotiationFailure::NoMechanismOffered);
                 return;
             }
             let mut transport = self.sasl_transport();
@@ -127,13 +126,14 @@ impl Connection {
                 auth: Some(auth), ..
             } = &mut *self.setup
             else {
-                self.give_up("no credentials configured");
+                // A c2s or s2s initiator is always made with SASL credentials.
+                self.give_up(NegotiationFailure::NoMechanismOffered);
                 return;
             };
             match auth.start(&features.mechanisms, &transport, &profile, &mut *self.rng) {
-                Ok((name, initial)) => {
+                Ok((method, initial)) => {
                     let el = Element::builder("auth", ns::SASL)
-                        .attr("mechanism", name)
+                        .attr("mechanism", method.name().to_owned())
                         .text(xmpp_sasl::wire::encode_auth(initial.as_deref()))
                         .build();
                     self.write_element(&el);
@@ -146,7 +146,7 @@ impl Connection {
         // 3. Bind (c2s).
         if self.kind == StreamKind::Client && self.progress.bound.is_none() {
             if !features.bind {
-                self.give_up("the server offers no resource binding");
+                self.give_up(NegotiationFailure::NoBind);
                 return;
             }
             self.progress.session_wanted = features.session == Some(false);
@@ -202,7 +202,7 @@ impl Connection {
             Ok(d) => d,
             Err(_) => {
                 self.write_element(&Element::new("abort", ns::SASL));
-                self.give_up("the server sent a badly encoded challenge");
+                self.give_up(NegotiationFailure::BadSaslEncoding);
                 return;
             }
         };
@@ -231,7 +231,7 @@ impl Connection {
         let additional = match xmpp_sasl::wire::decode_auth(&el.text()) {
             Ok(d) => d,
             Err(_) => {
-                self.give_up("the server sent badly encoded success data");
+                self.give_up(NegotiationFailure::BadSaslEncoding);
                 return;
             }
         };
@@ -247,10 +247,10 @@ impl Connection {
         let Some(auth) = auth_slot.as_mut() else {
             return;
         };
-        let mechanism = auth.mechanism_name().to_owned();
+        let mechanism = auth.method();
         if let Err(why) = auth.finish(additional.as_deref()) {
             // The server could not prove it knows our credentials (SCRAM): do not trust it.
-            self.give_up(why);
+            self.give_up(NegotiationFailure::ServerNotVerified(why));
             return;
         }
         // The credentials and the mechanism state are not needed any more: forget them.
@@ -289,18 +289,15 @@ impl Connection {
                         self.establish();
                     }
                 }
-                Err(_) => self.give_up("the server assigned an invalid JID"),
+                Err(_) => self.give_up(NegotiationFailure::MalformedBindResult),
             },
             BindOutcome::Refused(Some(BindError::Conflict)) if !self.progress.bind_retried => {
                 // Policy 3: our resource is taken; let the server generate one.
                 self.progress.bind_retried = true;
                 self.send_bind_request(false);
             }
-            BindOutcome::Refused(e) => {
-                let why = e.map_or("unknown", BindError::condition);
-                self.give_up(format!("resource binding refused: {why}"));
-            }
-            BindOutcome::Malformed => self.give_up("malformed bind result"),
+            BindOutcome::Refused(e) => self.give_up(NegotiationFailure::BindRefused(e)),
+            BindOutcome::Malformed => self.give_up(NegotiationFailure::MalformedBindResult),
         }
     }
 

@@ -85,7 +85,8 @@
 //! (plaintext, TLS, the input loop, endings); `headers.rs` the stream headers; `receiver.rs`
 //! the receiving side's negotiation (features, STARTTLS, the SASL steps, bind requests, the
 //! component handshake); `initiator.rs` the initiating side's (features, STARTTLS, mechanism
-//! choice, bind, session, handshake); `stanzas.rs` the address checks on established streams.
+//! choice, bind, session, handshake); `stanzas.rs` the address checks on established streams;
+//! `login.rs` the one reading of an initiator's events as a login outcome.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -111,12 +112,14 @@ mod error;
 mod event;
 mod headers;
 mod initiator;
+mod login;
 mod receiver;
 mod stanzas;
 
 pub use config::{InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig};
 pub use error::{BindStateError, ConfigError, SendError};
-pub use event::{CloseReason, Event};
+pub use event::{AuthMethod, CloseReason, Event, NegotiationFailure};
+pub use login::{LoggedIn, Login, LoginError};
 
 /// Where the machine is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +170,10 @@ struct Progress {
     local_domain: Option<String>,
     /// Peer's `from` on the current stream.
     peer_from: Option<String>,
+    /// Initiator: the peer's response header was refused with this error, which is sent only
+    /// if the next element is not the peer's own stream error (a server refusing us often
+    /// sends a header with an empty id and then the reason; that reason is what we report).
+    refused_header: Option<StreamError>,
     /// Negotiated stream version (`None`: legacy or component).
     version: Option<Version>,
     /// Stream language.

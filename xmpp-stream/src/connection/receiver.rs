@@ -4,7 +4,7 @@
 
 use xmpp_jid::BareJid;
 
-use super::{CloseReason, Connection, Event, Phase, Setup};
+use super::{AuthMethod, CloseReason, Connection, Event, Phase, Setup};
 use crate::auth::ServerAuthStep;
 use crate::bind::{self, BindError};
 use crate::component;
@@ -188,9 +188,9 @@ impl Connection {
         }
     }
 
-    pub(super) fn sasl_failure(&mut self, condition: &str, text: Option<&str>) {
+    pub(super) fn sasl_failure(&mut self, condition: xmpp_sasl::Condition, text: Option<&str>) {
         let mut f = Element::new("failure", ns::SASL);
-        f.push_child(Element::new(condition.to_owned(), ns::SASL));
+        f.push_child(Element::new(condition.as_str(), ns::SASL));
         if let Some(t) = text {
             f.push_child(
                 Element::builder("text", ns::SASL)
@@ -200,7 +200,7 @@ impl Connection {
         }
         self.write_element(&f);
         self.events.push_back(Event::AuthFailed {
-            condition: condition.to_owned(),
+            condition,
             text: text.map(str::to_owned),
         });
         self.phase = Phase::Negotiating;
@@ -220,7 +220,7 @@ impl Connection {
             // UCR-TLS-18: no SASL before TLS, whatever the mechanism.
             self.progress.plaintext_auth_attempts =
                 self.progress.plaintext_auth_attempts.saturating_add(1);
-            self.sasl_failure("encryption-required", None);
+            self.sasl_failure(xmpp_sasl::Condition::EncryptionRequired, None);
             if self.progress.plaintext_auth_attempts >= self.profile.sasl_max_attempts {
                 self.fail(
                     StreamError::new(Condition::PolicyViolation)
@@ -292,7 +292,7 @@ impl Connection {
                 text,
                 close,
             } => {
-                self.sasl_failure(&condition, text.as_deref());
+                self.sasl_failure(condition, text.as_deref());
                 if close {
                     // UCR-SASL-28: the retry limit is exhausted.
                     self.fail(
@@ -307,7 +307,7 @@ impl Connection {
                 additional,
             } => {
                 let Some(identity) = self.identity_of(identity) else {
-                    self.sasl_failure("not-authorized", None);
+                    self.sasl_failure(xmpp_sasl::Condition::NotAuthorized, None);
                     return;
                 };
                 let el = Element::builder("success", ns::SASL)
@@ -396,7 +396,7 @@ impl Connection {
                 self.write_element(&Element::new("handshake", ns::COMPONENT_ACCEPT));
                 self.progress.identity = Some(domain.clone());
                 self.events.push_back(Event::Authenticated {
-                    mechanism: "handshake".into(),
+                    mechanism: AuthMethod::ComponentHandshake,
                     identity: domain,
                 });
                 self.establish();
