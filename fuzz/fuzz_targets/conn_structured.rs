@@ -4,26 +4,45 @@
 //! split), inject a valid protocol step from a template list, a mutated template (byte flip,
 //! truncation, insertion, deletion, attribute swap), raw bytes, a mutation of the peer's bytes
 //! in flight, advance the clock (keepalives, timeouts), local sends and closes on either side,
-//! or the transport's end. Because the peer is a real machine (same deterministic RNG and
-//! credentials), SCRAM, PLAIN, ANONYMOUS and the component handshake really succeed, and the
-//! fuzzer spends its time in deep states (authenticated, bound, established, closing).
+//! the transport's end, or whitespace and junk at the STARTTLS handover. Because the peer is a
+//! real machine (same deterministic RNG and credentials), SCRAM, PLAIN, ANONYMOUS and the
+//! component handshake really succeed, and the fuzzer spends its time in deep states
+//! (authenticated, bound, established, closing).
+//!
+//! With the TLS flag both machines get a TLS configuration from a test PKI made once (the
+//! profile then requires STARTTLS, as `Profile::rfc6120()` does), so the pair goes through
+//! `<starttls/>`, the TLS handshake in memory, SCRAM (-PLUS when the receiver advertises a
+//! channel-binding type, XEP-0440) and bind; in that mode operation 15 also injects whitespace
+//! or junk right after the peer's `<starttls/>`/`<proceed/>` (or feeds it to the peer). rustls
+//! draws its randomness from ring, so the ciphertext differs between runs; its length does not
+//! (see `tls_setup`), so byte positions in an input keep their meaning. Mutating ciphertext
+//! makes TLS fail, which is one of the outcomes checked.
 //!
 //! Checked after every operation: no panic; output in proportion to input; after the machine
-//! reports `Closed`, no byte and no event; a stream error we send is followed by the closing
-//! tag and nothing else; progress never goes backwards (identity, bound JID, established);
-//! `Authenticated`, `Bound`, `Established` and `Closed` come at most once and in order;
-//! stanzas only on an established stream.
+//! reports `Closed` (`TlsFailed` included: reported once), no byte and no event; a stream error
+//! we send is followed by the closing tag and nothing else (checked on plaintext); progress
+//! never goes backwards (identity, bound JID, established); `Authenticated`, `Bound`,
+//! `Established` and `Closed` come at most once and in order; stanzas only on an established
+//! stream (for the peer machine too); `TlsEstablished` at most once, and only with TLS
+//! configured; with TLS required, neither side authenticates or establishes before its TLS is
+//! up; `TlsFailed` only with TLS configured; once TLS is up on both sides, the client's
+//! `Authenticated` mechanism is a -PLUS one exactly when the receiver advertised a
+//! channel-binding type (with a client profile that allows -PLUS; one that does not never uses
+//! it), and the receiver reports the same mechanism.
 //!
 //! Input format (one byte per choice, so seeds are easy to write by hand, see
 //! `fuzz/seeds/conn_structured/README`): kind, role, mechanism, flags, then operations until
 //! the input ends (at most 128). Set `CONN_STRUCTURED_TRACE=1` to print one line per input
-//! saying how far the machine got (used to count how often seeds reach the established state).
+//! saying how far the machine got (used to count how often seeds reach the established state,
+//! and whether over TLS).
 #![no_main]
 
 use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::CloseReason;
+use xmpp_stream::header::Role;
 use xmpp_stream::stream_error::{Condition, StreamError};
 use xmpp_stream::xml::Element;
 
@@ -43,6 +62,98 @@ const MECHS: [&str; 8] = [
 ];
 const MAX_OPS: usize = 128;
 const MAX_RAW: usize = 512;
+
+/// Flags byte: 1 legacy session, 2 ask for a resource, 4 refuse the first bind (all three
+/// from before TLS was fuzzed), 8 TLS (STARTTLS required on both machines), and with TLS:
+/// 16 the receiver's profile leaves out the -PLUS mechanisms (so it advertises no
+/// channel-binding type), 32 the initiator's profile leaves them out.
+const FLAG_TLS: u8 = 8;
+const FLAG_RECEIVER_NO_PLUS: u8 = 16;
+const FLAG_INITIATOR_NO_PLUS: u8 = 32;
+
+/// What the handover operations insert right after `<starttls/>` / `<proceed/>` (or wherever
+/// the stream is when they run): whitespace, which the machines skip until the first TLS
+/// record, and junk, which must make TLS fail.
+const HANDOVER: [&[u8]; 8] = [
+    b"\n",
+    b" ",
+    b"\r\n",
+    b" \t\r\n  \n",
+    b"x",
+    b"<",
+    b"\x16\x03",
+    b"\n\x00",
+];
+
+/// The test PKI and TLS configurations, made once per process: a CA (ECDSA P-256) and a
+/// server certificate for example.com with an Ed25519 key (fixed-length CertificateVerify
+/// signatures) and a fixed-length CA signature, so the handshake's length does not vary
+/// between runs or processes. No session resumption and no tickets: every run makes the same
+/// full handshake whatever ran before it in the process.
+struct TlsSetup {
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+    certificate: CertificateDer<'static>,
+}
+
+fn tls_setup() -> &'static TlsSetup {
+    static TLS: OnceLock<TlsSetup> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params =
+            rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Fuzz CA");
+        let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("server key");
+        let mut params = rcgen::CertificateParams::new(vec!["example.com".to_owned()])
+            .expect("server parameters");
+        params.serial_number = Some(rcgen::SerialNumber::from(2u64));
+        // The CA's ECDSA signature (so `tls-server-end-point` has a defined hash) is 70 to 72
+        // bytes in DER; sign until it is 72 (r and s both with the top bit set), so the
+        // certificate, and with it the handshake, has the same length in every process.
+        let cert = loop {
+            let cert = params
+                .clone()
+                .signed_by(&key, &ca, &ca_key)
+                .expect("server certificate");
+            let der = cert.der();
+            let sig = &der[der.len().saturating_sub(72)..];
+            if sig.len() == 72
+                && sig[..5] == [0x30, 0x46, 0x02, 0x21, 0x00]
+                && sig[37..40] == [0x02, 0x21, 0x00]
+            {
+                break cert;
+            }
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.der().clone()).expect("CA as root");
+        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        client.resumption = rustls::client::Resumption::disabled();
+        let mut server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+            )
+            .expect("server configuration");
+        server.send_tls13_tickets = 0;
+        TlsSetup {
+            client: Arc::new(client),
+            server: Arc::new(server),
+            certificate: cert.der().clone(),
+        }
+    })
+}
 
 /// What `the machine under test` receives, for a receiving machine (from an initiator).
 fn receiver_templates(kind: StreamKind) -> Vec<Vec<u8>> {
@@ -264,10 +375,16 @@ enum Op {
     PeerClose,
     CloseWithError,
     Eof,
+    /// Append `HANDOVER[idx]` to the peer's pending output (after what it has written so far,
+    /// e.g. right after its `<starttls/>` or `<proceed/>`).
+    Inject { idx: u8 },
+    /// Feed `HANDOVER[idx]` to the peer, as if the machine under test had written it after
+    /// its own output (e.g. right after its `<starttls/>` or `<proceed/>`).
+    PeerInject { idx: u8 },
 }
 
 impl Op {
-    fn decode(u: &mut Unstructured<'_>) -> ArbResult<Self> {
+    fn decode(u: &mut Unstructured<'_>, tls: bool) -> ArbResult<Self> {
         let tag = u.arbitrary::<u8>()?;
         Ok(match tag % 16 {
             0..=3 => Op::Pump { split: u.arbitrary()? },
@@ -287,7 +404,14 @@ impl Op {
                 1 => Op::CloseWithError,
                 _ => Op::Eof,
             },
-            _ => Op::Pump { split: 0 },
+            // Without TLS, 15 is a plain pump, as it was before the TLS mode existed (the
+            // plaintext seeds and regression inputs use it).
+            _ if !tls => Op::Pump { split: 0 },
+            _ => match u.arbitrary::<u8>()? % 4 {
+                0 => Op::Inject { idx: u.arbitrary()? },
+                1 => Op::PeerInject { idx: u.arbitrary()? },
+                _ => Op::Pump { split: 0 },
+            },
         })
     }
 }
@@ -304,6 +428,42 @@ struct Seen {
     was_established: bool,
     we_closed: bool,
     stanzas: u32,
+    /// `TlsEstablished` was reported.
+    tls: bool,
+    /// `Closed(TlsFailed(_))` was reported.
+    tls_failed: bool,
+    /// The mechanism of `Authenticated`.
+    mechanism: Option<String>,
+}
+
+/// What the peer machine reported (checked more loosely: the fuzzer does not aim at it).
+#[derive(Default, Debug)]
+struct PeerSeen {
+    tls: bool,
+    authenticated: bool,
+    established: bool,
+    closed: bool,
+    mechanism: Option<String>,
+}
+
+/// What the pair was configured with, for the TLS and channel-binding invariants.
+#[derive(Debug, Clone, Copy)]
+struct PairConfig {
+    kind: StreamKind,
+    /// Both machines have TLS configured and the profiles require it.
+    tls: bool,
+    /// The receiver advertises a channel-binding type after TLS (XEP-0440): a SCRAM
+    /// mechanism whose -PLUS variant its profile allows (the TLS layer always has
+    /// `tls-exporter` data under TLS 1.3 and `tls-server-end-point` for this certificate).
+    receiver_advertises: bool,
+    /// The initiator's profile allows -PLUS mechanisms.
+    initiator_may_bind: bool,
+}
+
+impl PairConfig {
+    fn tls_required(&self) -> bool {
+        self.tls && self.kind.negotiates_features()
+    }
 }
 
 struct Harness {
@@ -311,6 +471,8 @@ struct Harness {
     peer: Connection,
     now: Instant,
     seen: Seen,
+    peer_seen: PeerSeen,
+    config: PairConfig,
     refuse_first_bind: bool,
     binds: u32,
     peer_to_mut: Vec<u8>,
@@ -319,16 +481,100 @@ struct Harness {
 impl Harness {
     fn peer_drain(&mut self) {
         while let Some(b) = self.peer.poll_transmit() {
+            assert!(!self.peer_seen.closed, "peer: output after Closed");
             self.peer_to_mut.extend_from_slice(&b);
         }
         while let Some(e) = self.peer.poll_event() {
-            if let Event::BindRequest { resource } = e {
-                let r = resource.unwrap_or_else(|| "gen".into());
-                let _ = self.peer.bind(BindDecision::Accept(r));
-            }
+            self.on_peer_event(e);
         }
         while let Some(b) = self.peer.poll_transmit() {
             self.peer_to_mut.extend_from_slice(&b);
+        }
+    }
+
+    fn on_peer_event(&mut self, e: Event) {
+        if trace_enabled() {
+            eprintln!("  peer event {e:?}");
+        }
+        let tls_required = self.config.tls_required();
+        let p = &mut self.peer_seen;
+        assert!(!p.closed, "peer: event after Closed: {e:?}");
+        match e {
+            Event::BindRequest { resource } => {
+                let r = resource.unwrap_or_else(|| "gen".into());
+                let _ = self.peer.bind(BindDecision::Accept(r));
+            }
+            Event::TlsEstablished(_) => {
+                assert!(self.config.tls, "peer: TLS established without TLS configured");
+                assert!(!p.tls, "peer: TLS established twice");
+                p.tls = true;
+            }
+            Event::Authenticated { mechanism, .. } => {
+                // By its name (`Display`), whatever type the event carries it in.
+                let mechanism = mechanism.to_string();
+                assert!(!p.authenticated, "peer: authenticated twice");
+                assert!(p.tls || !tls_required, "peer: authenticated before TLS");
+                p.authenticated = true;
+                p.mechanism = Some(mechanism.clone());
+                if self.peer.role() == Role::Initiator {
+                    let both_tls = p.tls && self.seen.tls;
+                    self.check_client_mechanism(&mechanism, both_tls);
+                }
+                self.check_same_mechanism();
+            }
+            Event::Established => {
+                assert!(!p.established, "peer: established twice");
+                assert!(p.authenticated, "peer: established without authentication");
+                assert!(p.tls || !tls_required, "peer: established before TLS");
+                p.established = true;
+            }
+            Event::Stanza(el) => {
+                assert!(
+                    p.established,
+                    "peer: stanza before the stream is established: {:?}",
+                    el.to_xml()
+                );
+            }
+            Event::Closed(reason) => {
+                p.closed = true;
+                if let CloseReason::TlsFailed(_) = reason {
+                    assert!(self.config.tls, "peer: TLS failed without TLS configured");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The client's (initiator's) mechanism once TLS is up on both sides: -PLUS exactly when
+    /// the receiver advertised a channel-binding type, unless the client's profile forbids
+    /// -PLUS (then never).
+    fn check_client_mechanism(&self, mechanism: &str, both_tls: bool) {
+        let c = &self.config;
+        if !c.tls_required() || !both_tls {
+            return;
+        }
+        let plus = mechanism.ends_with("-PLUS");
+        if plus {
+            assert!(
+                c.receiver_advertises && c.initiator_may_bind,
+                "client used {mechanism} without an advertised channel-binding type \
+                 (receiver advertises: {}, client may bind: {})",
+                c.receiver_advertises,
+                c.initiator_may_bind
+            );
+        } else if c.initiator_may_bind {
+            assert!(
+                !c.receiver_advertises,
+                "client used {mechanism} although the receiver advertised channel binding"
+            );
+        }
+    }
+
+    /// Both machines report the same SASL mechanism (the receiver names what the initiator
+    /// asked for).
+    fn check_same_mechanism(&self) {
+        if let (Some(a), Some(b)) = (&self.seen.mechanism, &self.peer_seen.mechanism) {
+            assert_eq!(a, b, "the two machines disagree on the mechanism");
         }
     }
 
@@ -383,12 +629,29 @@ impl Harness {
         if trace_enabled() {
             eprintln!("  event {e:?}");
         }
+        let tls_required = self.config.tls_required();
         let s = &mut self.seen;
         match e {
-            Event::Authenticated { identity, .. } => {
+            Event::TlsEstablished(_) => {
+                assert!(self.config.tls, "TLS established without TLS configured");
+                assert!(!s.tls, "TLS established twice");
+                s.tls = true;
+            }
+            Event::Authenticated { identity, mechanism } => {
+                let mechanism = mechanism.to_string();
                 assert!(!s.authenticated, "authenticated twice");
+                assert!(
+                    s.tls || !tls_required,
+                    "authenticated ({mechanism}) before TLS although the profile requires it"
+                );
                 s.authenticated = true;
                 assert!(!identity.is_empty());
+                s.mechanism = Some(mechanism.clone());
+                if self.mut_.role() == Role::Initiator {
+                    let both_tls = s.tls && self.peer_seen.tls;
+                    self.check_client_mechanism(&mechanism, both_tls);
+                }
+                self.check_same_mechanism();
             }
             Event::BindRequest { resource } => {
                 assert!(s.authenticated, "bind request before authentication");
@@ -409,6 +672,7 @@ impl Harness {
             Event::Established => {
                 assert!(!s.established, "established twice");
                 assert!(s.authenticated, "established without authentication");
+                assert!(s.tls || !tls_required, "established before TLS");
                 s.established = true;
             }
             Event::Stanza(el) => {
@@ -424,10 +688,15 @@ impl Harness {
             Event::Closed(reason) => {
                 assert!(!s.closed, "closed twice");
                 s.closed = true;
+                if let CloseReason::TlsFailed(_) = reason {
+                    assert!(self.config.tls, "TLS failed without TLS configured");
+                    s.tls_failed = true;
+                }
                 if let CloseReason::LocalError(_) = reason {
                     // A stream error we send is followed by the closing tag and nothing
-                    // else (unless our own closing tag went out before it).
-                    if !s.we_closed && !out.is_empty() {
+                    // else (unless our own closing tag went out before it). Only visible in
+                    // plaintext: under TLS the output is records.
+                    if !s.we_closed && !out.is_empty() && !self.mut_.is_tls() {
                         assert!(
                             out.ends_with(b"error></stream:stream>"),
                             "stream error not followed by exactly the closing tag: {:?}",
@@ -473,6 +742,9 @@ impl Harness {
             m.apply(&mut bytes);
         }
         let written = self.feed_mut(&bytes, split);
+        if trace_enabled() {
+            eprintln!("  pumped {} bytes, {} back", bytes.len(), written.len());
+        }
         if !written.is_empty() {
             self.peer.handle_input(self.now, &written);
         }
@@ -490,26 +762,45 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     let mut_is_receiver = u.arbitrary::<u8>()? % 2 == 0;
     let mech = MECHS[usize::from(u.arbitrary::<u8>()?) % MECHS.len()];
     let flags = u.arbitrary::<u8>()?;
-
-    let mut profile = Profile::rfc6120();
-    profile.tls = TlsPolicy::Disabled;
-    profile.allow_plaintext_auth = true;
-    profile.mechanisms = vec![mech.to_owned()];
-    profile.allow_anonymous = mech == "ANONYMOUS";
-    profile.legacy_session = flags & 1 != 0;
-    profile.keepalive_interval = Some(Duration::from_secs(30));
-    profile.idle_timeout = Some(Duration::from_secs(300));
-    profile.negotiation_timeout = Some(Duration::from_secs(60));
-    profile.close_timeout = Duration::from_secs(10);
-    profile.limits.max_stanza_bytes = 16 * 1024;
-    let profile = Arc::new(profile);
+    let tls = flags & FLAG_TLS != 0;
+    let scram = mech.starts_with("SCRAM");
+    // Without TLS the profile is the one the plaintext seeds were written for.
+    let make_profile = |allow_plus: bool| {
+        let mut profile = Profile::rfc6120();
+        if !tls {
+            profile.tls = TlsPolicy::Disabled;
+            profile.allow_plaintext_auth = true;
+        }
+        profile.mechanisms = if tls && scram && allow_plus {
+            vec![format!("{mech}-PLUS"), mech.to_owned()]
+        } else {
+            vec![mech.to_owned()]
+        };
+        profile.allow_anonymous = mech == "ANONYMOUS";
+        profile.legacy_session = flags & 1 != 0;
+        profile.keepalive_interval = Some(Duration::from_secs(30));
+        profile.idle_timeout = Some(Duration::from_secs(300));
+        profile.negotiation_timeout = Some(Duration::from_secs(60));
+        profile.close_timeout = Duration::from_secs(10);
+        profile.limits.max_stanza_bytes = 16 * 1024;
+        Arc::new(profile)
+    };
+    let receiver_plus = !(tls && flags & FLAG_RECEIVER_NO_PLUS != 0);
+    let initiator_plus = !(tls && flags & FLAG_INITIATOR_NO_PLUS != 0);
+    let config = PairConfig {
+        kind,
+        tls,
+        receiver_advertises: tls && scram && receiver_plus && kind.negotiates_features(),
+        initiator_may_bind: initiator_plus,
+    };
+    let pki = tls.then(tls_setup);
     let t0 = Instant::now();
 
     let receiver = Connection::receiver(
         ReceiverConfig {
             kind,
             domains: vec!["example.com".into()],
-            tls: None,
+            tls: pki.map(|t| (t.server.clone(), Some(t.certificate.clone()))),
             direct_tls: false,
             auth: match kind {
                 StreamKind::Component => {
@@ -519,7 +810,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
                 _ => ReceiverAuth::Sasl(plain_store()),
             },
         },
-        profile.clone(),
+        make_profile(receiver_plus),
         Box::new(ConnRng(7)),
         t0,
     )
@@ -544,12 +835,12 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             kind,
             to: to.into(),
             from,
-            tls: None,
+            tls: pki.map(|t| t.client.clone()),
             direct_tls: false,
             auth,
             resource: (flags & 2 != 0).then(|| "balcony".into()),
         },
-        profile,
+        make_profile(initiator_plus),
         Box::new(ConnRng(9)),
         t0,
     )
@@ -563,6 +854,8 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         peer,
         now: t0,
         seen: Seen::default(),
+        peer_seen: PeerSeen::default(),
+        config,
         refuse_first_bind: flags & 4 != 0,
         binds: 0,
         peer_to_mut: Vec::new(),
@@ -577,7 +870,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     let mut n = 0;
     while !u.is_empty() && n < MAX_OPS {
         n += 1;
-        let op = Op::decode(&mut u)?;
+        let op = Op::decode(&mut u, tls)?;
         if trace_enabled() {
             eprintln!("op {op:?}");
         }
@@ -650,6 +943,16 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
                 h.mut_.handle_eof(h.now);
                 let _ = h.collect(closed_before);
             }
+            Op::Inject { idx } => {
+                h.peer_drain();
+                let bytes = HANDOVER[usize::from(idx) % HANDOVER.len()];
+                h.peer_to_mut.extend_from_slice(bytes);
+            }
+            Op::PeerInject { idx } => {
+                let bytes = HANDOVER[usize::from(idx) % HANDOVER.len()];
+                h.peer.handle_input(h.now, bytes);
+                h.peer_drain();
+            }
         }
         if h.seen.closed {
             assert!(h.mut_.is_closed());
@@ -710,8 +1013,15 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(Some(seen)) = decode_and_run(data) {
         if trace_enabled() {
             eprintln!(
-                "conn_structured reached: authenticated={} bound={} established={} stanzas={}",
-                seen.authenticated, seen.bound, seen.was_established, seen.stanzas
+                "conn_structured reached: authenticated={} bound={} established={} stanzas={} \
+                 tls={} tls_failed={} mechanism={}",
+                seen.authenticated,
+                seen.bound,
+                seen.was_established,
+                seen.stanzas,
+                seen.tls,
+                seen.tls_failed,
+                seen.mechanism.as_deref().unwrap_or("-")
             );
         }
     }

@@ -2,7 +2,8 @@
 """Writes the seed corpora of jid, xml_reader, stanza (vector part), sasl_wire, sasl_client,
 sasl_server, conn_receiver and conn_initiator from the spec vectors
 (/work/shared/spec/vectors, path overridable with VECTORS=...) and inputs of the tests.
-conn_structured and im_engine have their own generators next to this file.
+conn_structured and im_engine have their own generators next to this file, and so have the
+pair-mode seeds of sasl_client/sasl_server (first byte >= 0x80: sasl_pair.py).
 
 Input layouts it follows: xml_reader = split seed byte (0x80: prepend a stream header) +
 bytes; conn_receiver/conn_initiator = selector byte (% 8: 0-5 c2s with stage (sel / 8) % 4,

@@ -41,8 +41,6 @@ pub struct Step {
 pub struct Session<T> {
     conn: Connection,
     io: T,
-    out: Vec<u8>,
-    out_pos: usize,
     buf: Vec<u8>,
     eof: bool,
     set_read_timeout: Option<SetReadTimeout<T>>,
@@ -55,8 +53,6 @@ impl<T: Read + Write> Session<T> {
         Session {
             conn,
             io,
-            out: Vec::new(),
-            out_pos: 0,
             buf: vec![0; READ_CHUNK],
             eof: false,
             set_read_timeout: None,
@@ -113,26 +109,17 @@ impl<T: Read + Write> Session<T> {
     /// Writes all pending output. Returns `Ok(false)` if a non-blocking transport said
     /// `WouldBlock` (the rest is kept for the next call).
     pub fn flush(&mut self) -> Result<bool, Error> {
-        loop {
-            if self.out_pos == self.out.len() {
-                self.out.clear();
-                self.out_pos = 0;
-                match self.conn.poll_transmit() {
-                    Some(bytes) => self.out = bytes,
-                    None => break,
+        // Written straight from the machine's buffer; what does not fit stays there.
+        while !self.conn.pending_transmit().is_empty() {
+            match self.io.write(self.conn.pending_transmit()) {
+                Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
+                Ok(n) => self.conn.consume_transmit(n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == ErrorKind::TimedOut => {
+                    return Err(Error::Timeout { during: "write" });
                 }
-            }
-            while self.out_pos < self.out.len() {
-                match self.io.write(&self.out[self.out_pos..]) {
-                    Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
-                    Ok(n) => self.out_pos += n,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                    Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
-                    Err(e) if e.kind() == ErrorKind::TimedOut => {
-                        return Err(Error::Timeout { during: "write" });
-                    }
-                    Err(e) => return Err(Error::Io(e)),
-                }
+                Err(e) => return Err(Error::Io(e)),
             }
         }
         match self.io.flush() {

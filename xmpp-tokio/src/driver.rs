@@ -285,18 +285,26 @@ async fn run<S>(
         // held input, which can make more of both).
         loop {
             let mut progressed = false;
-            while let Some(bytes) = conn.poll_transmit() {
+            // Written from the machine's own buffer: no copy, no allocation per flush.
+            while !conn.pending_transmit().is_empty() {
                 progressed = true;
-                let write = tokio::time::timeout(config.write_timeout, io.write_all(&bytes));
+                let n = conn.pending_transmit().len();
+                let write = tokio::time::timeout(
+                    config.write_timeout,
+                    io.write_all(conn.pending_transmit()),
+                );
                 match write.await {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(())) => conn.consume_transmit(n),
                     Ok(Err(e)) => {
                         tracing::debug!(error = %e, "write failed");
                         conn.handle_eof(Instant::now());
+                        // The transport is gone: what is still pending can never be written.
+                        conn.consume_transmit(usize::MAX);
                     }
                     Err(_) => {
                         tracing::debug!("write timed out");
                         conn.handle_eof(Instant::now());
+                        conn.consume_transmit(usize::MAX);
                     }
                 }
             }

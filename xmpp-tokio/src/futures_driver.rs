@@ -85,15 +85,21 @@ async fn run<S>(
     loop {
         loop {
             let mut progressed = false;
-            while let Some(bytes) = conn.poll_transmit() {
+            while !conn.pending_transmit().is_empty() {
                 progressed = true;
-                let write = io.write_all(&bytes).or(async {
+                let n = conn.pending_transmit().len();
+                let write = io.write_all(conn.pending_transmit()).or(async {
                     async_io::Timer::after(config.write_timeout).await;
                     Err(std::io::Error::from(std::io::ErrorKind::TimedOut))
                 });
-                if let Err(e) = write.await {
-                    tracing::debug!(error = %e, "write failed");
-                    conn.handle_eof(Instant::now());
+                match write.await {
+                    Ok(()) => conn.consume_transmit(n),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "write failed");
+                        conn.handle_eof(Instant::now());
+                        // The transport is gone: what is still pending can never be written.
+                        conn.consume_transmit(usize::MAX);
+                    }
                 }
             }
             progressed |= outbox.pump(&mut conn, &events);

@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use super::{CloseReason, Connection, Event, NegotiationFailure, Phase};
+use super::{CloseReason, Connection, Event, IDLE_OUTPUT_CAPACITY, NegotiationFailure, Phase};
 use crate::framing::Inbound;
 use crate::header::{Role, Version};
 use crate::stream_error::{Condition, StreamError};
 use crate::tls_failure::TlsFailure;
-use crate::xml::{Element, StreamHeader, ns};
+use crate::xml::{Element, StreamHeader, WriteError, ns};
 
 impl Connection {
     pub(super) fn touch_rx(&mut self, now: Instant) {
@@ -113,12 +113,28 @@ impl Connection {
     }
 
     pub(super) fn write_element(&mut self, el: &Element) {
-        let mut buf = Vec::new();
-        if self.writer.write_element(el, &mut buf).is_ok() {
-            self.write_raw(&buf);
-        } else {
+        if self.encode(el).is_err() {
             tracing::warn!(name = el.name(), "internal element could not be written");
         }
+    }
+
+    /// Serialises an element for the transport without a temporary allocation: straight into
+    /// the output buffer, or through the reused encoding buffer into TLS. Nothing is written
+    /// when the element cannot be serialised.
+    pub(super) fn encode(&mut self, el: &Element) -> Result<(), WriteError> {
+        if self.tls.is_none() {
+            return self.writer.write_element(el, &mut self.out);
+        }
+        let mut buf = std::mem::take(&mut self.encode_buf);
+        let result = self.writer.write_element(el, &mut buf);
+        if result.is_ok() {
+            self.write_raw(&buf);
+        }
+        buf.clear();
+        if buf.capacity() <= IDLE_OUTPUT_CAPACITY {
+            self.encode_buf = buf;
+        }
+        result
     }
 
     pub(super) fn write_close_tag(&mut self) {
@@ -225,7 +241,7 @@ impl Connection {
                 return;
             }
             if self.events.len() >= self.profile.limits.max_pending_events
-                || self.out.len() > self.profile.limits.max_pending_output
+                || self.pending_out_len() > self.profile.limits.max_pending_output
             {
                 self.held = true;
                 return;

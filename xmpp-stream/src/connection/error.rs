@@ -2,8 +2,9 @@
 //! machine not made), [`BindStateError`] (a bind decision nobody asked for).
 
 use crate::tls::TlsError;
+use crate::xml::WriteError;
 
-/// Why [`Connection::send`] refused an element.
+/// Why [`Connection::send`](super::Connection::send) refused an element.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SendError {
@@ -25,7 +26,7 @@ pub enum SendError {
     WrongNamespace(String),
     /// The element cannot be written (invalid name or forbidden character).
     #[error("element cannot be serialised: {0}")]
-    Write(String),
+    Write(#[from] WriteError),
 }
 
 /// Errors in a machine's configuration.
@@ -46,7 +47,7 @@ pub enum ConfigError {
     Invalid(&'static str),
 }
 
-/// [`Connection::bind`] was called with no bind request pending.
+/// [`Connection::bind`](super::Connection::bind) was called with no bind request pending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("no bind request is pending")]
 pub struct BindStateError;

@@ -49,7 +49,7 @@ pub enum Event {
         text: Option<String>,
     },
     /// Receiving c2s side: the client asks to bind a resource (`None`: generate one).
-    /// Answer with [`Connection::bind`]; input is held until then.
+    /// Answer with [`Connection::bind`](super::Connection::bind); input is held until then.
     BindRequest {
         /// The requested resource.
         resource: Option<String>,

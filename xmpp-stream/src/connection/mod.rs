@@ -224,6 +224,11 @@ struct Timers {
 /// Event slots kept on an idle connection.
 const IDLE_EVENT_CAPACITY: usize = 4;
 
+/// Bytes of output (and encoding) buffer kept once drained: enough for a typical stanza and
+/// its TLS record, so a busy connection writes without allocating, while an idle one holds
+/// little (thousands of idle connections are the common case for a server).
+const IDLE_OUTPUT_CAPACITY: usize = 1024;
+
 /// One XML stream's state machine (see the [module docs](self)).
 pub struct Connection {
     role: Role,
@@ -234,7 +239,11 @@ pub struct Connection {
     framer: Framer,
     writer: Writer,
     tls: Option<Box<TlsLayer>>,
+    /// Bytes for the transport; `out[out_head..]` is still to be written.
     out: Vec<u8>,
+    out_head: usize,
+    /// Reused for encoding elements before TLS encrypts them.
+    encode_buf: Vec<u8>,
     events: VecDeque<Event>,
     progress: Progress,
     setup: Box<Setup>,
@@ -252,7 +261,7 @@ impl fmt::Debug for Connection {
             .field("kind", &self.kind)
             .field("phase", &self.phase)
             .field("tls", &self.tls.is_some())
-            .field("pending_out", &self.out.len())
+            .field("pending_out", &self.pending_out_len())
             .field("pending_events", &self.events.len())
             .finish_non_exhaustive()
     }
@@ -380,6 +389,8 @@ impl Connection {
             writer: Writer::new(),
             tls: None,
             out: Vec::new(),
+            out_head: 0,
+            encode_buf: Vec::new(),
             events: VecDeque::new(),
             progress: Progress::default(),
             setup: Box::new(Setup::Receiver {
@@ -509,14 +520,56 @@ impl Connection {
         }
     }
 
-    /// The bytes to write to the transport, in order (all that are pending).
+    /// The bytes to write to the transport, in order (all that are pending), as a new
+    /// vector. [`pending_transmit`](Self::pending_transmit) and
+    /// [`consume_transmit`](Self::consume_transmit) write without that allocation.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        if self.out.is_empty() {
+        if self.pending_out_len() == 0 {
             return None;
         }
-        let out = std::mem::take(&mut self.out);
-        self.resume();
+        let out = if self.out_head == 0 {
+            std::mem::take(&mut self.out)
+        } else {
+            self.out[self.out_head..].to_vec()
+        };
+        self.consume_transmit(out.len());
         Some(out)
+    }
+
+    /// The bytes waiting for the transport, in order, borrowed (no copy): write some or all
+    /// of them, then report how many with [`consume_transmit`](Self::consume_transmit).
+    ///
+    /// ```
+    /// # fn demo(conn: &mut xmpp_stream::connection::Connection, socket: &mut impl std::io::Write) -> std::io::Result<()> {
+    /// while !conn.pending_transmit().is_empty() {
+    ///     let written = socket.write(conn.pending_transmit())?;
+    ///     conn.consume_transmit(written);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pending_transmit(&self) -> &[u8] {
+        &self.out[self.out_head..]
+    }
+
+    /// `n` bytes of [`pending_transmit`](Self::pending_transmit) were written (more than
+    /// are pending counts as all). Once everything is written the buffer is reused (or, when
+    /// a burst made it large, released), and input held back by full output resumes.
+    pub fn consume_transmit(&mut self, n: usize) {
+        self.out_head = (self.out_head + n).min(self.out.len());
+        if self.out_head == self.out.len() {
+            self.out_head = 0;
+            if self.out.capacity() > IDLE_OUTPUT_CAPACITY {
+                self.out = Vec::new();
+            } else {
+                self.out.clear();
+            }
+        }
+        self.resume();
+    }
+
+    /// Bytes not yet handed to the transport.
+    fn pending_out_len(&self) -> usize {
+        self.out.len() - self.out_head
     }
 
     /// Resumes reading held input once the application has made room.
@@ -524,7 +577,7 @@ impl Connection {
         if self.held
             && self.phase != Phase::AwaitBindDecision
             && self.events.len() < self.profile.limits.max_pending_events
-            && self.out.len() <= self.profile.limits.max_pending_output
+            && self.pending_out_len() <= self.profile.limits.max_pending_output
         {
             self.held = false;
             self.process_input();
@@ -576,14 +629,10 @@ impl Connection {
         if ens != self.kind.content_ns() && StreamKind::from_content_ns(ens).is_some() {
             return Err(SendError::WrongNamespace(ens.to_owned()));
         }
-        if self.out.len() > self.profile.limits.max_pending_output {
-            return Err(SendError::Backpressure(self.out.len()));
+        if self.pending_out_len() > self.profile.limits.max_pending_output {
+            return Err(SendError::Backpressure(self.pending_out_len()));
         }
-        let mut buf = Vec::new();
-        self.writer
-            .write_element(element, &mut buf)
-            .map_err(|e| SendError::Write(e.to_string()))?;
-        self.write_raw(&buf);
+        self.encode(element)?;
         self.flush_tls();
         if let Some(now) = self.timers.now {
             self.touch_tx(now);
