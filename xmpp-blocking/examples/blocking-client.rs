@@ -136,7 +136,7 @@ fn run(args: Args) -> Result<(), String> {
     let deadline = started + args.timeout;
     let config = ClientConfig {
         trust: args.trust,
-        connect_override: args.connect,
+        server: args.connect,
         login_timeout: args.timeout,
         connect_timeout: args.timeout,
         ..ClientConfig::default()

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
     };
     let config = ClientConfig {
         trust,
-        connect_override: Some((host, port)),
+        server: Some((host, port)),
         ..ClientConfig::default()
     };
     let mut client = match Client::connect(&jid, &password, config) {

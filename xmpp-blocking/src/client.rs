@@ -1,6 +1,5 @@
 //! A logged-in c2s client over TCP: resolution, connect, negotiation, stanzas.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -8,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use xmpp_jid::{BareJid, FullJid};
 use xmpp_stream::connection::{
-    Connection, Event, InitiatorAuth, InitiatorConfig, Login, LoginError, NegotiationFailure,
+    Connection, Event, InitiatorAuth, InitiatorConfig, LoginError, NegotiationFailure,
 };
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
@@ -17,6 +16,7 @@ use xmpp_stream::xml::Element;
 
 use crate::dns::{self, CachingSrvResolver, SrvResolver, SystemSrvResolver};
 use crate::error::Error;
+use crate::link::Link;
 use crate::session::Session;
 use crate::trust::Trust;
 
@@ -28,8 +28,8 @@ pub struct ClientConfig {
     /// Which server certificates are accepted.
     pub trust: Trust,
     /// Connect to this host and port instead of resolving SRV records.
-    pub connect_override: Option<(String, u16)>,
-    /// With `connect_override`: TLS from the first byte (XEP-0368) instead of STARTTLS.
+    pub server: Option<(String, u16)>,
+    /// With `server`: TLS from the first byte (XEP-0368) instead of STARTTLS.
     pub direct_tls: bool,
     /// The resource to ask for (`None`: the server picks one).
     pub resource: Option<String>,
@@ -50,7 +50,7 @@ impl fmt::Debug for ClientConfig {
         f.debug_struct("ClientConfig")
             .field("profile", &self.profile)
             .field("trust", &self.trust)
-            .field("connect_override", &self.connect_override)
+            .field("server", &self.server)
             .field("direct_tls", &self.direct_tls)
             .field("resource", &self.resource)
             .field("connect_timeout", &self.connect_timeout)
@@ -66,7 +66,7 @@ impl Default for ClientConfig {
         ClientConfig {
             profile: Profile::rfc6120(),
             trust: Trust::WebPkiRoots,
-            connect_override: None,
+            server: None,
             direct_tls: false,
             resource: None,
             connect_timeout: Duration::from_secs(10),
@@ -78,13 +78,21 @@ impl Default for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// Connect to `host:port` instead of resolving the domain (the same name as the tokio
+    /// adapter's).
+    #[must_use]
+    pub fn with_server(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.server = Some((host.into(), port));
+        self
+    }
+}
+
 /// A negotiated client stream over TCP (see the [crate docs](crate)).
 #[derive(Debug)]
 pub struct Client {
-    session: Session<TcpStream>,
+    link: Link,
     jid: FullJid,
-    /// Stanzas that arrived while negotiation was finishing.
-    early: VecDeque<Event>,
 }
 
 impl Client {
@@ -117,7 +125,7 @@ impl Client {
         }
         let started = Instant::now();
         let deadline = started + config.login_timeout;
-        let plan = match &config.connect_override {
+        let plan = match &config.server {
             Some((host, port)) => ResolutionPlan::with_override(host, *port, config.direct_tls),
             None => {
                 let answers = dns::srv_answers(config.srv.as_ref(), &domain, ServiceKind::Client)?;
@@ -153,34 +161,14 @@ impl Client {
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;
-        let mut session = Session::tcp(conn, stream);
-        let mut early = VecDeque::new();
-        // The core's reading of the negotiation events, shared with the tokio adapter.
-        let mut login = Login::new();
-        let logged_in = loop {
-            match session.next_event(Some(deadline)) {
-                Ok(None) => return Err(Error::Timeout { during: "login" }),
-                Ok(Some(ev @ Event::Stanza(_))) => early.push_back(ev),
-                Ok(Some(ev)) => match login.observe(&ev) {
-                    Some(Ok(done)) => break done,
-                    Some(Err(e)) => return Err(Error::Login(e)),
-                    None => tracing::debug!(?ev, "negotiation event"),
-                },
-                Err(Error::Closed(reason)) => return Err(Error::Login(reason.into())),
-                Err(e) => return Err(e),
-            }
-        };
+        let (link, logged_in) = Link::establish(Session::tcp(conn, stream), deadline)?;
         let jid = logged_in
             .jid
-            .or_else(|| session.connection().bound_jid().cloned())
+            .or_else(|| link.session().connection().bound_jid().cloned())
             .ok_or(Error::Login(LoginError::Negotiation(
                 NegotiationFailure::MalformedBindResult,
             )))?;
-        Ok(Client {
-            session,
-            jid,
-            early,
-        })
+        Ok(Client { link, jid })
     }
 
     /// The bound full JID.
@@ -190,58 +178,35 @@ impl Client {
 
     /// The session (machine and socket), for advanced use.
     pub fn session_mut(&mut self) -> &mut Session<TcpStream> {
-        &mut self.session
+        self.link.session_mut()
     }
 
     /// Sends a stanza.
     pub fn send(&mut self, stanza: &Element) -> Result<(), Error> {
-        self.session.send(stanza)
+        self.link.send(stanza)
     }
 
     /// Sends a typed stanza ([`xmpp_stanza::Message`], [`xmpp_stanza::Presence`],
     /// [`xmpp_stanza::Iq`]) or anything else that converts into an element.
     pub fn send_stanza(&mut self, stanza: impl Into<Element>) -> Result<(), Error> {
-        self.session.send(&stanza.into())
+        self.link.send(&stanza.into())
     }
 
     /// Blocks until the next event (a stanza, a stream error, the close). Keepalives and
     /// timers run meanwhile.
     pub fn recv(&mut self) -> Result<Event, Error> {
-        if let Some(ev) = self.early.pop_front() {
-            return Ok(ev);
-        }
-        loop {
-            if let Some(ev) = self.session.next_event(None)? {
-                return Ok(ev);
-            }
-        }
+        self.link.recv()
     }
 
     /// Like [`recv`](Self::recv), giving up after `timeout` with `Ok(None)`.
     pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Option<Event>, Error> {
-        if let Some(ev) = self.early.pop_front() {
-            return Ok(Some(ev));
-        }
-        self.session.next_event(Some(Instant::now() + timeout))
+        self.link.recv_timeout(timeout)
     }
 
     /// Closes the stream: sends the closing tag and waits (up to the profile's close timeout)
     /// for the server's. Stanzas still arriving meanwhile are dropped.
-    pub fn close(mut self) -> Result<(), Error> {
-        self.session.connection_mut().close();
-        loop {
-            match self.session.next_event(None) {
-                Ok(Some(Event::Closed(reason))) => {
-                    return match Error::from_close(&reason) {
-                        None | Some(Error::Closed(_)) => Ok(()),
-                        Some(e) => Err(e),
-                    };
-                }
-                Ok(_) => {}
-                Err(Error::Closed(_)) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-        }
+    pub fn close(self) -> Result<(), Error> {
+        self.link.close()
     }
 }
 
@@ -253,7 +218,7 @@ fn parse_jid(jid: &str) -> Result<BareJid, Error> {
 }
 
 /// Tries each attempt's addresses in turn until one accepts a TCP connection.
-fn connect_plan(
+pub(crate) fn connect_plan(
     plan: &ResolutionPlan,
     connect_timeout: Duration,
     deadline: Instant,

@@ -44,7 +44,7 @@
 //! .spawn()?;
 //! let config = ClientConfig {
 //!     profile,
-//!     connect_override: Some(("127.0.0.1".into(), server.local_addr().port())),
+//!     server: Some(("127.0.0.1".into(), server.local_addr().port())),
 //!     ..ClientConfig::default()
 //! };
 //! let client = Client::connect("alice@localhost", "secret", config)?;
@@ -56,14 +56,17 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod component;
 pub mod dns;
 pub mod error;
+mod link;
 pub mod server;
 pub mod session;
 pub mod socket;
 pub mod trust;
 
 pub use client::{Client, ClientConfig};
+pub use component::{Component, ComponentConfig};
 pub use error::Error;
 pub use server::{Router, Server, ServerAuth, ServerConfig, ServerHandle};
 pub use session::{Session, Step};

@@ -25,8 +25,7 @@ fn pem_without_certificates_is_a_trust_error() {
 
 #[test]
 fn every_trust_kind_builds_a_client_config() {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let pem = ck.cert.pem();
+    let pem = xmpp_stream::testing::TestPki::new(&["localhost"]).ca_pem;
     let from_pem = Trust::from_pem(pem.as_bytes()).unwrap();
     assert!(matches!(&from_pem, Trust::Checked(_)));
     for trust in [Trust::WebPkiRoots, Trust::InsecureSkipVerify, from_pem] {

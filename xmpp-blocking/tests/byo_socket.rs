@@ -14,20 +14,14 @@ use xmpp_stream::connection::{
 };
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
+use xmpp_stream::testing::TestPki;
 use xmpp_stream::xml::Element;
 
 const NS: &str = "jabber:client";
 
 fn machines(profile: Profile) -> (Connection, Connection) {
-    let (cert, key) = support::localhost_cert();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server_tls = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key)
-        .unwrap();
-    let client_tls = xmpp_blocking::Trust::Certificates(vec![cert.clone()])
+    let pki = TestPki::new(&["localhost"]);
+    let client_tls = xmpp_blocking::Trust::Certificates(vec![pki.ca.clone()])
         .client_config()
         .unwrap();
     let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
@@ -40,7 +34,7 @@ fn machines(profile: Profile) -> (Connection, Connection) {
         ReceiverConfig {
             kind: StreamKind::Client,
             domains: vec!["localhost".into()],
-            tls: Some((Arc::new(server_tls), Some(cert))),
+            tls: Some(pki.server_config()),
             direct_tls: false,
             auth: ReceiverAuth::Sasl(Arc::new(store)),
         },

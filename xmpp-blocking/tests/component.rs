@@ -2,14 +2,15 @@
 
 mod support;
 
-use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use xmpp_blocking::{Client, Event, Server, ServerAuth, ServerConfig, Session};
-use xmpp_stream::connection::{Connection, InitiatorAuth, InitiatorConfig};
-use xmpp_stream::header::StreamKind;
+use xmpp_blocking::{
+    Client, Component, ComponentConfig, Error, Event, LoginError, Server, ServerAuth, ServerConfig,
+    ServerHandle,
+};
 use xmpp_stream::profile::Profile;
+use xmpp_stream::stream_error::Condition;
 use xmpp_stream::xml::Element;
 
 #[test]
@@ -36,31 +37,15 @@ fn ucr_route_7_component_answers_a_client_message() {
     .spawn()
     .unwrap();
 
-    // The component: an initiating component machine over TCP.
-    let conn = Connection::initiator(
-        InitiatorConfig {
-            kind: StreamKind::Component,
-            to: "echo.localhost".into(),
-            from: None,
-            tls: None,
-            direct_tls: false,
-            auth: InitiatorAuth::ComponentSecret("s3cret".into()),
-            resource: None,
-        },
-        Arc::new(Profile::rfc6120()),
-        Box::new(rand_core::OsRng),
-        Instant::now(),
+    // The component, as an application connects one.
+    let addr = components.local_addr();
+    let mut component = Component::connect(
+        "echo.localhost",
+        "s3cret",
+        ComponentConfig::new(addr.ip().to_string(), addr.port()),
     )
     .unwrap();
-    let stream = TcpStream::connect(components.local_addr()).unwrap();
-    let mut component = Session::tcp(conn, stream);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !component.connection().is_established() {
-        component
-            .next_event(Some(deadline))
-            .unwrap()
-            .expect("handshake in time");
-    }
+    assert_eq!(component.domain(), "echo.localhost");
 
     let mut alice = Client::connect(
         "alice@localhost",
@@ -77,7 +62,7 @@ fn ucr_route_7_component_answers_a_client_message() {
 
     // The component sees it (in its own namespace) and echoes it back.
     let got = loop {
-        match component.next_event(Some(deadline)).unwrap() {
+        match component.recv_timeout(Duration::from_secs(60)).unwrap() {
             Some(Event::Stanza(el)) if el.name() == "message" => break el,
             Some(_) => {}
             None => panic!("the component got nothing"),
@@ -106,4 +91,46 @@ fn ucr_route_7_component_answers_a_client_message() {
         Some("pong")
     );
     alice.close().unwrap();
+}
+
+fn component_listener(domain: &str, secret: &str) -> ServerHandle {
+    Server::bind(
+        "127.0.0.1:0",
+        ServerConfig {
+            domains: vec![domain.into()],
+            profile: Arc::new(Profile::rfc6120()),
+            tls: None,
+            direct_tls: false,
+            auth: ServerAuth::Components(vec![(domain.into(), secret.into())]),
+            tick: Duration::from_millis(20),
+            inbox_capacity: 1024,
+            max_connections: 1024,
+            dscp: None,
+        },
+    )
+    .unwrap()
+    .spawn()
+    .unwrap()
+}
+
+/// A wrong secret is the server's `not-authorized`, and an unknown domain its `host-unknown`,
+/// both as the typed login error (the peer's reason, not a complaint about its header).
+#[test]
+fn a_refused_component_gets_the_servers_reason() {
+    let server = component_listener("echo.localhost", "s3cret");
+    let addr = server.local_addr();
+    let config = || ComponentConfig::new(addr.ip().to_string(), addr.port());
+    let refused = |domain: &str, secret: &str| match Component::connect(domain, secret, config()) {
+        Err(Error::Login(LoginError::Stream { error, by_peer })) => {
+            assert!(by_peer, "{domain}: the server's error");
+            error.condition()
+        }
+        other => panic!("{domain}: {other:?}"),
+    };
+    assert_eq!(refused("echo.localhost", "wrong"), Condition::NotAuthorized);
+    assert_eq!(refused("other.localhost", "s3cret"), Condition::HostUnknown);
+    Component::connect("echo.localhost", "s3cret", config())
+        .unwrap()
+        .close()
+        .unwrap();
 }

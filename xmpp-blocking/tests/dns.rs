@@ -140,7 +140,7 @@ fn ucr_tcp_11_client_tries_the_next_srv_target_after_a_dead_one() {
     let (server, ca) = support::tls_server();
     let port = server.local_addr().port();
     let mut config = support::client_config(&server, &ca);
-    config.connect_override = None;
+    config.server = None;
     // A dead first choice (lower priority value, tried first), then the live server.
     let dead = TcpListener::bind("127.0.0.1:0").unwrap();
     let dead_port = dead.local_addr().unwrap().port();

@@ -27,7 +27,7 @@ fn config(server: &PeerServer, host: &str) -> ClientConfig {
     let pem = std::fs::read(server.ca()).unwrap();
     ClientConfig {
         trust: Trust::from_pem(&pem).unwrap(),
-        connect_override: Some((host.into(), server.port)),
+        server: Some((host.into(), server.port)),
         resource: Some("interop".into()),
         ..ClientConfig::default()
     }

@@ -56,7 +56,7 @@ fn wrong_password_is_an_auth_error() {
 #[test]
 fn ucr_tls_9_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     let (server, _ca) = support::tls_server();
-    let (other_ca, _) = support::localhost_cert();
+    let other_ca = xmpp_stream::testing::TestPki::new(&["localhost"]).ca;
     let err = Client::connect(
         "alice@localhost",
         "secret",

@@ -18,7 +18,7 @@ fn silent_server_gives_a_login_timeout_error() {
         drop(sock);
     });
     let config = ClientConfig {
-        connect_override: Some(("127.0.0.1".into(), port)),
+        server: Some(("127.0.0.1".into(), port)),
         login_timeout: Duration::from_millis(300),
         ..ClientConfig::default()
     };
@@ -35,7 +35,7 @@ fn refused_connection_is_a_connect_error() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let config = ClientConfig {
-        connect_override: Some(("127.0.0.1".into(), port)),
+        server: Some(("127.0.0.1".into(), port)),
         ..ClientConfig::default()
     };
     let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
@@ -70,7 +70,7 @@ fn server_going_silent_mid_negotiation_gives_a_login_timeout_error() {
         drop(sock);
     });
     let config = ClientConfig {
-        connect_override: Some(("127.0.0.1".into(), port)),
+        server: Some(("127.0.0.1".into(), port)),
         login_timeout: Duration::from_millis(500),
         ..ClientConfig::default()
     };

@@ -310,10 +310,26 @@ impl IdGenerator {
         Self::default()
     }
 
-    /// The next id: 11 characters of base64url randomness, `-`, the counter in hex.
+    /// The next id: 11 characters of base64url randomness, `-`, the counter in hex. The
+    /// generator is rand_core 0.6's (re-exported as [`crate::rand_core`]); with another
+    /// `rand` version, use [`next_id_from`](Self::next_id_from).
     pub fn next_id<R: RngCore + CryptoRng>(&mut self, rng: &mut R) -> String {
         let mut bytes = [0u8; 8];
         rng.fill_bytes(&mut bytes);
+        self.next_id_from(u64::from_le_bytes(bytes))
+    }
+
+    /// The next id from 64 random bits the caller drew with any generator (for example
+    /// `rand::random()` of whatever `rand` version the application uses).
+    ///
+    /// ```
+    /// let mut ids = xmpp_stanza::IdGenerator::new();
+    /// let id = ids.next_id_from(0x0123_4567_89ab_cdef);
+    /// assert!(id.ends_with("-1"));
+    /// assert_ne!(ids.next_id_from(0x0123_4567_89ab_cdef), id);
+    /// ```
+    pub fn next_id_from(&mut self, random: u64) -> String {
+        let bytes = random.to_le_bytes();
         let mut id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         self.counter = self.counter.wrapping_add(1);
         id.push('-');

@@ -68,6 +68,9 @@ pub use message::{Message, MessageType, Thread};
 pub use payload::Payload;
 pub use pending::{PendingError, PendingIqs};
 pub use presence::{Presence, PresenceType, Show};
+/// The randomness traits this crate takes (rand_core 0.6), so that callers name the same
+/// version whatever `rand` they use themselves.
+pub use rand_core;
 pub use stanza::{ReplyError, Stanza, StanzaNs, error_reply_element};
 pub use stanza_error::{Condition, ErrorType, StanzaError};
 pub use text::{LangText, Texts};

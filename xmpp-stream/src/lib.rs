@@ -44,7 +44,9 @@
 //! Modules: [`xml`] (Element, Reader, Writer), [`connection`] (the machine), [`header`],
 //! [`features`], [`bind`], [`component`], [`stream_error`], [`tls`], [`tls_failure`] (typed
 //! TLS and certificate errors), [`trust`] (trust anchors and CRLs as rustls configurations),
-//! [`profile`] (policy presets), [`resolve`] (SRV connection plans).
+//! [`profile`] (policy presets), [`resolve`] (SRV connection plans). With the `testing`
+//! feature, `testing`: a deterministic random source, a fake clock, a throwaway PKI and a
+//! pair of machines talking in memory, for tests of code built on this crate.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -58,7 +60,21 @@ pub mod header;
 pub mod profile;
 pub mod resolve;
 pub mod stream_error;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod tls_failure;
 pub mod trust;
 pub mod xml;
+
+pub use connection::{
+    CloseReason, Connection, Event, InitiatorAuth, InitiatorConfig, LoginError, ReceiverAuth,
+    ReceiverConfig,
+};
+pub use header::StreamKind;
+pub use profile::Profile;
+/// The randomness traits the machines take (rand_core 0.6), so that callers name the same
+/// version whatever `rand` they use themselves.
+pub use rand_core;
+pub use trust::Trust;
+pub use xml::Element;

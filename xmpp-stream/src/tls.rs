@@ -373,95 +373,28 @@ fn signature_hash(cert_der: &[u8]) -> Option<EndPointHash> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use crate::testing::TestPki;
 
-    /// A test CA and a server certificate for `example.com` signed by it.
-    pub(crate) struct TestPki {
-        pub ca_der: CertificateDer<'static>,
-        pub server_der: CertificateDer<'static>,
-        pub server_key: Vec<u8>,
-        pub client_der: CertificateDer<'static>,
-        pub client_key: Vec<u8>,
+    /// A test CA, a server certificate for `example.com` and a client certificate for
+    /// `example.net`, both signed by it.
+    fn test_pki() -> TestPki {
+        TestPki::new(&["example.com"]).with_client_cert(&["example.net"])
     }
 
-    pub(crate) fn test_pki() -> TestPki {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Test CA");
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let server_key = rcgen::KeyPair::generate().unwrap();
-        let server = rcgen::CertificateParams::new(vec!["example.com".to_owned()])
-            .unwrap()
-            .signed_by(&server_key, &ca, &ca_key)
-            .unwrap();
-        let client_key = rcgen::KeyPair::generate().unwrap();
-        let client = rcgen::CertificateParams::new(vec!["example.net".to_owned()])
-            .unwrap()
-            .signed_by(&client_key, &ca, &ca_key)
-            .unwrap();
-        TestPki {
-            ca_der: ca.der().clone(),
-            server_der: server.der().clone(),
-            server_key: server_key.serialize_der(),
-            client_der: client.der().clone(),
-            client_key: client_key.serialize_der(),
+    fn client_config(pki: &TestPki, with_cert: bool) -> Arc<rustls::ClientConfig> {
+        if with_cert {
+            pki.client_config_with_cert()
+        } else {
+            pki.client_config()
         }
     }
 
-    fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-        Arc::new(rustls::crypto::ring::default_provider())
-    }
-
-    pub(crate) fn client_config(pki: &TestPki, with_cert: bool) -> Arc<rustls::ClientConfig> {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(pki.ca_der.clone()).unwrap();
-        let b = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots);
-        let cfg = if with_cert {
-            b.with_client_auth_cert(
-                vec![pki.client_der.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.client_key.clone())),
-            )
-            .unwrap()
+    fn server_config(pki: &TestPki, want_client_cert: bool) -> Arc<rustls::ServerConfig> {
+        if want_client_cert {
+            pki.server_config_with_client_auth().0
         } else {
-            b.with_no_client_auth()
-        };
-        Arc::new(cfg)
-    }
-
-    pub(crate) fn server_config(
-        pki: &TestPki,
-        want_client_cert: bool,
-    ) -> Arc<rustls::ServerConfig> {
-        let b = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .unwrap();
-        let b = if want_client_cert {
-            let mut roots = rustls::RootCertStore::empty();
-            roots.add(pki.ca_der.clone()).unwrap();
-            let v = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots),
-                provider(),
-            )
-            .allow_unauthenticated()
-            .build()
-            .unwrap();
-            b.with_client_cert_verifier(v)
-        } else {
-            b.with_no_client_auth()
-        };
-        Arc::new(
-            b.with_single_cert(
-                vec![pki.server_der.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone())),
-            )
-            .unwrap(),
-        )
+            pki.server_config().0
+        }
     }
 
     /// Runs the handshake by shuttling bytes until neither side has anything to send.
@@ -487,7 +420,7 @@ pub(crate) mod tests {
         let pki = test_pki();
         let mut client = TlsLayer::client(client_config(&pki, false), "example.com").unwrap();
         let mut server =
-            TlsLayer::server(server_config(&pki, false), Some(pki.server_der.clone())).unwrap();
+            TlsLayer::server(server_config(&pki, false), Some(pki.server.cert.clone())).unwrap();
         // Plaintext written before the handshake completes is buffered and delivered after.
         client.write_plaintext(b"<stream:stream>").unwrap();
         let (_, to_server) = pump(&mut client, &mut server).unwrap();
@@ -567,7 +500,7 @@ pub(crate) mod tests {
         let pki = test_pki();
         let mut client = TlsLayer::client(client_config(&pki, false), "example.com").unwrap();
         let mut server =
-            TlsLayer::server(server_config(&pki, false), Some(pki.server_der.clone())).unwrap();
+            TlsLayer::server(server_config(&pki, false), Some(pki.server.cert.clone())).unwrap();
         assert_eq!(
             client.best_channel_binding(),
             None,
@@ -592,7 +525,7 @@ pub(crate) mod tests {
         // rcgen signs with ECDSA P-256 + SHA-256: the end-point hash is SHA-256 of the DER.
         assert_eq!(
             cp.data,
-            sha2::Sha256::digest(pki.server_der.as_ref()).to_vec()
+            sha2::Sha256::digest(pki.server.cert.as_ref()).to_vec()
         );
         assert_eq!(
             client.best_channel_binding().unwrap().kind,
@@ -610,10 +543,10 @@ pub(crate) mod tests {
         pump(&mut client, &mut server).unwrap();
         let c = client.peer_identity().unwrap();
         assert_eq!(c.server_name.as_deref(), Some("example.com"));
-        assert_eq!(c.certificates.first(), Some(&pki.server_der));
+        assert_eq!(c.certificates.first(), Some(&pki.server.cert));
         assert_eq!(c.protocol.as_deref(), Some("TLSv1_3"));
         let s = server.peer_identity().unwrap();
-        assert_eq!(s.certificates.first(), Some(&pki.client_der));
+        assert_eq!(s.certificates.first(), pki.client.as_ref().map(|c| &c.cert));
         assert_eq!(s.server_name.as_deref(), Some("example.com"));
     }
 
@@ -638,7 +571,7 @@ pub(crate) mod tests {
         assert_eq!(server_end_point_hash(&[0x30, 0x03, 0x02, 0x01, 0x00]), None);
         // Every prefix of a real certificate is handled without panicking.
         let pki = test_pki();
-        let der = pki.server_der.as_ref();
+        let der = pki.server.cert.as_ref();
         for n in 0..der.len() {
             let _ = server_end_point_hash(&der[..n]);
         }

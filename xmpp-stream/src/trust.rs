@@ -45,7 +45,11 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-/// The crypto provider every configuration of this module uses (ring).
+/// The crypto provider of every rustls configuration the workspace makes (ring): the one
+/// place to change it. Ring builds everywhere rustls does with nothing but a C compiler, at
+/// the cost of post-quantum key exchange (X25519MLKEM768 needs the aws-lc-rs provider; an
+/// application that wants it builds its own rustls configuration with that provider and passes
+/// it to the adapter).
 pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }

@@ -98,7 +98,7 @@ fn versions(tls12: bool) -> &'static [&'static rustls::SupportedProtocolVersion]
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    xmpp_stream::trust::provider()
 }
 
 fn client_config(pki: &Pki, tls12: bool) -> Arc<rustls::ClientConfig> {

@@ -467,14 +467,14 @@ fn ucr_serr_2_sent_stream_error_in_every_receiver_stage() {
 
 #[test]
 fn ucr_tls_9_ucr_tls_17_failed_certificate_check_is_a_tls_alert_not_xml() {
-    let pki = pki();
-    let other = conn_support::pki(); // a CA the client does not trust
+    let pki = TestPki::example();
+    let other = TestPki::example(); // a CA the client does not trust
     let mut opts = ClientOpts::tls(&pki);
-    opts.tls = Some(client_tls(&other, false));
+    opts.tls = Some(other.client_config());
     let mut c = client(opts);
     let mut s = server(
         xmpp_stream::profile::Profile::rfc6120(),
-        Some(server_tls(&pki, false)),
+        Some(pki.server_config()),
         false,
     );
     let mut t = Transcript::default();

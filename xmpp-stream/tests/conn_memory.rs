@@ -97,11 +97,11 @@ fn idle_negotiated_machine_fits_in_8_kib_without_tls() {
 #[test]
 fn idle_negotiated_machine_with_tls_is_measured() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let pki = pki();
+    let pki = TestPki::example();
     let _ = negotiated_plaintext();
     let make = || {
         let mut c = client(ClientOpts::tls(&pki));
-        let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+        let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
         let mut t = Transcript::default();
         pump(&mut c, &mut s, secs(0), &mut t);
         assert!(c.is_established() && s.is_established());

@@ -75,9 +75,9 @@ fn pump_rewriting(
 }
 
 fn pair() -> (Connection, Connection) {
-    let pki = pki();
+    let pki = TestPki::example();
     let c = client(ClientOpts::tls(&pki));
-    let s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     (c, s)
 }
 

@@ -56,9 +56,9 @@ fn message(to: &str, body: &str) -> Element {
 /// Full c2s negotiation over STARTTLS with the default (RFC 6120) profile: TLS required,
 /// SCRAM, client-requested resource.
 fn tls_session() -> (Connection, Connection, Transcript) {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     pump(&mut c, &mut s, secs(0), &mut t);
     (c, s, t)
@@ -132,8 +132,8 @@ fn ucr_stream_11_ucr_tls_15_ucr_sasl_15_fresh_stream_id_after_every_restart() {
 
 #[test]
 fn ucr_tls_5_first_features_offer_only_starttls_required() {
-    let pki = pki();
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let (out, _) = feed(
         &mut s,
         secs(0),
@@ -228,11 +228,11 @@ fn ucr_stream_20_inbound_stanzas_still_arrive_while_closing() {
 
 #[test]
 fn direct_tls_xep_0368_needs_no_starttls() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut opts = ClientOpts::tls(&pki);
     opts.direct_tls = true;
     let mut c = client(opts);
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), true);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), true);
     let mut t = Transcript::default();
     pump(&mut c, &mut s, secs(0), &mut t);
     assert!(c.is_established() && s.is_established());
@@ -254,7 +254,7 @@ fn direct_tls_xep_0368_needs_no_starttls() {
 
 #[test]
 fn ucr_tls_1_client_refuses_a_server_without_tls() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
     let mut profile = plaintext_profile();
     profile.tls = TlsPolicy::Disabled;
@@ -272,11 +272,11 @@ fn ucr_tls_1_client_refuses_a_server_without_tls() {
 
 #[test]
 fn ucr_sasl_25_wrong_password_fails_and_client_closes() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut opts = ClientOpts::tls(&pki);
     opts.password = "wrong";
     let mut c = client(opts);
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     pump(&mut c, &mut s, secs(0), &mut t);
     assert!(t.client_events.iter().any(|e| matches!(
@@ -367,8 +367,8 @@ fn sasl_abort_and_bad_base64_get_their_failures() {
 
 #[test]
 fn ucr_tls_18_auth_before_tls_is_refused_when_tls_is_required() {
-    let pki = pki();
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let _ = feed(
         &mut s,
         secs(0),
@@ -393,7 +393,7 @@ fn ucr_tls_18_auth_before_tls_is_refused_when_tls_is_required() {
 
 #[test]
 fn plaintext_after_proceed_is_never_read_as_xml_by_the_initiator() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
     let _ = drain(&mut c);
     let (_, _) = feed(
@@ -421,8 +421,8 @@ fn plaintext_after_proceed_is_never_read_as_xml_by_the_initiator() {
 
 #[test]
 fn ucr_tls_11_plaintext_after_starttls_goes_to_tls_on_the_receiver() {
-    let pki = pki();
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let _ = feed(
         &mut s,
         secs(0),
@@ -477,11 +477,11 @@ fn ucr_tls_8_starttls_refused_when_not_offered() {
 
 #[test]
 fn ucr_bind_6_server_generated_resource() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut opts = ClientOpts::tls(&pki);
     opts.resource = None;
     let mut c = client(opts);
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     pump_with(&mut c, &mut s, secs(0), &mut t, &mut |s, requested| {
         assert_eq!(requested, None);
@@ -495,9 +495,9 @@ fn ucr_bind_6_server_generated_resource() {
 
 #[test]
 fn bind_override_policy_client_adopts_the_servers_jid() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     pump_with(&mut c, &mut s, secs(0), &mut t, &mut |s, requested| {
         assert_eq!(requested.as_deref(), Some("balcony"));
@@ -511,9 +511,9 @@ fn bind_override_policy_client_adopts_the_servers_jid() {
 
 #[test]
 fn bind_refuse_policy_conflict_then_generated_retry() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     let mut asked = Vec::new();
     pump_with(&mut c, &mut s, secs(0), &mut t, &mut |s, requested| {
@@ -530,9 +530,9 @@ fn bind_refuse_policy_conflict_then_generated_retry() {
 #[test]
 fn bind_takeover_policy_old_session_gets_conflict_stream_error() {
     let (mut old_c, mut old_s, _) = tls_session();
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut t = Transcript::default();
     pump_with(&mut c, &mut s, secs(0), &mut t, &mut |s, _| {
         old_s.close_with_error(xmpp_stream::stream_error::StreamError::new(
@@ -759,9 +759,9 @@ fn send_before_negotiation_and_wrong_namespace_are_refused() {
 
 #[test]
 fn trickled_one_byte_at_a_time() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut c = client(ClientOpts::tls(&pki));
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let mut client_events = Vec::new();
     for _ in 0..200 {
         let mut moved = false;
@@ -798,13 +798,13 @@ fn trickled_one_byte_at_a_time() {
 
 // ---------------------------------------------------------------- s2s
 
-fn s2s_pair(pki: &Pki) -> (Connection, Connection) {
+fn s2s_pair(pki: &TestPki) -> (Connection, Connection) {
     let init = Connection::initiator(
         InitiatorConfig {
             kind: StreamKind::Server,
             to: "example.com".into(),
             from: Some("example.org".into()),
-            tls: Some(client_tls(pki, true)),
+            tls: Some(pki.client_config_with_cert()),
             direct_tls: false,
             auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::certificate()),
             resource: None,
@@ -818,7 +818,7 @@ fn s2s_pair(pki: &Pki) -> (Connection, Connection) {
         ReceiverConfig {
             kind: StreamKind::Server,
             domains: vec!["example.com".into()],
-            tls: Some(server_tls(pki, true)),
+            tls: Some(pki.server_config_with_client_auth()),
             direct_tls: false,
             auth: ReceiverAuth::Sasl(store()),
         },
@@ -832,7 +832,7 @@ fn s2s_pair(pki: &Pki) -> (Connection, Connection) {
 
 #[test]
 fn ucr_gen_13_ucr_sasl_17_s2s_mutual_tls_and_external_without_bind() {
-    let pki = pki();
+    let pki = TestPki::example();
     let (mut i, mut r) = s2s_pair(&pki);
     let mut t = Transcript::default();
     pump(&mut i, &mut r, secs(0), &mut t);
@@ -877,7 +877,7 @@ fn ucr_gen_13_ucr_sasl_17_s2s_mutual_tls_and_external_without_bind() {
 
 #[test]
 fn ucr_stanza_5_12_13_s2s_address_checks() {
-    let pki = pki();
+    let pki = TestPki::example();
     let (mut i, mut r) = s2s_pair(&pki);
     let mut t = Transcript::default();
     pump(&mut i, &mut r, secs(0), &mut t);
@@ -929,40 +929,7 @@ fn ucr_stanza_5_12_13_s2s_address_checks() {
 
 // ---------------------------------------------------------------- components
 
-fn component_pair(secret: &str) -> (Connection, Connection) {
-    let mut profile = Profile::rfc6120();
-    profile.tls = TlsPolicy::Disabled;
-    let profile = Arc::new(profile);
-    let comp = Connection::initiator(
-        InitiatorConfig {
-            kind: StreamKind::Component,
-            to: "plays.shakespeare.lit".into(),
-            from: None,
-            tls: None,
-            direct_tls: false,
-            auth: InitiatorAuth::ComponentSecret(secret.into()),
-            resource: None,
-        },
-        profile.clone(),
-        rng(21),
-        secs(0),
-    )
-    .unwrap();
-    let srv = Connection::receiver(
-        ReceiverConfig {
-            kind: StreamKind::Component,
-            domains: vec!["shakespeare.lit".into()],
-            tls: None,
-            direct_tls: false,
-            auth: ReceiverAuth::Components(vec![("plays.shakespeare.lit".into(), "secret".into())]),
-        },
-        profile,
-        rng(22),
-        secs(0),
-    )
-    .unwrap();
-    (comp, srv)
-}
+// `component_pair` (plays.shakespeare.lit against shakespeare.lit) comes from the test kit.
 
 #[test]
 fn component_handshake_xep_0114() {
@@ -1025,7 +992,7 @@ fn component_wrong_secret_is_not_authorized() {
 
 #[test]
 fn ucr_attr_1_dod_client_sends_from_before_tls() {
-    let pki = pki();
+    let pki = TestPki::example();
     let mut opts = ClientOpts::tls(&pki);
     opts.profile = Profile::dod_ucr_2008();
     let mut c = client(opts);
@@ -1043,7 +1010,7 @@ fn ucr_attr_1_dod_client_sends_from_before_tls() {
 
 #[test]
 fn ucr_sasl_3_anonymous_allowed_under_nato_only() {
-    let pki = pki();
+    let pki = TestPki::example();
     for (profile, allowed) in [
         (Profile::nato_bcs(), true),
         (Profile::dod_ucr_2008(), false),
@@ -1052,14 +1019,14 @@ fn ucr_sasl_3_anonymous_allowed_under_nato_only() {
             kind: StreamKind::Client,
             to: "example.com".into(),
             from: Some("anon@example.com".into()),
-            tls: Some(client_tls(&pki, false)),
+            tls: Some(pki.client_config()),
             direct_tls: false,
             auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::anonymous()),
             resource: None,
         };
         let mut c =
             Connection::initiator(cfg, Arc::new(profile.clone()), rng(31), secs(0)).unwrap();
-        let mut s = server(profile, Some(server_tls(&pki, false)), false);
+        let mut s = server(profile, Some(pki.server_config()), false);
         let mut t = Transcript::default();
         pump(&mut c, &mut s, secs(0), &mut t);
         assert_eq!(c.is_established(), allowed, "{:?}", t.client_events);
@@ -1111,7 +1078,7 @@ fn ucr_attr_5_higher_version_is_answered_with_ours() {
 
 #[test]
 fn ucr_sasl_5_ucr_sasl_9_each_password_mechanism_end_to_end() {
-    let pki = pki();
+    let pki = TestPki::example();
     for mech in [
         "PLAIN",
         "SCRAM-SHA-1",
@@ -1126,7 +1093,7 @@ fn ucr_sasl_5_ucr_sasl_9_each_password_mechanism_end_to_end() {
         let mut opts = ClientOpts::tls(&pki);
         opts.profile = profile.clone();
         let mut c = client(opts);
-        let mut s = server(profile, Some(server_tls(&pki, false)), false);
+        let mut s = server(profile, Some(pki.server_config()), false);
         let mut t = Transcript::default();
         pump(&mut c, &mut s, secs(0), &mut t);
         assert!(

@@ -163,8 +163,8 @@ fn harness_repairs_the_known_defects() {
 #[test]
 fn vector_01_starttls_server_side_bytes() {
     let t = turns(&vector("01-c2s-starttls.xml"));
-    let pki = pki();
-    let mut s = server(Profile::rfc6120(), Some(server_tls(&pki, false)), false);
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
     let (out, _) = feed(&mut s, secs(0), normalize(&t[0].1).as_bytes());
     let id = s.stream_id().unwrap().to_owned();
     let expected = format!(
@@ -180,7 +180,7 @@ fn vector_01_starttls_server_side_bytes() {
 #[test]
 fn vector_01_starttls_client_side_bytes() {
     let t = turns(&vector("01-c2s-starttls.xml"));
-    let pki = pki();
+    let pki = TestPki::example();
     let mut opts = ClientOpts::tls(&pki);
     // The draft's client puts `from` in the header before TLS, as UCR-ATTR-1 demands.
     opts.profile = Profile::dod_ucr_2008();

@@ -65,10 +65,20 @@ impl std::fmt::Debug for ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults (RFC 6120 profile, SRV resolution) with this TLS configuration.
+    /// Defaults (RFC 6120 profile, SRV resolution) with this TLS configuration (see
+    /// [`Trust`](crate::Trust) for making one: PEM roots, the Mozilla roots, CRLs).
     pub fn new(tls: Arc<rustls::ClientConfig>) -> Self {
+        ClientConfig::with_tls(Some(tls))
+    }
+
+    /// Defaults with the server certificates accepted by `trust`.
+    pub fn trusting(trust: &crate::Trust) -> Result<Self, crate::TrustError> {
+        Ok(ClientConfig::new(trust.client_config()?))
+    }
+
+    fn with_tls(tls: Option<Arc<rustls::ClientConfig>>) -> Self {
         ClientConfig {
-            tls: Some(tls),
+            tls,
             profile: Arc::new(Profile::rfc6120()),
             server: None,
             direct_tls: false,
@@ -85,9 +95,8 @@ impl ClientConfig {
     /// No TLS configuration, with a profile that must disable TLS: loopback and tests only.
     pub fn plaintext(profile: Arc<Profile>) -> Self {
         ClientConfig {
-            tls: None,
             profile,
-            ..ClientConfig::new(Arc::new(empty_tls()))
+            ..ClientConfig::with_tls(None)
         }
     }
 
@@ -224,21 +233,13 @@ async fn open(
     Err(last.unwrap_or_else(|| ConnectError::NoService(domain.to_owned())))
 }
 
-/// Reads events until the session is established, or turns the end into a typed error (the
+/// Reads events until the stream is established, or turns the end into a typed error (the
 /// reading is the core's [`Login`], shared with every adapter).
-async fn login(events: &mut Events) -> Result<(FullJid, LoggedIn), ConnectError> {
+pub(crate) async fn await_login(events: &mut Events) -> Result<LoggedIn, ConnectError> {
     let mut login = Login::new();
     while let Some(ev) = events.next().await {
         match login.observe(&ev) {
-            Some(Ok(done)) => {
-                let jid = done
-                    .jid
-                    .clone()
-                    .ok_or(ConnectError::Login(LoginError::Negotiation(
-                        NegotiationFailure::MalformedBindResult,
-                    )))?;
-                return Ok((jid, done));
-            }
+            Some(Ok(done)) => return Ok(done),
             Some(Err(e)) => return Err(ConnectError::Login(e)),
             None => tracing::trace!(event = ?ev, "negotiation"),
         }
@@ -246,25 +247,16 @@ async fn login(events: &mut Events) -> Result<(FullJid, LoggedIn), ConnectError>
     Err(ConnectError::Login(LoginError::Closed))
 }
 
-/// A TLS configuration trusting nothing (placeholder replaced by `plaintext`).
-fn empty_tls() -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map(|b| {
-            b.with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        })
-        .unwrap_or_else(|_| unreachable_config())
-}
-
-#[cold]
-fn unreachable_config() -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .expect("the ring provider supports TLS 1.3")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth()
+/// A c2s login: established with a bound JID.
+async fn login(events: &mut Events) -> Result<(FullJid, LoggedIn), ConnectError> {
+    let done = await_login(events).await?;
+    let jid = done
+        .jid
+        .clone()
+        .ok_or(ConnectError::Login(LoginError::Negotiation(
+            NegotiationFailure::MalformedBindResult,
+        )))?;
+    Ok((jid, done))
 }
 
 #[cfg(test)]

@@ -101,6 +101,13 @@ impl Handle {
             .map_err(Into::into)
     }
 
+    /// Sends a typed stanza ([`xmpp_stanza::Message`], [`xmpp_stanza::Presence`],
+    /// [`xmpp_stanza::Iq`]) or anything else that converts into an element, like
+    /// [`send`](Self::send).
+    pub async fn send_stanza(&self, stanza: impl Into<Element>) -> Result<(), DriverError> {
+        self.send(stanza.into()).await
+    }
+
     /// Queues a stanza without waiting; fails with [`DriverError::Full`] when the peer is
     /// not keeping up (a server routing to a slow reader uses this).
     pub fn try_send(&self, element: Element) -> Result<(), DriverError> {
@@ -158,6 +165,19 @@ impl Events {
     /// The next event, or `None` once the connection's task has ended.
     pub async fn next(&mut self) -> Option<Event> {
         self.rx.recv().await.map(|e| *e)
+    }
+}
+
+/// Events as a [`futures_core::Stream`], for stream combinators (`StreamExt::filter_map`,
+/// `select`, ...). Ends when the connection's task has ended.
+impl futures_core::Stream for Events {
+    type Item = Event;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Event>> {
+        self.rx.poll_recv(cx).map(|e| e.map(|e| *e))
     }
 }
 

@@ -48,7 +48,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// The README's Rust examples, compiled as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
 pub mod client;
+pub mod component;
 pub mod driver;
 pub mod error;
 #[cfg(feature = "futures-io")]
@@ -58,9 +64,13 @@ pub mod server;
 pub mod socket;
 
 pub use client::{Client, ClientConfig, connect};
+pub use component::{Component, ComponentConfig, connect_component};
 pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
 pub use server::{Incoming, Server, ServerConfig, serve};
+pub use xmpp_jid::{BareJid, FullJid, Jid};
+pub use xmpp_stanza::{Iq, Message, MessageType, Presence, PresenceType};
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::trust::{Trust, TrustError};
+pub use xmpp_stream::xml::Element;

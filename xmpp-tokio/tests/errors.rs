@@ -81,10 +81,14 @@ async fn ucr_tls_21_untrusted_certificate_is_a_tls_error_naming_the_problem() {
             );
             // The message says what to do, and the rustls error is reachable as the source.
             assert!(err.to_string().contains("--ca"), "{err}");
-            let source = std::error::Error::source(&err).and_then(std::error::Error::source);
+            // ConnectError -> LoginError -> TlsFailure -> rustls::Error.
+            let chain: Vec<&dyn std::error::Error> =
+                std::iter::successors(std::error::Error::source(&err), |e| e.source()).collect();
             assert!(
-                source.is_some_and(|s| s.downcast_ref::<rustls::Error>().is_some()),
-                "{source:?}"
+                chain
+                    .iter()
+                    .any(|s| s.downcast_ref::<rustls::Error>().is_some()),
+                "{chain:?}"
             );
         }
         other => panic!("unexpected {other:?}"),

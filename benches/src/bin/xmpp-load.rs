@@ -183,8 +183,7 @@ fn client_config(a: &Args) -> Result<ClientConfig, String> {
     for c in certs {
         roots.add(c).map_err(|e| format!("{}: {e}", a.trust))?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
+    let tls = rustls::ClientConfig::builder_with_provider(xmpp_stream::trust::provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots)

@@ -1,4 +1,5 @@
-//! Shared test rig: a self-signed certificate, a TLS server with two accounts, client configs.
+//! Shared test rig: a TLS server with two accounts (its certificate from the test kit's PKI,
+//! `xmpp_stream::testing::TestPki`), client configs.
 #![allow(dead_code)]
 
 pub mod pipe;
@@ -6,18 +7,13 @@ pub mod pipe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::CertificateDer;
 use xmpp_blocking::{ClientConfig, Server, ServerAuth, ServerConfig, ServerHandle, Trust};
 use xmpp_stream::profile::Profile;
+use xmpp_stream::testing::TestPki;
 
-/// A self-signed certificate for `localhost` and its key.
-pub fn localhost_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-    let key = PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der());
-    (ck.cert.der().clone(), PrivateKeyDer::Pkcs8(key))
-}
-
-/// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret; the CA to trust.
+/// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret; the CA to trust
+/// (a fresh [`TestPki`] per server).
 pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
     tls_server_with(false)
 }
@@ -31,15 +27,7 @@ pub fn tls_server_with(direct_tls: bool) -> (ServerHandle, CertificateDer<'stati
 pub fn tls_server_custom(
     adjust: impl FnOnce(&mut ServerConfig),
 ) -> (ServerHandle, CertificateDer<'static>) {
-    let (cert, key) = localhost_cert();
-    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert.clone()], key)
-    .unwrap();
+    let pki = TestPki::new(&["localhost"]);
     let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
     store
         .add_user("alice", "secret", 4096, &mut rand_core::OsRng)
@@ -50,7 +38,7 @@ pub fn tls_server_custom(
     let mut config = ServerConfig::new(
         vec!["localhost".into()],
         Arc::new(Profile::rfc6120()),
-        Some((Arc::new(tls), Some(cert.clone()))),
+        Some(pki.server_config()),
         ServerAuth::Sasl(Arc::new(store)),
     );
     adjust(&mut config);
@@ -58,14 +46,14 @@ pub fn tls_server_custom(
         .unwrap()
         .spawn()
         .unwrap();
-    (server, cert)
+    (server, pki.ca)
 }
 
 /// A client config for `server`, trusting `ca`.
 pub fn client_config(server: &ServerHandle, ca: &CertificateDer<'static>) -> ClientConfig {
     ClientConfig {
         trust: Trust::Certificates(vec![ca.clone()]),
-        connect_override: Some(("127.0.0.1".into(), server.local_addr().port())),
+        server: Some(("127.0.0.1".into(), server.local_addr().port())),
         login_timeout: Duration::from_secs(30),
         ..ClientConfig::default()
     }

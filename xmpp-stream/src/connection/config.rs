@@ -1,10 +1,15 @@
 //! How a machine is set up: [`InitiatorConfig`] with [`InitiatorAuth`] for the side that
-//! connects, [`ReceiverConfig`] with [`ReceiverAuth`] for the side that accepts.
+//! connects, [`ReceiverConfig`] with [`ReceiverAuth`] for the side that accepts. The
+//! constructors per stream kind ([`InitiatorConfig::client`], [`InitiatorConfig::component`],
+//! [`InitiatorConfig::server`]) fill in exactly what that kind needs, so a configuration made
+//! with them cannot be refused for its shape.
 
 use std::fmt;
 use std::sync::Arc;
 
 use rustls::pki_types::CertificateDer;
+
+use xmpp_jid::BareJid;
 
 use crate::header::StreamKind;
 
@@ -78,4 +83,72 @@ pub struct ReceiverConfig {
     pub direct_tls: bool,
     /// Authentication.
     pub auth: ReceiverAuth,
+}
+
+impl InitiatorConfig {
+    /// A client (c2s) logging in as `jid` with `credentials` (for a password, also see
+    /// [`xmpp_sasl::Credentials::password`]), verifying the server with `tls` (STARTTLS; set
+    /// [`direct_tls`](Self::direct_tls) for XEP-0368), asking the server for a resource.
+    pub fn client(
+        jid: &BareJid,
+        credentials: xmpp_sasl::Credentials,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> InitiatorConfig {
+        InitiatorConfig {
+            kind: StreamKind::Client,
+            to: jid.domain().to_owned(),
+            from: Some(jid.as_str().to_owned()),
+            tls: Some(tls),
+            direct_tls: false,
+            auth: InitiatorAuth::Sasl(credentials),
+            resource: None,
+        }
+    }
+
+    /// An XEP-0114 component connecting as `domain` with the shared `secret`. Component
+    /// streams have no TLS (XEP-0114 defines none): run them on loopback or a protected
+    /// network, on the server's component port. The profile's TLS policy does not apply.
+    pub fn component(domain: impl Into<String>, secret: impl Into<String>) -> InitiatorConfig {
+        InitiatorConfig {
+            kind: StreamKind::Component,
+            to: domain.into(),
+            from: None,
+            tls: None,
+            direct_tls: false,
+            auth: InitiatorAuth::ComponentSecret(secret.into()),
+            resource: None,
+        }
+    }
+
+    /// A server (s2s) stream from our domain `from` to the peer domain `to`, authenticated
+    /// with SASL EXTERNAL by the certificate in `tls` (XEP-0178).
+    pub fn server(
+        from: impl Into<String>,
+        to: impl Into<String>,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> InitiatorConfig {
+        InitiatorConfig {
+            kind: StreamKind::Server,
+            to: to.into(),
+            from: Some(from.into()),
+            tls: Some(tls),
+            direct_tls: false,
+            auth: InitiatorAuth::Sasl(xmpp_sasl::Credentials::certificate()),
+            resource: None,
+        }
+    }
+
+    /// Asks for this resource (c2s; the server may still assign another).
+    #[must_use]
+    pub fn with_resource(mut self, resource: impl Into<String>) -> InitiatorConfig {
+        self.resource = Some(resource.into());
+        self
+    }
+
+    /// TLS from the first byte (XEP-0368) instead of STARTTLS.
+    #[must_use]
+    pub fn with_direct_tls(mut self) -> InitiatorConfig {
+        self.direct_tls = true;
+        self
+    }
 }
