@@ -18,7 +18,7 @@ use rand_core::SeedableRng;
 use xmpp_im::delivery::{MessageDelivery, MessageType};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
 use xmpp_im::presence::Presence;
-use xmpp_im::server::{ServerConfig, ServerEngine};
+use xmpp_im::server::{EngineConfig, ServerEngine};
 use xmpp_im::stanza_bridge::{StanzaPresence, action_to_outbound, route_message};
 use xmpp_im::store::{Contact, MemoryRosterStore, RosterStore};
 use xmpp_im::subscription::{ContactState, SubscriptionState};
@@ -47,7 +47,7 @@ fn setup(contacts: usize) -> (Engine, FullJid) {
             )
             .expect("store");
     }
-    let mut engine = ServerEngine::new(ServerConfig::new(["example.com"]), store);
+    let mut engine = ServerEngine::new(EngineConfig::new(["example.com"]), store);
     let main: FullJid = "juliet@example.com/balcony".parse().expect("jid");
     for (r, prio) in [("balcony", 5), ("garden", 1), ("phone", -1)] {
         let full: FullJid = format!("juliet@example.com/{r}").parse().expect("jid");

@@ -26,7 +26,7 @@ use libfuzzer_sys::fuzz_target;
 use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
 use xmpp_im::roster::RosterItem;
-use xmpp_im::server::{ServerConfig, ServerEngine};
+use xmpp_im::server::{EngineConfig, ServerEngine};
 use xmpp_im::stanza_bridge::{
     Outbound, StanzaPresence, client_roster_push, client_roster_result, handle_client_presence,
     handle_remote_presence, handle_roster_iq, route_iq, route_message,
@@ -96,7 +96,7 @@ impl World {
             for a in accounts {
                 store.add_account(bare(a));
             }
-            ServerEngine::new(ServerConfig::new([domain]), store)
+            ServerEngine::new(EngineConfig::new([domain]), store)
         };
         World {
             servers: [mk("a.example", &ACCOUNTS[..2]), mk("b.example", &ACCOUNTS[2..])],

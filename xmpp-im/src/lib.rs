@@ -22,7 +22,7 @@
 //! ```
 //! use xmpp_im::jid::{BareJid, FullJid, Jid};
 //! use xmpp_im::roster::{RawItem, RosterQuery};
-//! use xmpp_im::server::{Action, Presence, PresencePayload, RosterResult, ServerConfig, ServerEngine};
+//! use xmpp_im::server::{Action, Presence, PresencePayload, RosterResult, EngineConfig, ServerEngine};
 //! use xmpp_im::store::MemoryRosterStore;
 //!
 //! #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@
 //! let juliet: BareJid = "juliet@example.com".parse().unwrap();
 //! let mut store = MemoryRosterStore::new();
 //! store.add_account(juliet.clone());
-//! let mut server = ServerEngine::new(ServerConfig::new(["example.com"]), store);
+//! let mut server = ServerEngine::new(EngineConfig::new(["example.com"]), store);
 //! let balcony: FullJid = "juliet@example.com/balcony".parse().unwrap();
 //! server.bind(balcony.clone()).unwrap();
 //!
@@ -64,3 +64,5 @@ pub mod server;
 pub mod stanza_bridge;
 pub mod store;
 pub mod subscription;
+
+pub use server::{EngineConfig, ServerEngine};

@@ -18,7 +18,7 @@
 //! ```
 //! use rand_core::SeedableRng;
 //! use xmpp_im::jid::FullJid;
-//! use xmpp_im::server::{ServerConfig, ServerEngine};
+//! use xmpp_im::server::{EngineConfig, ServerEngine};
 //! use xmpp_im::stanza_bridge::{handle_roster_iq, Outbound};
 //! use xmpp_im::store::MemoryRosterStore;
 //! use xmpp_stanza::{IdGenerator, Iq, Stanza};
@@ -26,7 +26,7 @@
 //!
 //! let mut store = MemoryRosterStore::new();
 //! store.add_account("juliet@example.com".parse().unwrap());
-//! let mut server = ServerEngine::new(ServerConfig::new(["example.com"]), store);
+//! let mut server = ServerEngine::new(EngineConfig::new(["example.com"]), store);
 //! let balcony: FullJid = "juliet@example.com/balcony".parse().unwrap();
 //! server.bind(balcony.clone()).unwrap();
 //!

@@ -9,7 +9,7 @@ use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::delivery::{MessageDelivery, MessageType, OfflinePolicy, TiePolicy};
 use xmpp_im::error::{RosterError, StanzaErrorCondition};
 use xmpp_im::roster::{RosterChange, RosterItem, RosterPush, RosterQuery, RosterVersion};
-use xmpp_im::server::{Action, Presence, RosterResult, ServerConfig, ServerEngine};
+use xmpp_im::server::{Action, Presence, RosterResult, EngineConfig, ServerEngine};
 use xmpp_im::store::{MemoryRosterStore, RosterStore};
 use xmpp_im::subscription::{Subscription, SubscriptionState as S, SubscriptionType as T};
 
@@ -438,7 +438,7 @@ fn ucr_pres_31_ungraceful_disconnect_tells_contacts_and_directed_recipients() {
 
 #[test]
 fn directed_unavailable_ends_the_bookkeeping_and_limits_hold() {
-    let mut config = ServerConfig::new(["example.com"]);
+    let mut config = EngineConfig::new(["example.com"]);
     config.max_directed_per_resource = 1;
     let mut store = MemoryRosterStore::new();
     store.add_account(bare(J));
@@ -995,7 +995,7 @@ fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically
 /// UCR-ROSTER-32
 #[test]
 fn ucr_roster_32_bad_roster_requests_get_stanza_errors() {
-    let mut config = ServerConfig::new(["example.com"]);
+    let mut config = EngineConfig::new(["example.com"]);
     config.roster_limits.max_items = 1;
     let mut store = MemoryRosterStore::new();
     store.add_account(bare(J));
@@ -1197,7 +1197,7 @@ fn ucr_route_9_bare_message_with_two_equal_priority_resources() {
         MessageDelivery::Deliver(both)
     );
 
-    let mut config = ServerConfig::new(["example.com"]);
+    let mut config = EngineConfig::new(["example.com"]);
     config.delivery.ties = TiePolicy::MostRecent;
     config.delivery.offline = OfflinePolicy::Bounce;
     let mut store = MemoryRosterStore::new();
@@ -1252,7 +1252,7 @@ fn binding_rules() {
 /// UCR-SUB-18 with a bound: requests from strangers cannot fill the store.
 #[test]
 fn ucr_sub_18_pending_requests_from_strangers_are_bounded() {
-    let mut config = ServerConfig::new(["example.com"]);
+    let mut config = EngineConfig::new(["example.com"]);
     config.roster_limits.max_pending_requests = 2;
     let mut store = MemoryRosterStore::new();
     store.add_account(bare(J));
@@ -1320,7 +1320,7 @@ fn ucr_sub_18_pending_requests_from_strangers_are_bounded() {
 /// a pre-approval.
 #[test]
 fn ucr_sub_14_auto_approval_is_opt_in() {
-    let mut config = ServerConfig::new(["example.com"]);
+    let mut config = EngineConfig::new(["example.com"]);
     assert!(!config.auto_approve);
     config.auto_approve = true;
     let mut store = MemoryRosterStore::new();

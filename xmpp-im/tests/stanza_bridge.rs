@@ -5,7 +5,7 @@ use rand_core::SeedableRng;
 use xmpp_im::client::{ChatSessions, PresenceTracker, RosterTracker};
 use xmpp_im::delivery::{IqDelivery, MessageDelivery};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::server::{ServerConfig, ServerEngine};
+use xmpp_im::server::{EngineConfig, ServerEngine};
 use xmpp_im::stanza_bridge::*;
 use xmpp_im::store::MemoryRosterStore;
 use xmpp_stanza::roster::{RosterQuery, Subscription};
@@ -49,7 +49,7 @@ fn world(accounts: &[&str]) -> World {
         store.add_account(a.parse::<BareJid>().unwrap());
     }
     World {
-        engine: ServerEngine::new(ServerConfig::new(["example.com"]), store),
+        engine: ServerEngine::new(EngineConfig::new(["example.com"]), store),
         ids: IdGenerator::new(),
         rng: ChaCha20Rng::seed_from_u64(9),
     }

@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use xmpp_im::jid::{BareJid, FullJid, Jid};
-//! use xmpp_im::server::{Action, Presence, PresencePayload, ServerConfig, ServerEngine};
+//! use xmpp_im::server::{Action, Presence, PresencePayload, EngineConfig, ServerEngine};
 //! use xmpp_im::store::MemoryRosterStore;
 //! use xmpp_im::subscription::SubscriptionType;
 //!
@@ -30,7 +30,7 @@
 //! let mut store = MemoryRosterStore::new();
 //! store.add_account(juliet.clone());
 //! store.add_account(romeo.clone());
-//! let mut server = ServerEngine::new(ServerConfig::new(["example.com"]), store);
+//! let mut server = ServerEngine::new(EngineConfig::new(["example.com"]), store);
 //!
 //! let balcony: FullJid = "juliet@example.com/balcony".parse().unwrap();
 //! let orchard: FullJid = "romeo@example.com/orchard".parse().unwrap();
@@ -112,9 +112,9 @@ pub enum Action<P> {
     },
 }
 
-/// How the server behaves. Every limit is on by default.
+/// How the IM engine behaves. Every limit is on by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServerConfig {
+pub struct EngineConfig {
     /// The domains whose accounts this engine hosts; everything else is remote.
     pub domains: BTreeSet<String>,
     /// Roster content limits.
@@ -135,7 +135,7 @@ pub struct ServerConfig {
     pub max_cached_resources_per_contact: usize,
 }
 
-impl ServerConfig {
+impl EngineConfig {
     /// The defaults, hosting these domains.
     pub fn new<I, D>(domains: I) -> Self
     where
@@ -193,7 +193,7 @@ impl<P> Online<P> {
 /// The server engine; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct ServerEngine<P, S> {
-    config: ServerConfig,
+    config: EngineConfig,
     store: S,
     online: BTreeMap<BareJid, Online<P>>,
     seq: u64,
@@ -203,7 +203,7 @@ pub struct ServerEngine<P, S> {
 
 impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
     /// An engine with no connected resource.
-    pub fn new(config: ServerConfig, store: S) -> Self {
+    pub fn new(config: EngineConfig, store: S) -> Self {
         Self {
             config,
             store,
@@ -214,7 +214,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &ServerConfig {
+    pub fn config(&self) -> &EngineConfig {
         &self.config
     }
 

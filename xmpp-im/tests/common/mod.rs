@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::server::{PresencePayload, ServerConfig, ServerEngine};
+use xmpp_im::server::{PresencePayload, EngineConfig, ServerEngine};
 use xmpp_im::store::MemoryRosterStore;
 
 /// A presence payload: an id to tell stanzas apart, and a priority.
@@ -46,7 +46,7 @@ pub fn engine(domain: &str, accounts: &[&str]) -> Engine {
     for a in accounts {
         store.add_account(bare(a));
     }
-    ServerEngine::new(ServerConfig::new([domain]), store)
+    ServerEngine::new(EngineConfig::new([domain]), store)
 }
 
 use xmpp_im::roster::RosterQuery;
