@@ -57,17 +57,11 @@ pub(crate) fn certificate_identities<'a>(
 fn client_policy(profile: &Profile) -> ClientPolicy {
     let mut policy = ClientPolicy::rfc6120();
     if !profile.mechanisms.is_empty() {
-        policy.preference = profile
-            .mechanisms
-            .iter()
-            .filter_map(|m| m.parse::<Mechanism>().ok())
-            .collect();
+        policy.preference = profile.mechanisms.clone();
     }
-    policy
-        .preference
-        .retain(|m| profile.mechanism_allowed(m.name()));
+    policy.preference.retain(|m| profile.mechanism_allowed(*m));
     if profile.allow_anonymous
-        && profile.mechanism_allowed("ANONYMOUS")
+        && profile.mechanism_allowed(Mechanism::Anonymous)
         && !policy.preference.contains(&Mechanism::Anonymous)
     {
         policy.preference.push(Mechanism::Anonymous);
@@ -80,9 +74,7 @@ fn client_policy(profile: &Profile) -> ClientPolicy {
 /// The server SASL configuration a profile implies.
 pub(crate) fn server_config(profile: &Profile) -> ServerConfig {
     let mut config = ServerConfig::rfc6120().with_anonymous(profile.allow_anonymous);
-    config
-        .mechanisms
-        .retain(|m| profile.mechanism_allowed(m.name()));
+    config.mechanisms.retain(|m| profile.mechanism_allowed(*m));
     if profile.allow_plaintext_auth {
         config.plain_requires_tls = false;
     }
@@ -312,7 +304,7 @@ mod tests {
     #[test]
     fn client_policy_filters_by_profile() {
         let mut p = Profile::rfc6120();
-        p.mechanisms = vec!["PLAIN".into()];
+        p.mechanisms = vec![Mechanism::Plain];
         let policy = client_policy(&p);
         assert_eq!(policy.preference, vec![Mechanism::Plain]);
         assert!(policy.require_tls);

@@ -25,6 +25,8 @@
 
 use std::time::Duration;
 
+use xmpp_sasl::Mechanism;
+
 /// Whether TLS is used on a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TlsPolicy {
@@ -80,8 +82,9 @@ pub struct Profile {
     /// mechanisms in plaintext). Off in every preset; only for tests and loopback.
     pub allow_plaintext_auth: bool,
     /// SASL mechanisms that may be used, in order of preference; empty means every
-    /// mechanism the SASL layer supports.
-    pub mechanisms: Vec<String>,
+    /// mechanism the SASL layer supports. (Mechanisms registered as extensions of a server's
+    /// SASL session, such as GSSAPI, are governed by that registration.)
+    pub mechanisms: Vec<Mechanism>,
     /// Whether the ANONYMOUS mechanism may be offered or used.
     pub allow_anonymous: bool,
     /// How many SASL attempts the receiver allows before `<policy-violation/>` (1 + retries).
@@ -165,12 +168,12 @@ impl Profile {
     pub fn dod_ucr_2008() -> Self {
         Profile {
             mechanisms: vec![
-                "EXTERNAL".into(),
-                "SCRAM-SHA-256-PLUS".into(),
-                "SCRAM-SHA-1-PLUS".into(),
-                "SCRAM-SHA-256".into(),
-                "SCRAM-SHA-1".into(),
-                "PLAIN".into(),
+                Mechanism::External,
+                Mechanism::ScramSha256Plus,
+                Mechanism::ScramSha1Plus,
+                Mechanism::ScramSha256,
+                Mechanism::ScramSha1,
+                Mechanism::Plain,
             ],
             allow_anonymous: false,
             sasl_max_attempts: 3,
@@ -185,13 +188,13 @@ impl Profile {
     pub fn nato_bcs() -> Self {
         Profile {
             mechanisms: vec![
-                "EXTERNAL".into(),
-                "SCRAM-SHA-256-PLUS".into(),
-                "SCRAM-SHA-1-PLUS".into(),
-                "SCRAM-SHA-256".into(),
-                "SCRAM-SHA-1".into(),
-                "PLAIN".into(),
-                "ANONYMOUS".into(),
+                Mechanism::External,
+                Mechanism::ScramSha256Plus,
+                Mechanism::ScramSha1Plus,
+                Mechanism::ScramSha256,
+                Mechanism::ScramSha1,
+                Mechanism::Plain,
+                Mechanism::Anonymous,
             ],
             allow_anonymous: true,
             keepalive_interval: Some(Duration::from_secs(60)),
@@ -224,15 +227,11 @@ impl Profile {
     }
 
     /// Whether `mechanism` may be used under this profile (allow-list and ANONYMOUS rule).
-    pub fn mechanism_allowed(&self, mechanism: &str) -> bool {
-        if mechanism.eq_ignore_ascii_case("ANONYMOUS") && !self.allow_anonymous {
+    pub fn mechanism_allowed(&self, mechanism: Mechanism) -> bool {
+        if mechanism == Mechanism::Anonymous && !self.allow_anonymous {
             return false;
         }
-        self.mechanisms.is_empty()
-            || self
-                .mechanisms
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(mechanism))
+        self.mechanisms.is_empty() || self.mechanisms.contains(&mechanism)
     }
 }
 
@@ -263,22 +262,22 @@ mod tests {
 
     #[test]
     fn ucr_sasl_3_anonymous_refused_under_dod_allowed_under_nato() {
-        assert!(!Profile::dod_ucr_2008().mechanism_allowed("ANONYMOUS"));
-        assert!(!Profile::rfc6120().mechanism_allowed("ANONYMOUS"));
-        assert!(Profile::nato_bcs().mechanism_allowed("ANONYMOUS"));
+        assert!(!Profile::dod_ucr_2008().mechanism_allowed(Mechanism::Anonymous));
+        assert!(!Profile::rfc6120().mechanism_allowed(Mechanism::Anonymous));
+        assert!(Profile::nato_bcs().mechanism_allowed(Mechanism::Anonymous));
         // An allow-list that names ANONYMOUS still does not override allow_anonymous.
         let mut p = Profile::rfc6120();
-        p.mechanisms = vec!["ANONYMOUS".into()];
-        assert!(!p.mechanism_allowed("anonymous"));
+        p.mechanisms = vec![Mechanism::Anonymous];
+        assert!(!p.mechanism_allowed(Mechanism::Anonymous));
     }
 
     #[test]
     fn mechanism_allow_list() {
         let p = Profile::dod_ucr_2008();
-        assert!(p.mechanism_allowed("PLAIN"));
-        assert!(p.mechanism_allowed("scram-sha-1"));
-        assert!(!p.mechanism_allowed("DIGEST-MD5"));
-        assert!(Profile::rfc6120().mechanism_allowed("DIGEST-MD5"));
+        assert!(p.mechanism_allowed(Mechanism::Plain));
+        assert!(p.mechanism_allowed(Mechanism::ScramSha1));
+        assert!(!p.mechanism_allowed(Mechanism::ScramSha512));
+        assert!(Profile::rfc6120().mechanism_allowed(Mechanism::ScramSha512));
     }
 
     #[test]

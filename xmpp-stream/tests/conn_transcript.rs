@@ -1089,7 +1089,7 @@ fn ucr_sasl_5_ucr_sasl_9_each_password_mechanism_end_to_end() {
         "SCRAM-SHA-512-PLUS",
     ] {
         let mut profile = Profile::rfc6120();
-        profile.mechanisms = vec![mech.to_owned()];
+        profile.mechanisms = vec![mech.parse().unwrap()];
         let mut opts = ClientOpts::tls(&pki);
         opts.profile = profile.clone();
         let mut c = client(opts);

@@ -69,7 +69,7 @@ struct Args {
     /// Offer only these SASL mechanisms (repeatable), e.g. SCRAM-SHA-1 for no -PLUS and no
     /// SHA-256 [default: all that the server supports].
     #[arg(long = "mechanism", value_name = "NAME")]
-    mechanisms: Vec<String>,
+    mechanisms: Vec<xmpp_sasl::Mechanism>,
     /// Verify client certificates issued by the CAs of this PEM file (SASL EXTERNAL, XEP-0178);
     /// clients without a certificate still log in with a password.
     #[arg(long = "client-ca", value_name = "ca.pem")]

@@ -189,7 +189,11 @@ fn client_config(a: &Args) -> Result<ClientConfig, String> {
         .with_root_certificates(roots)
         .with_no_client_auth();
     let mut profile = Profile::rfc6120();
-    profile.mechanisms = vec![a.mechanism.clone()];
+    profile.mechanisms = vec![
+        a.mechanism
+            .parse()
+            .map_err(|e| format!("--mechanism {}: {e}", a.mechanism))?,
+    ];
     let (host, port) = a.server.clone();
     let mut cfg = ClientConfig::new(Arc::new(tls)).with_server(host, port);
     cfg.profile = Arc::new(profile);

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use rand_core::OsRng;
 use xmpp_im::delivery::{IqDelivery, MessageDelivery};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::server::{ServerConfig as ImConfig, ServerEngine};
+use xmpp_im::server::{EngineConfig as ImConfig, ServerEngine};
 use xmpp_im::stanza_bridge::{self as bridge, Outbound, StanzaPresence};
 use xmpp_im::store::MemoryRosterStore;
 use xmpp_stanza::xep::{disco, ping, version};
