@@ -9,6 +9,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use xmpp_interop::{PeerServer, run_bounded};
+
 /// Builds the reference server example (a no-op when fresh) and returns its path. `cargo test
 /// --all-targets` builds examples only as hashed test harnesses, so the test builds it itself;
 /// the target directory comes from the inherited environment.
@@ -82,25 +84,6 @@ fn start_server(dir: &Path, accounts: usize) -> (Running, String) {
         if let Some(addr) = line.strip_prefix("listening on ") {
             return (child, addr.to_owned());
         }
-    }
-}
-
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} did not finish in {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -251,4 +234,34 @@ fn help_prints_usage_and_exits_zero() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Usage: xmpp-load"), "{stdout}");
     assert!(stdout.contains("--server-pid <PID>"), "{stdout}");
+}
+
+/// ejabberd 23.01 (scripts/interop/ejabberd.sh) offers SCRAM-SHA-1-PLUS without advertising its
+/// channel-binding type: the generator's `--mechanism SCRAM-SHA-1` (its default) is used
+/// exactly. Before, it was upgraded to -PLUS with a guessed binding and every login was refused.
+#[test]
+fn pairs_against_ejabberd_log_in_with_the_named_mechanism_and_deliver_every_message() {
+    let ejabberd = PeerServer::start(
+        "ejabberd",
+        "load",
+        &["u0:secret", "u1:secret", "u2:secret", "u3:secret"],
+    );
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_xmpp-load"))
+            .args(["--server", &format!("127.0.0.1:{}", ejabberd.port)])
+            .args(["--domain", "localhost", "--trust"])
+            .arg(ejabberd.ca())
+            .args(["--mechanism", "SCRAM-SHA-1"])
+            .args(["--mode", "pairs", "--clients", "4", "--messages", "5"])
+            .args(["--timeout", "30", "--deadline", "120"]),
+        Duration::from_secs(150),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "xmpp-load against ejabberd failed: {stderr}"
+    );
+    assert_eq!(value(&out, "clients").as_deref(), Some("4"));
+    assert_eq!(value(&out, "messages").as_deref(), Some("20"));
+    assert_eq!(value(&out, "mechanism").as_deref(), Some("SCRAM-SHA-1"));
 }

@@ -69,3 +69,28 @@ impl Drop for PeerServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Runs `cmd` with its output captured, killing it if it has not finished within `limit`
+/// (the test then fails, naming the command).
+pub fn run_bounded(cmd: &mut Command, limit: std::time::Duration) -> std::process::Output {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?} could not start: {e}"));
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if child.try_wait().ok().flatten().is_some() {
+            return child
+                .wait_with_output()
+                .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish in {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

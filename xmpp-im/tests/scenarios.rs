@@ -9,7 +9,7 @@ use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::delivery::{MessageDelivery, MessageType, OfflinePolicy, TiePolicy};
 use xmpp_im::error::{RosterError, StanzaErrorCondition};
 use xmpp_im::roster::{RosterChange, RosterItem, RosterPush, RosterQuery, RosterVersion};
-use xmpp_im::server::{Action, Presence, RosterResult, EngineConfig, ServerEngine};
+use xmpp_im::server::{Action, EngineConfig, Presence, RosterResult, ServerEngine};
 use xmpp_im::store::{MemoryRosterStore, RosterStore};
 use xmpp_im::subscription::{Subscription, SubscriptionState as S, SubscriptionType as T};
 

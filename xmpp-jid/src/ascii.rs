@@ -13,7 +13,7 @@
 //! check with proptest that whatever the fast path accepts, the full profile prepares to the
 //! same string.
 
-use crate::MAX_PART_LEN;
+use crate::limits::MAX_PART_LEN;
 
 /// What the fast path concluded about a part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

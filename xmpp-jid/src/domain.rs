@@ -18,9 +18,9 @@ use std::borrow::Cow;
 
 use idna::punycode;
 
-use crate::MAX_PART_LEN;
 use crate::ascii::{self, Fast};
 use crate::error::{CodePoint, JidError, LabelError, Part};
+use crate::limits::MAX_PART_LEN;
 use crate::prep::{self, Profile};
 
 /// The label separators of IDNA2003 (RFC 3490 §3.1): full stop, ideographic full stop,

@@ -17,8 +17,8 @@
 
 use std::borrow::Cow;
 
-use crate::MAX_INPUT_LEN;
 use crate::error::JidError;
+use crate::limits::MAX_INPUT_LEN;
 use crate::parts::NodePart;
 use crate::prep::{self, Profile};
 
@@ -99,4 +99,13 @@ pub fn unescape_node(escaped: &str) -> Cow<'_, str> {
     }
     out.push_str(rest);
     Cow::Owned(out)
+}
+
+// Here rather than in `parts`, so that the parts do not depend on escaping.
+impl NodePart<'_> {
+    /// The node with XEP-0106 escapes (`\20`, `\40`, ...) turned back into the characters they
+    /// stand for, for display or gatewaying. See [`crate::escape`].
+    pub fn unescape(&self) -> Cow<'_, str> {
+        unescape_node(self.as_str())
+    }
 }

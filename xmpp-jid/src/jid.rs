@@ -18,8 +18,8 @@ use core::str::FromStr;
 use crate::ascii::{self, Fast};
 use crate::domain;
 use crate::error::JidError;
+use crate::limits::{MAX_INPUT_LEN, MAX_PART_LEN};
 use crate::parts::{DomainPart, NodePart, ResourcePart, prepare_node, prepare_resource};
-use crate::{MAX_INPUT_LEN, MAX_PART_LEN};
 
 /// Any XMPP address: `[node@]domain[/resource]`, stored in prepared (canonical) form.
 ///

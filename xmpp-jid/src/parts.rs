@@ -10,8 +10,8 @@ use std::ops::Deref;
 use crate::ascii::{self, Fast};
 use crate::domain;
 use crate::error::{JidError, Part};
+use crate::limits::{MAX_INPUT_LEN, MAX_PART_LEN};
 use crate::prep::{self, Profile};
-use crate::{MAX_INPUT_LEN, MAX_PART_LEN};
 
 fn check_len(part: Part, len: usize) -> Result<(), JidError> {
     if len == 0 {
@@ -213,12 +213,6 @@ impl<'a> NodePart<'a> {
             return Ok(Self(Cow::Borrowed(s)));
         }
         prepared(s, prepare_node).map(Self)
-    }
-
-    /// The node with XEP-0106 escapes (`\20`, `\40`, ...) turned back into the characters they
-    /// stand for, for display or gatewaying. See [`crate::escape`].
-    pub fn unescape(&self) -> Cow<'_, str> {
-        crate::escape::unescape_node(self.as_str())
     }
 }
 

@@ -90,7 +90,7 @@ impl FromStr for Condition {
             .copied()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| UnknownCondition {
-                name: crate::failure::truncate(s, 64),
+                name: crate::text::truncate(s, 64),
             })
     }
 }

@@ -171,18 +171,6 @@ pub enum Cause {
     Extension(String),
 }
 
-/// Cuts `s` to at most `max` bytes on a character boundary.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,11 +182,5 @@ mod tests {
         assert_eq!(f.text(), Some("try again"));
         assert_eq!(f.cause(), &Cause::UnknownUser);
         assert_eq!(f.to_string(), "SASL not-authorized: unknown user");
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 2), "h");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 }

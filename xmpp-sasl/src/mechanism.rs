@@ -131,7 +131,7 @@ impl FromStr for Mechanism {
             .copied()
             .find(|m| m.name() == s)
             .ok_or_else(|| UnknownMechanism {
-                name: crate::failure::truncate(s, 64),
+                name: crate::text::truncate(s, 64),
             })
     }
 }

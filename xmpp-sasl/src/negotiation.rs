@@ -293,7 +293,7 @@ pub fn choose<S: AsRef<str>>(
             offered: offered
                 .iter()
                 .take(32)
-                .map(|n| crate::failure::truncate(n.as_ref(), 20))
+                .map(|n| crate::text::truncate(n.as_ref(), 20))
                 .collect(),
         })
     }

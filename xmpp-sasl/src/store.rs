@@ -178,7 +178,7 @@ impl MemoryStore {
             let prepared = saslprep(password, "password")?;
             account.digest_md5 = Some((
                 realm.clone(),
-                crate::digest_md5::user_secret(&user, realm, &prepared),
+                crate::digest_md5::secret::user_secret(&user, realm, &prepared),
             ));
         }
         self.accounts.insert(user, account);

@@ -54,7 +54,7 @@ impl FromStr for ChannelBindingType {
             .copied()
             .find(|t| t.name() == s)
             .ok_or_else(|| UnknownChannelBindingType {
-                name: crate::failure::truncate(s, 64),
+                name: crate::text::truncate(s, 64),
             })
     }
 }

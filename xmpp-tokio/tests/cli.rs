@@ -5,36 +5,14 @@
 //! is a command-line tool: `--help` prints the usage and exits 0, an unknown flag is a usage
 //! error (status 2, a message on stderr).
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn example(name: &str) -> PathBuf {
-    // `cargo test` builds examples next to the test binaries (target/debug/deps/cli-HASH ->
-    // target/debug/examples/NAME), but `cargo test --all-targets` builds them as test harnesses
-    // under hashed names only; building the example here makes the path exist either way (a
-    // no-op when it is fresh). The target directory comes from the inherited environment.
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--offline",
-            "--quiet",
-            "-p",
-            "xmpp-tokio",
-            "--example",
-            name,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the {name} example failed");
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = dir.join("examples").join(name);
-    assert!(path.exists(), "{} is not built", path.display());
-    path
-}
+use support::example;
+use xmpp_interop::run_bounded;
 
 /// Kills the process on drop (the test failed before stopping it).
 struct Running(Child);
@@ -43,25 +21,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + limit;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{cmd:?} did not finish in {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

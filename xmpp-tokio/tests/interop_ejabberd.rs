@@ -8,6 +8,8 @@
 //! guesses `tls-exporter` is refused ("Invalid channel binding"). Ours uses SCRAM-SHA-1 with the
 //! gs2 flag `n` there. Fails (never skips) when ejabberd is missing.
 
+mod support;
+
 #[path = "../examples/common/exchange.rs"]
 mod exchange;
 #[path = "../examples/common/im_server.rs"]
@@ -17,10 +19,10 @@ mod peer;
 #[path = "../examples/common/tls.rs"]
 mod tls;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::example;
 use xmpp_interop::PeerServer;
 use xmpp_tokio::ClientConfig;
 
@@ -88,26 +90,6 @@ async fn ucr_gen_12_our_clients_talk_through_ejabberd_over_ipv4_and_ipv6() {
     tokio::time::timeout(Duration::from_secs(90), run)
         .await
         .expect("the exchange with ejabberd finishes within 90 s");
-}
-
-fn example(name: &str) -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--offline",
-            "--quiet",
-            "-p",
-            "xmpp-tokio",
-            "--example",
-            name,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building the {name} example failed");
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    dir.join("examples").join(name)
 }
 
 /// The `client` example, as a user runs it, logs in to ejabberd and delivers a message.

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::server::{PresencePayload, EngineConfig, ServerEngine};
+use xmpp_im::server::{EngineConfig, PresencePayload, ServerEngine};
 use xmpp_im::store::MemoryRosterStore;
 
 /// A presence payload: an id to tell stanzas apart, and a priority.

@@ -262,7 +262,7 @@ pub(crate) fn parse_server_final(msg: &str) -> Result<ServerFinal, Failure> {
     let mut it = attributes(msg);
     let out = match it.next() {
         Some(Ok((b'v', v))) => ServerFinal::Verifier(b64(v, "bad SCRAM verifier")?),
-        Some(Ok((b'e', v))) => ServerFinal::Error(crate::failure::truncate(v, 128)),
+        Some(Ok((b'e', v))) => ServerFinal::Error(crate::text::truncate(v, 128)),
         Some(Err(e)) => return Err(e),
         _ => return Err(Failure::malformed("SCRAM server-final lacks v= or e=")),
     };

@@ -12,7 +12,7 @@ use crate::credentials::saslprep;
 use crate::failure::{Cause, Failure};
 use crate::mechanism::Mechanism;
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
-use crate::session::ServerConfig;
+use crate::server_config::ServerConfig;
 use crate::store::{AccountStatus, StoreError};
 use crate::transport::{ChannelBindingType, Transport};
 
@@ -143,7 +143,7 @@ impl ScramServer {
                     .and_then(|t| ctx.transport.channel_binding(t))
                     .ok_or_else(|| {
                         Failure::not_authorized(Cause::ChannelBindingUnsupported(
-                            crate::failure::truncate(name, 64),
+                            crate::text::truncate(name, 64),
                         ))
                     })?;
                 cbind_input.extend_from_slice(binding.data());

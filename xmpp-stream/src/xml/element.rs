@@ -6,7 +6,6 @@ use std::hash::{Hash, Hasher};
 
 use super::ns;
 use super::shared_str::SharedStr;
-use super::writer::{WriteError, Writer};
 
 /// One attribute: local name, namespace (empty for the usual unprefixed attributes), value.
 ///
@@ -432,26 +431,6 @@ impl Element {
             Node::Element(e) => Some(e),
             Node::Text(_) => None,
         })
-    }
-
-    /// Writes this element on its own (it declares its namespace) to `out`.
-    ///
-    /// # Errors
-    /// [`WriteError`] if a name is not a valid XML name or text holds a character XML 1.0
-    /// forbids; `out` is then left as it was.
-    pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
-        Writer::new().write_element(self, out)
-    }
-
-    /// This element on its own as an XML string; see [`write_to`](Self::write_to).
-    ///
-    /// # Errors
-    /// As [`write_to`](Self::write_to).
-    pub fn to_xml(&self) -> Result<String, WriteError> {
-        let mut out = Vec::new();
-        self.write_to(&mut out)?;
-        // The writer only ever emits UTF-8 taken from `str`s and ASCII markup.
-        String::from_utf8(out).map_err(|_| WriteError::Internal)
     }
 
     /// After removing node `i - 1`'s neighbour, merge texts that became adjacent at `i`.

@@ -1,5 +1,6 @@
 //! [`Writer`]: serialises stream headers, elements and the stream close, and is the only
-//! place XML bytes are made.
+//! place XML bytes are made; [`Element::write_to`] and [`Element::to_xml`] (defined here) write
+//! an element on its own.
 //!
 //! Rules it keeps:
 //! - Text escapes `&`, `<`, `>` (and `\r` as `&#xD;`); attribute values escape all five
@@ -311,6 +312,30 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+// Writing an element on its own: here rather than in `element`, so that the tree does not
+// depend on its writer.
+impl Element {
+    /// Writes this element on its own (it declares its namespace) to `out`.
+    ///
+    /// # Errors
+    /// [`WriteError`] if a name is not a valid XML name or text holds a character XML 1.0
+    /// forbids; `out` is then left as it was.
+    pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), WriteError> {
+        Writer::new().write_element(self, out)
+    }
+
+    /// This element on its own as an XML string; see [`write_to`](Self::write_to).
+    ///
+    /// # Errors
+    /// As [`write_to`](Self::write_to).
+    pub fn to_xml(&self) -> Result<String, WriteError> {
+        let mut out = Vec::new();
+        self.write_to(&mut out)?;
+        // The writer only ever emits UTF-8 taken from `str`s and ASCII markup.
+        String::from_utf8(out).map_err(|_| WriteError::Internal)
     }
 }
 

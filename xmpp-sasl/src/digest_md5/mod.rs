@@ -9,6 +9,8 @@
 //! sends `rspauth` in a challenge, which every client understands; the client also accepts it
 //! as `<success/>` data, as in the draft's example.
 
+pub(crate) mod secret;
+
 use md5::{Digest, Md5};
 use rand_core::CryptoRngCore;
 use subtle::ConstantTimeEq;
@@ -20,6 +22,8 @@ use crate::failure::{Cause, Failure};
 use crate::scram::new_nonce;
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
 use crate::store::{AccountStatus, StoreError};
+
+pub use secret::user_secret;
 
 const MAX_DIRECTIVES: usize = 32;
 
@@ -35,17 +39,6 @@ fn hex(bytes: &[u8]) -> String {
         s.push(char::from(DIGITS[usize::from(b & 15)]));
     }
     s
-}
-
-/// `MD5(username ":" realm ":" password)`: what a server stores for DIGEST-MD5.
-pub fn user_secret(username: &str, realm: &str, password: &str) -> [u8; 16] {
-    let mut h = Md5::new();
-    h.update(username.as_bytes());
-    h.update(b":");
-    h.update(realm.as_bytes());
-    h.update(b":");
-    h.update(password.as_bytes());
-    h.finalize().into()
 }
 
 /// The `response` value (or `rspauth` when `rspauth` is set), RFC 2831 §2.1.2.1.
