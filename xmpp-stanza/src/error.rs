@@ -1,9 +1,8 @@
-//! [`ParseError`]: why an element is not a valid stanza or payload, and the stanza error that
-//! answers it.
+//! [`ParseError`]: why an element is not a valid stanza or payload. The stanza error that
+//! answers it ([`ParseError::condition`], [`ParseError::to_stanza_error`]) is defined beside
+//! [`StanzaError`](crate::StanzaError), in `stanza_error`.
 
 use xmpp_jid::JidError;
-
-use crate::stanza_error::{Condition, StanzaError};
 
 /// Why an element could not be read as a typed stanza or payload.
 ///
@@ -120,24 +119,4 @@ pub enum ParseError {
         /// What is wrong with it.
         reason: &'static str,
     },
-}
-
-impl ParseError {
-    /// The stanza error condition to answer this input with (RFC 6120 §8.3.3).
-    ///
-    /// An invalid address gives `<jid-malformed/>`, an element that is not what the handler
-    /// implements gives `<feature-not-implemented/>`, everything else `<bad-request/>`.
-    pub fn condition(&self) -> Condition {
-        match self {
-            ParseError::BadJid { .. } => Condition::JidMalformed,
-            ParseError::WrongElement { .. } => Condition::FeatureNotImplemented,
-            _ => Condition::BadRequest,
-        }
-    }
-
-    /// The stanza error answering this input: [`condition`](Self::condition) with its default
-    /// type and this error's message as `<text xml:lang='en'/>`.
-    pub fn to_stanza_error(&self) -> StanzaError {
-        StanzaError::new(self.condition()).with_text(Some("en"), self.to_string())
-    }
 }

@@ -5,8 +5,8 @@ use rand_core::{CryptoRng, RngCore};
 use xmpp_jid::Jid;
 use xmpp_stream::xml::Element;
 
-use crate::stanza::{Common, ReplyError, StanzaNs, start};
-use crate::{Condition, ParseError, Payload, StanzaError};
+use crate::common::{Common, start};
+use crate::{Condition, ParseError, Payload, ReplyError, StanzaError, StanzaNs};
 
 /// What an iq carries, by type; the type system enforces RFC 6120 §8.2.3's child rules.
 #[derive(Debug, Clone, PartialEq)]

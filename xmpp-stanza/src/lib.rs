@@ -49,15 +49,18 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod common;
 mod error;
 mod iq;
 mod message;
 mod payload;
 mod pending;
 mod presence;
+mod reply_error;
 pub mod roster;
 mod stanza;
 mod stanza_error;
+mod stanza_ns;
 mod text;
 mod util;
 pub mod xep;
@@ -71,6 +74,8 @@ pub use presence::{Presence, PresenceType, Show};
 /// The randomness traits this crate takes (rand_core 0.6), so that callers name the same
 /// version whatever `rand` they use themselves.
 pub use rand_core;
-pub use stanza::{ReplyError, Stanza, StanzaNs, error_reply_element};
+pub use reply_error::ReplyError;
+pub use stanza::{Stanza, error_reply_element};
 pub use stanza_error::{Condition, ErrorType, StanzaError};
+pub use stanza_ns::StanzaNs;
 pub use text::{LangText, Texts};

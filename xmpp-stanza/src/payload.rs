@@ -1,5 +1,5 @@
 //! The [`Payload`] trait: how extensions (built-in or the application's) are read from and
-//! written to stanza children, and typed access to them.
+//! written to stanza children, and typed access to them (finding and attaching).
 
 use xmpp_stream::xml::Element;
 
@@ -67,4 +67,9 @@ pub(crate) fn find<'a, P: Payload>(
     mut children: impl Iterator<Item = &'a Element>,
 ) -> Option<Result<P, ParseError>> {
     children.find(|e| P::matches(e)).map(P::try_from)
+}
+
+/// Attaches a typed payload to `payloads`.
+pub(crate) fn push_payload(payloads: &mut Vec<Element>, p: impl Into<Element>) {
+    payloads.push(p.into());
 }

@@ -6,9 +6,9 @@ use std::str::FromStr;
 use xmpp_jid::Jid;
 use xmpp_stream::xml::Element;
 
-use crate::stanza::{Common, ReplyError, StanzaNs, start};
+use crate::common::{Common, start};
 use crate::util::no_children;
-use crate::{ParseError, Payload, StanzaError, Texts};
+use crate::{ParseError, Payload, ReplyError, StanzaError, StanzaNs, Texts};
 
 /// A presence `type` (RFC 6121 §4.7.1); no `type` attribute is [`Available`](Self::Available).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -221,7 +221,7 @@ impl Presence {
 
     /// Adds a payload.
     pub fn add_payload(&mut self, p: impl Into<Element>) {
-        crate::stanza::push_payload(&mut self.payloads, p)
+        crate::payload::push_payload(&mut self.payloads, p)
     }
 
     /// Builder form of [`add_payload`](Self::add_payload).

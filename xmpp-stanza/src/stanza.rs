@@ -1,110 +1,10 @@
-//! What the three stanza kinds share: the [`StanzaNs`] they live in, the [`Stanza`] enum, and
-//! error replies for elements that could not even be parsed ([`error_reply_element`]).
-
-use std::fmt;
+//! Any stanza: the [`Stanza`] enum over the three kinds, and error replies for elements that
+//! could not even be parsed ([`error_reply_element`]).
 
 use xmpp_jid::Jid;
 use xmpp_stream::xml::{Element, ns};
 
-use crate::util::opt_jid;
-use crate::{Iq, Message, ParseError, Presence, StanzaError};
-
-/// The namespace of a stanza: `jabber:client`, `jabber:server` or `jabber:component:accept`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StanzaNs {
-    /// `jabber:client` (client-to-server streams).
-    #[default]
-    Client,
-    /// `jabber:server` (server-to-server streams).
-    Server,
-    /// `jabber:component:accept` (XEP-0114 components).
-    Component,
-}
-
-impl StanzaNs {
-    /// The namespace URI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StanzaNs::Client => ns::CLIENT,
-            StanzaNs::Server => ns::SERVER,
-            StanzaNs::Component => ns::COMPONENT_ACCEPT,
-        }
-    }
-
-    /// The stanza namespace `e` is in, if it is one.
-    pub fn of(e: &Element) -> Option<StanzaNs> {
-        match e.ns() {
-            ns::CLIENT => Some(StanzaNs::Client),
-            ns::SERVER => Some(StanzaNs::Server),
-            ns::COMPONENT_ACCEPT => Some(StanzaNs::Component),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for StanzaNs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Attributes every stanza has (RFC 6120 §8.1), read once.
-pub(crate) struct Common {
-    pub ns: StanzaNs,
-    pub to: Option<Jid>,
-    pub from: Option<Jid>,
-    pub id: Option<String>,
-    pub lang: Option<String>,
-}
-
-impl Common {
-    pub(crate) fn read(e: &Element, name: &'static str) -> Result<Common, ParseError> {
-        let ns = StanzaNs::of(e)
-            .filter(|_| e.name() == name)
-            .ok_or_else(|| ParseError::WrongElement {
-                expected_name: name,
-                expected_ns: ns::CLIENT,
-                name: e.name().to_owned(),
-                ns: e.ns().to_owned(),
-            })?;
-        Ok(Common {
-            ns,
-            to: opt_jid(e, name, "to")?,
-            from: opt_jid(e, name, "from")?,
-            id: e.attr("id").map(str::to_owned),
-            lang: e.lang().map(str::to_owned),
-        })
-    }
-}
-
-/// Builds the element for a stanza's common attributes.
-pub(crate) fn start(
-    name: &'static str,
-    ns: StanzaNs,
-    to: Option<Jid>,
-    from: Option<Jid>,
-    id: Option<String>,
-    lang: Option<String>,
-    kind: Option<&'static str>,
-) -> Element {
-    let mut e = Element::new(name, ns.as_str());
-    if let Some(to) = to {
-        e.set_attr("to", String::from(to.into_inner()));
-    }
-    if let Some(from) = from {
-        e.set_attr("from", String::from(from.into_inner()));
-    }
-    if let Some(id) = id {
-        e.set_attr("id", id);
-    }
-    if let Some(kind) = kind {
-        e.set_attr("type", kind);
-    }
-    if let Some(lang) = lang {
-        e.set_lang(lang);
-    }
-    e
-}
+use crate::{Iq, Message, ParseError, Presence, ReplyError, StanzaError, StanzaNs};
 
 /// Any stanza.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,20 +149,6 @@ impl From<Iq> for Stanza {
     }
 }
 
-/// Why a reply cannot be built (RFC 6120 §8.2.3, §8.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-pub enum ReplyError {
-    /// The stanza is an error: an error is never answered.
-    #[error("a stanza of type 'error' is never answered")]
-    ToError,
-    /// The iq is a result: a result is never answered.
-    #[error("an iq of type 'result' is never answered")]
-    ToResult,
-    /// The element is not a stanza.
-    #[error("the element is not a message, presence or iq")]
-    NotAStanza,
-}
-
 /// The error reply to a stanza element that may not parse (a bad `type`, two payloads in an
 /// iq get, ...): the same element name and namespace, `id` kept, `to`/`from` swapped
 /// (unparsed), `type='error'`, the original children kept (RFC 6120 §8.3.1) and the
@@ -317,9 +203,4 @@ pub fn error_reply_element(original: &Element, error: StanzaError) -> Result<Ele
     error.ns = sns;
     e.push_child(error.into());
     Ok(e)
-}
-
-/// Attaches a typed payload to `payloads`.
-pub(crate) fn push_payload(payloads: &mut Vec<Element>, p: impl Into<Element>) {
-    payloads.push(p.into());
 }

@@ -1,5 +1,7 @@
 //! Stanza errors (RFC 6120 §8.3): [`ErrorType`], every defined [`Condition`] with its default
-//! type, and [`StanzaError`] with `by`, texts per language and an application-specific child.
+//! type, and [`StanzaError`] with `by`, texts per language and an application-specific child;
+//! the stanza error answering a [`ParseError`] ([`ParseError::condition`],
+//! [`ParseError::to_stanza_error`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -331,5 +333,25 @@ impl From<StanzaError> for Element {
             .children(err.texts.to_elements("text", ns::STANZAS))
             .child_opt(err.app_condition)
             .build()
+    }
+}
+
+impl ParseError {
+    /// The stanza error condition to answer this input with (RFC 6120 §8.3.3).
+    ///
+    /// An invalid address gives `<jid-malformed/>`, an element that is not what the handler
+    /// implements gives `<feature-not-implemented/>`, everything else `<bad-request/>`.
+    pub fn condition(&self) -> Condition {
+        match self {
+            ParseError::BadJid { .. } => Condition::JidMalformed,
+            ParseError::WrongElement { .. } => Condition::FeatureNotImplemented,
+            _ => Condition::BadRequest,
+        }
+    }
+
+    /// The stanza error answering this input: [`condition`](Self::condition) with its default
+    /// type and this error's message as `<text xml:lang='en'/>`.
+    pub fn to_stanza_error(&self) -> StanzaError {
+        StanzaError::new(self.condition()).with_text(Some("en"), self.to_string())
     }
 }

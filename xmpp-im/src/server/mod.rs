@@ -50,6 +50,7 @@
 
 mod presence;
 mod roster;
+mod roster_result;
 mod subscription;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -63,7 +64,7 @@ use crate::jid::{BareJid, FullJid, Jid, bare_domain, bare_of, full_bare, full_re
 use crate::roster::{RosterChange, RosterItem, RosterLimits, RosterPush, RosterVersion};
 use crate::store::{Contact, LoggedChange, RosterStore};
 
-pub use roster::RosterResult;
+pub use roster_result::RosterResult;
 
 pub use crate::presence::{Presence, PresencePayload};
 

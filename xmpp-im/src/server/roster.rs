@@ -1,6 +1,6 @@
 //! Roster get and roster set processing (RFC 6121 §2.1–§2.6).
 
-use super::{Action, Presence, PresencePayload, ServerEngine};
+use super::{Action, Presence, PresencePayload, RosterResult, ServerEngine};
 use crate::error::RosterError;
 use crate::jid::{BareJid, FullJid, Jid, bare_of, full_bare};
 use crate::roster::{
@@ -9,27 +9,6 @@ use crate::roster::{
 };
 use crate::store::{Contact, ItemMeta, RosterStore};
 use crate::subscription::SubscriptionType;
-
-/// The answer to a roster get.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RosterResult {
-    /// An IQ result carrying the whole roster (UCR-ROSTER-14), with its version when versioning
-    /// is on.
-    Full {
-        /// The `ver` of the result's query.
-        ver: Option<RosterVersion>,
-        /// One item per contact in the roster.
-        items: Vec<RosterItem>,
-    },
-    /// RFC 6121 §2.6.3: the client's version is known. Answer with an empty IQ result, then send
-    /// these pushes to the requesting resource, oldest first (none when it is up to date).
-    Incremental {
-        /// The roster's current version.
-        ver: RosterVersion,
-        /// The changes the client missed, one per contact.
-        pushes: Vec<RosterPush>,
-    },
-}
 
 fn check_owner(from: &FullJid, to: Option<&Jid>) -> Result<BareJid, RosterError> {
     let user = full_bare(from);
