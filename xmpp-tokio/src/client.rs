@@ -113,7 +113,7 @@ impl ClientConfig {
 pub struct Client {
     /// Sends stanzas, closes.
     pub handle: Handle,
-    /// Stanzas and the final [`Event::Closed`].
+    /// Stanzas and the final [`Event::Closed`](crate::Event::Closed).
     pub events: Events,
     /// The bound full JID.
     pub jid: FullJid,

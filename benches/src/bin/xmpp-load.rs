@@ -70,7 +70,7 @@ enum Mode {
 #[derive(Debug, Clone, Parser)]
 #[command(name = "xmpp-load")]
 struct Args {
-    /// The server's address (IPv6 addresses may be bracketed: [::1]:5222).
+    /// The server's address (IPv6 addresses may be bracketed: `[::1]:5222`).
     #[arg(long, value_name = "HOST:PORT", value_parser = host_port)]
     server: (String, u16),
     /// The accounts' domain (the accounts are PREFIX{N}@DOMAIN).
