@@ -771,10 +771,14 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             profile.tls = TlsPolicy::Disabled;
             profile.allow_plaintext_auth = true;
         }
+        let parse = |name: &str| {
+            name.parse::<xmpp_sasl::Mechanism>()
+                .expect("the target's mechanism names are valid")
+        };
         profile.mechanisms = if tls && scram && allow_plus {
-            vec![format!("{mech}-PLUS"), mech.to_owned()]
+            vec![parse(&format!("{mech}-PLUS")), parse(mech)]
         } else {
-            vec![mech.to_owned()]
+            vec![parse(mech)]
         };
         profile.allow_anonymous = mech == "ANONYMOUS";
         profile.legacy_session = flags & 1 != 0;
