@@ -388,6 +388,38 @@ fn duplicate_attributes_are_found_after_namespace_resolution() {
     assert_eq!(condition_in_stream(&dup), XmlCondition::NotWellFormed);
 }
 
+/// XML 1.0 "Unique Att Spec" covers namespace declarations too: `xmlns` or `xmlns:p` twice on
+/// one element is not well-formed (it used to be accepted, the last value winning), on a
+/// stanza, on a nested element and on the stream header; the same prefix on two elements is
+/// fine.
+#[test]
+fn a_namespace_declared_twice_on_one_element_is_not_well_formed() {
+    for body in [
+        "<message xmlns:p='urn:x' xmlns:p='urn:y'/>",
+        "<message xmlns:p='urn:x' xmlns:p='urn:x'/>",
+        "<message xmlns='jabber:client' xmlns='jabber:client'/>",
+        "<message><x xmlns='urn:a' xmlns='urn:b'/></message>",
+    ] {
+        let err = error_in_stream(body);
+        assert_eq!(err.condition(), XmlCondition::NotWellFormed, "{body}");
+        assert!(err.to_string().contains("declared twice"), "{body}: {err}");
+    }
+    let fine = "<message xmlns:p='urn:x'><p:a xmlns:p='urn:y'/></message>";
+    let (events, err) = read(format!("{HEADER}{fine}").as_bytes());
+    assert_eq!(err, None);
+    assert_eq!(elements(&events).len(), 1);
+    for header in [
+        "<stream:stream xmlns='jabber:client' xmlns='jabber:server' \
+         xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' \
+         xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>",
+    ] {
+        let (_, err) = read(header.as_bytes());
+        let err = err.unwrap_or_else(|| panic!("accepted: {header}"));
+        assert_eq!(err.condition(), XmlCondition::NotWellFormed, "{header}");
+    }
+}
+
 #[test]
 fn character_data_between_stanzas_is_bad_format() {
     assert_eq!(

@@ -461,7 +461,7 @@ impl TreeBuilder {
         let decls_mark = self.decls.len();
         let mut own_default: Option<SharedStr> = None;
         let mut n_plain = 0;
-        for a in &self.attrs {
+        for (i, a) in self.attrs.iter().enumerate() {
             let local = &text[a.local.clone()];
             let decl_prefix = match a.kind {
                 AttrKind::DefaultDecl => None,
@@ -471,6 +471,21 @@ impl TreeBuilder {
                     continue;
                 }
             };
+            // XML 1.0 "Unique Att Spec": `xmlns` or `xmlns:p` twice is not well-formed. Only
+            // declarations are compared here (few per element); other attributes are checked
+            // after their namespaces are resolved.
+            if self.attrs[..i]
+                .iter()
+                .any(|b| b.kind == a.kind && text[b.local.clone()] == *local)
+            {
+                return Err(XmlError::not_well_formed(
+                    match decl_prefix {
+                        None => "the default namespace declared twice".to_owned(),
+                        Some(p) => format!("prefix {p:?} declared twice"),
+                    },
+                    offset,
+                ));
+            }
             let raw = &text[a.value.clone()];
             let uri = intern(decoded(unit, raw, true, offset)?);
             if check_decl(decl_prefix, &uri, offset)? {

@@ -101,9 +101,14 @@ impl TreeBuilder {
             let value = intern(SharedStr::copy_from(&value));
             match a.kind {
                 AttrKind::DefaultDecl => {
-                    if check_decl(None, &value, offset)? {
-                        content_ns = Some(value);
+                    if content_ns.is_some() {
+                        return Err(XmlError::not_well_formed(
+                            "the default namespace declared twice",
+                            offset,
+                        ));
                     }
+                    check_decl(None, &value, offset)?;
+                    content_ns = Some(value);
                 }
                 AttrKind::PrefixDecl => {
                     let p = a_local;
