@@ -97,104 +97,84 @@ fn assert_logged_in(client: &Connection, server: &Connection, what: &str) {
     assert!(client.is_tls() && server.is_tls(), "{what}: not over TLS");
 }
 
-/// A client that writes whitespace right after `<starttls/>`, in the same write: every split
-/// of `<starttls/>` + whitespace into two reads.
-#[test]
-fn whitespace_after_starttls_in_the_same_read_is_skipped_by_the_receiver() {
-    let tail = STARTTLS.len() + WHITESPACE.len();
-    for at in 0..=tail {
-        let (mut c, mut s) = pair();
-        let mut rewrite = |b: Vec<u8>| {
-            if b.ends_with(STARTTLS) {
-                let mut b = b;
-                b.extend_from_slice(WHITESPACE);
-                let cut = b.len() - tail + at;
-                split(b, cut)
-            } else {
-                vec![b]
-            }
-        };
-        pump_rewriting(&mut c, &mut s, Direction::ClientToServer, &mut rewrite);
-        assert_logged_in(&c, &s, &format!("split at {at}"));
+/// How the rewritten bytes are cut into reads.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// Two reads, split at this offset of the rewritten bytes.
+    SplitAt(usize),
+    /// One byte per read.
+    Bytewise,
+}
+
+fn cut(bytes: Vec<u8>, reads: Reads) -> Vec<Vec<u8>> {
+    match reads {
+        Reads::SplitAt(at) => split(bytes, at),
+        Reads::Bytewise => bytes.into_iter().map(|byte| vec![byte]).collect(),
     }
 }
 
-/// Whitespace that arrives with the ClientHello (the client wrote it late): every split of
-/// whitespace + the first bytes of the record, including one byte per read.
-#[test]
-fn whitespace_before_the_client_hello_is_skipped_in_any_split() {
-    for at in 0..=WHITESPACE.len() + 3 {
-        let (mut c, mut s) = pair();
-        let mut first_record = true;
-        let mut rewrite = |b: Vec<u8>| {
-            // The first chunk after <starttls/> starts with the ClientHello (0x16).
-            if first_record && b.first() == Some(&0x16) {
-                first_record = false;
-                let mut with = WHITESPACE.to_vec();
-                with.extend_from_slice(&b);
-                split(with, at)
-            } else {
-                vec![b]
-            }
-        };
-        pump_rewriting(&mut c, &mut s, Direction::ClientToServer, &mut rewrite);
-        assert_logged_in(&c, &s, &format!("split at {at}"));
-    }
-    // Byte by byte.
+/// Runs a pair where `WHITESPACE` follows `element` (`<starttls/>` or `<proceed/>`) in the same
+/// write, the element and the whitespace cut at `at` (counted from the element's start).
+fn whitespace_after_element(element: &[u8], direction: Direction, at: usize) {
+    let tail = element.len() + WHITESPACE.len();
+    let (mut c, mut s) = pair();
+    let mut rewrite = |mut b: Vec<u8>| {
+        if b.ends_with(element) {
+            b.extend_from_slice(WHITESPACE);
+            let offset = b.len() - tail + at;
+            split(b, offset)
+        } else {
+            vec![b]
+        }
+    };
+    pump_rewriting(&mut c, &mut s, direction, &mut rewrite);
+    assert_logged_in(&c, &s, &format!("split at {at}"));
+}
+
+/// Runs a pair where `WHITESPACE` arrives just before the first TLS record in `direction`
+/// (a handshake record, content type 0x16), cut into reads as `reads` says.
+fn whitespace_before_first_record(direction: Direction, reads: Reads) {
     let (mut c, mut s) = pair();
     let mut first_record = true;
     let mut rewrite = |b: Vec<u8>| {
         if first_record && b.first() == Some(&0x16) {
             first_record = false;
-            let mut with = WHITESPACE.to_vec();
-            with.extend_from_slice(&b);
-            with.into_iter().map(|byte| vec![byte]).collect()
+            cut([WHITESPACE, &b].concat(), reads)
         } else {
             vec![b]
         }
     };
-    pump_rewriting(&mut c, &mut s, Direction::ClientToServer, &mut rewrite);
-    assert_logged_in(&c, &s, "one byte per read");
+    pump_rewriting(&mut c, &mut s, direction, &mut rewrite);
+    assert_logged_in(&c, &s, "whitespace before the first TLS record");
+}
+
+/// A client that writes whitespace right after `<starttls/>`, in the same write: every split
+/// of `<starttls/>` + whitespace into two reads.
+#[test]
+fn whitespace_after_starttls_in_the_same_read_is_skipped_by_the_receiver() {
+    for at in 0..=STARTTLS.len() + WHITESPACE.len() {
+        whitespace_after_element(STARTTLS, Direction::ClientToServer, at);
+    }
+}
+
+/// Whitespace that arrives with the ClientHello (the client wrote it late): every split of
+/// whitespace + the first bytes of the record, and one byte per read.
+#[test]
+fn whitespace_before_the_client_hello_is_skipped_in_any_split() {
+    for at in 0..=WHITESPACE.len() + 3 {
+        whitespace_before_first_record(Direction::ClientToServer, Reads::SplitAt(at));
+    }
+    whitespace_before_first_record(Direction::ClientToServer, Reads::Bytewise);
 }
 
 /// The same tolerance on the initiating side: a server that writes whitespace after
 /// `<proceed/>`, in the same read or with its first TLS record.
 #[test]
 fn whitespace_after_proceed_is_skipped_by_the_initiator() {
-    let tail = PROCEED.len() + WHITESPACE.len();
-    for at in 0..=tail {
-        let (mut c, mut s) = pair();
-        let mut rewrite = |b: Vec<u8>| {
-            if b.ends_with(PROCEED) {
-                let mut b = b;
-                b.extend_from_slice(WHITESPACE);
-                let cut = b.len() - tail + at;
-                split(b, cut)
-            } else {
-                vec![b]
-            }
-        };
-        pump_rewriting(&mut c, &mut s, Direction::ServerToClient, &mut rewrite);
-        assert_logged_in(&c, &s, &format!("split at {at}"));
+    for at in 0..=PROCEED.len() + WHITESPACE.len() {
+        whitespace_after_element(PROCEED, Direction::ServerToClient, at);
     }
-    let (mut c, mut s) = pair();
-    let mut first_record = true;
-    let mut rewrite = |b: Vec<u8>| {
-        if first_record && b.first() == Some(&0x16) {
-            first_record = false;
-            let mut with = WHITESPACE.to_vec();
-            with.extend_from_slice(&b);
-            with.into_iter().map(|byte| vec![byte]).collect()
-        } else {
-            vec![b]
-        }
-    };
-    pump_rewriting(&mut c, &mut s, Direction::ServerToClient, &mut rewrite);
-    assert_logged_in(
-        &c,
-        &s,
-        "whitespace before the ServerHello, one byte per read",
-    );
+    whitespace_before_first_record(Direction::ServerToClient, Reads::Bytewise);
 }
 
 /// Anything but whitespace between `<starttls/>` and the ClientHello is still a TLS failure on
