@@ -16,7 +16,7 @@ use crate::error::Error;
 pub enum Trust {
     /// The Mozilla root store (webpki-roots).
     WebPkiRoots,
-    /// These CA certificates only (e.g. read from a PEM file with [`Trust::from_pem`]).
+    /// These CA certificates only ([`Trust::from_pem`] reads them from PEM text, as [`Checked`](Trust::Checked)).
     Certificates(Vec<CertificateDer<'static>>),
     /// Anchors with certificate revocation lists, or any other policy of
     /// [`xmpp_stream::trust::Trust`] (see [`Trust::with_crl_pem`]).

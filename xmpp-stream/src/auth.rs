@@ -146,12 +146,15 @@ impl ClientAuth {
         }
     }
 
-    /// Checks the server's success data (a SCRAM server signature). `Ok(None)` when no
-    /// exchange is running (the caller only finishes after starting one).
+    /// Checks the server's success data (a SCRAM server signature). A success with no
+    /// exchange of ours running is refused: nothing was verified.
     pub(crate) fn finish(&mut self, additional: Option<&[u8]>) -> Result<(), xmpp_sasl::Failure> {
         match self.mechanism.as_mut() {
             Some(m) => m.finish(additional),
-            None => Ok(()),
+            None => Err(xmpp_sasl::Failure::new(
+                xmpp_sasl::Condition::NotAuthorized,
+                xmpp_sasl::Cause::UnexpectedMessage,
+            )),
         }
     }
 }
