@@ -343,7 +343,7 @@ fn client_with_certificate(ca: &TestCa, leaf: &Leaf) -> Connection {
 /// Server side: a revoked client certificate is refused during the handshake (before SASL
 /// EXTERNAL could use it); a good one and no certificate at all are admitted.
 #[test]
-fn ucr_tls_22_the_server_refuses_a_revoked_or_expired_client_certificate() {
+fn the_server_refuses_a_revoked_or_expired_client_certificate_for_external() {
     let ca = TestCa::new("Test CA");
     let server_leaf = ca.issue(&["example.com"], 10, false);
     let client_certs = Trust::certificates(vec![ca.der()]).with_crls([ca.crl()]);
