@@ -8,4 +8,5 @@ pub mod disco;
 pub mod forms;
 pub mod forward;
 pub mod ping;
+pub mod time;
 pub mod version;
