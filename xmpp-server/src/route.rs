@@ -312,19 +312,30 @@ impl<S: Storage> Server<S> {
         }
     }
 
-    /// A stanza the server generated (a reply or a bounce), to its `to`: a bound resource or
-    /// a component. An error for an entity that is gone is not kept.
+    /// A stanza the server generated (a reply or a bounce), to its `to`: a bound resource, every
+    /// bound resource of a local account (a bounced subscription request was stamped with the
+    /// bare JID), or a component. An error for an entity that is gone is not kept.
     fn deliver_reply(&mut self, stanza: Stanza) {
         let Some(to) = stanza.to().cloned() else {
             return;
         };
-        if let Ok(full) = FullJid::try_from(to.clone()) {
-            if let Some(conn) = self.sessions.resource(&full) {
-                return self.send(conn, StanzaNs::Client, stanza);
-            }
-        }
-        if let Some(conn) = self.sessions.component(to.domain()) {
+        let resource = FullJid::try_from(to.clone())
+            .ok()
+            .and_then(|full| self.sessions.resource(&full));
+        if let Some(conn) = resource {
+            self.send(conn, StanzaNs::Client, stanza);
+        } else if let Some(conn) = self.sessions.component(to.domain()) {
             self.send(conn, StanzaNs::Component, stanza);
+        } else if to.resource().is_none() && self.config.is_local_domain(to.domain()) {
+            let bare = to.to_bare();
+            let mut conns: Vec<_> = (self.sessions.resources.iter())
+                .filter(|(jid, _)| jid.to_bare() == bare)
+                .map(|(_, conn)| *conn)
+                .collect();
+            conns.sort();
+            for conn in conns {
+                self.send(conn, StanzaNs::Client, stanza.clone());
+            }
         }
     }
 

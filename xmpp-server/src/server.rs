@@ -147,6 +147,16 @@ impl<S: Storage> Server<S> {
         &self.engine
     }
 
+    /// Makes an account known before it first logs in, so that messages to it are kept
+    /// offline rather than bounced (adapters call it for every account of their credential
+    /// store; an account is also opened when it authenticates).
+    ///
+    /// # Errors
+    /// The store's error.
+    pub fn add_account(&mut self, user: &BareJid) -> Result<(), xmpp_im::error::StoreError> {
+        self.engine.store_mut().open_account(user)
+    }
+
     /// How many connections are registered.
     pub fn connections(&self) -> usize {
         self.sessions.peers.len()
