@@ -106,14 +106,15 @@ impl<S: Storage> Server<S> {
             (_, Event::Closed(_)) => self.end_session(conn, None),
             (Peer::Closing, _) => {}
             (Peer::Client { lang, .. }, Event::StreamOpened { lang: l, .. }) => *lang = l,
-            (Peer::Client { .. }, Event::Authenticated { identity, .. }) => {
+            // A machine authenticates once per connection; a second report changes nothing.
+            (Peer::Client { account: None, .. }, Event::Authenticated { identity, .. }) => {
                 self.client_authenticated(conn, &identity)
             }
             (Peer::Client { .. }, Event::BindRequest { resource }) => {
                 self.bind_request(conn, resource)
             }
             (Peer::Client { .. }, Event::Stanza(el)) => self.client_stanza(conn, el, now),
-            (Peer::Component { .. }, Event::Authenticated { identity, .. }) => {
+            (Peer::Component { domain: None }, Event::Authenticated { identity, .. }) => {
                 self.component_authenticated(conn, identity)
             }
             (Peer::Component { .. }, Event::Stanza(el)) => self.component_stanza(conn, el, now),

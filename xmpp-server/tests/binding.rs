@@ -202,3 +202,19 @@ fn closing_a_session_frees_its_resource_and_tells_its_contacts() {
     );
     let _ = error_condition;
 }
+
+#[test]
+fn a_second_authentication_report_changes_nothing() {
+    let mut h = Harness::new();
+    let conn = h.online("juliet", "balcony");
+    h.event(
+        conn,
+        xmpp_stream::connection::Event::Authenticated {
+            mechanism: xmpp_stream::connection::AuthMethod::from_sasl_name("PLAIN"),
+            identity: "romeo@example.com".into(),
+        },
+    );
+    assert!(h.actions().is_empty());
+    let balcony = "juliet@example.com/balcony".parse().unwrap();
+    assert_eq!(h.server.connection_of(&balcony), Some(conn));
+}
