@@ -1,72 +1,40 @@
-// Shared by the conn_* fuzz targets (included with `include!`): a deterministic random
-// source, a cheap credential store, plaintext machines, and a driver that feeds bytes in
-// arbitrary splits and checks the machine's invariants.
+// Shared by the conn_* fuzz targets (included with `include!`): the fuzz credentials
+// (common/store.rs), plaintext machines, and a driver that feeds bytes in arbitrary
+// splits and checks the machine's invariants. The random source, the clock and the plaintext
+// profile are xmpp-stream's test kit (`xmpp_stream::testing`).
 
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use rand_core::{CryptoRng, RngCore};
 use xmpp_stream::connection::{
     Connection, Event, InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig,
 };
 use xmpp_stream::header::StreamKind;
-use xmpp_stream::profile::{Profile, TlsPolicy};
+use xmpp_stream::profile::Profile;
+use xmpp_stream::testing::{Clock, plaintext_profile, rng, t0};
 
-struct ConnRng(u64);
+include!("common/store.rs");
 
-impl RngCore for ConnRng {
-    fn next_u32(&mut self) -> u32 {
-        self.next_u64() as u32
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 11
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for b in dest {
-            *b = self.next_u64() as u8;
-        }
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.fill_bytes(dest);
-        Ok(())
-    }
-}
-
-impl CryptoRng for ConnRng {}
-
+/// The kit's plaintext profile (no TLS, PLAIN allowed) with the RFC 6120 preset's legacy
+/// session (the seeds were written against it), keepalives, an idle timeout and a small
+/// stanza limit.
 #[allow(dead_code)]
 fn conn_profile() -> Arc<Profile> {
-    let mut p = Profile::rfc6120();
-    p.tls = TlsPolicy::Disabled;
-    p.allow_plaintext_auth = true;
+    let mut p = plaintext_profile();
+    p.legacy_session = Profile::rfc6120().legacy_session;
     p.keepalive_interval = Some(Duration::from_secs(30));
     p.idle_timeout = Some(Duration::from_secs(300));
     p.limits.max_stanza_bytes = 16 * 1024;
     Arc::new(p)
 }
 
+/// A receiver for example.com (c.example.com's secret `s` for components), random seed 7,
+/// made at the kit's [`t0`].
 #[allow(dead_code)]
-fn conn_store() -> Arc<xmpp_sasl::MemoryStore> {
-    static STORE: OnceLock<Arc<xmpp_sasl::MemoryStore>> = OnceLock::new();
-    STORE
-        .get_or_init(|| {
-            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
-            s.add_user("juliet", "r0m30", 1, &mut ConnRng(1))
-                .expect("valid user");
-            Arc::new(s)
-        })
-        .clone()
-}
-
-#[allow(dead_code)]
-fn conn_receiver(kind: StreamKind, now: Instant) -> Connection {
+fn conn_receiver(kind: StreamKind) -> Connection {
     let auth = match kind {
         StreamKind::Component => ReceiverAuth::Components(vec![("c.example.com".into(), "s".into())]),
-        _ => ReceiverAuth::Sasl(conn_store()),
+        _ => ReceiverAuth::Sasl(juliet_store()),
     };
     Connection::receiver(
         ReceiverConfig {
@@ -77,19 +45,23 @@ fn conn_receiver(kind: StreamKind, now: Instant) -> Connection {
             auth,
         },
         conn_profile(),
-        Box::new(ConnRng(7)),
-        now,
+        rng(7),
+        t0(),
     )
     .expect("valid config")
 }
 
+/// An initiator: juliet (c2s), example.org with EXTERNAL (s2s) or c.example.com (component),
+/// random seed 9, made at the kit's [`t0`].
 #[allow(dead_code)]
-fn conn_initiator(kind: StreamKind, now: Instant) -> Connection {
+fn conn_initiator(kind: StreamKind) -> Connection {
     let (to, from, auth) = match kind {
         StreamKind::Client => (
             "example.com",
             Some("juliet@example.com".to_owned()),
-            InitiatorAuth::Sasl(xmpp_sasl::Credentials::password("juliet", "r0m30").expect("valid")),
+            InitiatorAuth::Sasl(
+                xmpp_sasl::Credentials::password("juliet", FUZZ_PASSWORD).expect("valid"),
+            ),
         ),
         StreamKind::Server => (
             "example.com",
@@ -113,22 +85,46 @@ fn conn_initiator(kind: StreamKind, now: Instant) -> Connection {
             resource: Some("r".into()),
         },
         conn_profile(),
-        Box::new(ConnRng(9)),
-        now,
+        rng(9),
+        t0(),
     )
     .expect("valid config")
 }
 
+/// The first two bytes of a conn_receiver/conn_initiator input choose the machine: the
+/// selector's stream kind (% 8: 0-5 c2s, 6 s2s, 7 component) and, for c2s, how many of the
+/// three valid prefix `stages` precede the rest of the input (`(selector / 8) % 4`).
+/// Returns the kind and the input to feed.
+#[allow(dead_code)]
+fn conn_input(selector: u8, stages: [&[&[u8]]; 3], rest: &[u8]) -> (StreamKind, Vec<u8>) {
+    let kind = match selector % 8 {
+        6 => StreamKind::Server,
+        7 => StreamKind::Component,
+        _ => StreamKind::Client,
+    };
+    let mut input = Vec::new();
+    if kind == StreamKind::Client {
+        let stage = usize::from((selector / 8) % 4);
+        for parts in &stages[..stage] {
+            for part in *parts {
+                input.extend_from_slice(part);
+            }
+        }
+    }
+    input.extend_from_slice(rest);
+    (kind, input)
+}
+
 #[allow(dead_code)]
 /// Feeds `data` in chunks of `chunk` bytes (1..=256), answering bind requests, advancing
-/// the clock, and checking invariants: no output or event after `Closed` (beyond the
-/// events queued with it), bounded output.
-fn conn_drive(conn: &mut Connection, data: &[u8], chunk: u8, t0: Instant) {
+/// a fake clock (from the kit's [`t0`]), and checking invariants: no output or event after
+/// `Closed` (beyond the events queued with it), bounded output.
+fn conn_drive(conn: &mut Connection, data: &[u8], chunk: u8) {
     let chunk = usize::from(chunk).max(1);
-    let mut now = t0;
+    let mut clock = Clock::new();
     let mut closed = false;
     for piece in data.chunks(chunk) {
-        now += Duration::from_secs(1);
+        let now = clock.advance(Duration::from_secs(1));
         conn.handle_input(now, piece);
         let mut out = 0usize;
         while let Some(b) = conn.poll_transmit() {
@@ -165,7 +161,7 @@ fn conn_drive(conn: &mut Connection, data: &[u8], chunk: u8, t0: Instant) {
     if !closed {
         conn.close();
         let _ = conn.poll_transmit();
-        conn.handle_timeout(now + Duration::from_secs(3600));
+        conn.handle_timeout(clock.now() + Duration::from_secs(3600));
         while conn.poll_event().is_some() {}
         assert!(conn.is_closed());
     }

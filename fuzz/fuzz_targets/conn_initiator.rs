@@ -19,29 +19,9 @@ fuzz_target!(|data: &[u8]| {
     let [selector, chunk, rest @ ..] = data else {
         return;
     };
-    let t0 = Instant::now();
-    let kind = match selector % 8 {
-        6 => StreamKind::Server,
-        7 => StreamKind::Component,
-        _ => StreamKind::Client,
-    };
-    let mut conn = conn_initiator(kind, t0);
+    let stages: [&[&[u8]]; 3] = [&[HEADER], &[FEATURES], &[SUCCESS, HEADER, BIND_FEATURES]];
+    let (kind, input) = conn_input(*selector, stages, rest);
+    let mut conn = conn_initiator(kind);
     let _ = conn.poll_transmit();
-    let mut input = Vec::new();
-    if kind == StreamKind::Client {
-        let stage = (selector / 8) % 4;
-        if stage >= 1 {
-            input.extend_from_slice(HEADER);
-        }
-        if stage >= 2 {
-            input.extend_from_slice(FEATURES);
-        }
-        if stage >= 3 {
-            input.extend_from_slice(SUCCESS);
-            input.extend_from_slice(HEADER);
-            input.extend_from_slice(BIND_FEATURES);
-        }
-    }
-    input.extend_from_slice(rest);
-    conn_drive(&mut conn, &input, *chunk, t0);
+    conn_drive(&mut conn, &input, *chunk);
 });

@@ -17,27 +17,8 @@ fuzz_target!(|data: &[u8]| {
     let [selector, chunk, rest @ ..] = data else {
         return;
     };
-    let t0 = Instant::now();
-    let kind = match selector % 8 {
-        6 => StreamKind::Server,
-        7 => StreamKind::Component,
-        _ => StreamKind::Client,
-    };
-    let mut conn = conn_receiver(kind, t0);
-    let mut input = Vec::new();
-    if kind == StreamKind::Client {
-        let stage = (selector / 8) % 4;
-        if stage >= 1 {
-            input.extend_from_slice(HEADER);
-        }
-        if stage >= 2 {
-            input.extend_from_slice(AUTH);
-        }
-        if stage >= 3 {
-            input.extend_from_slice(HEADER);
-            input.extend_from_slice(BIND);
-        }
-    }
-    input.extend_from_slice(rest);
-    conn_drive(&mut conn, &input, *chunk, t0);
+    let stages: [&[&[u8]]; 3] = [&[HEADER], &[AUTH], &[HEADER, BIND]];
+    let (kind, input) = conn_input(*selector, stages, rest);
+    let mut conn = conn_receiver(kind);
+    conn_drive(&mut conn, &input, *chunk);
 });

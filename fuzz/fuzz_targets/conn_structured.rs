@@ -9,8 +9,8 @@
 //! component handshake really succeed, and the fuzzer spends its time in deep states
 //! (authenticated, bound, established, closing).
 //!
-//! With the TLS flag both machines get a TLS configuration from a test PKI made once (the
-//! profile then requires STARTTLS, as `Profile::rfc6120()` does), so the pair goes through
+//! With the TLS flag both machines get a TLS configuration from the test kit's PKI, made once
+//! (the profile then requires STARTTLS, as `Profile::rfc6120()` does), so the pair goes through
 //! `<starttls/>`, the TLS handshake in memory, SCRAM (-PLUS when the receiver advertises a
 //! channel-binding type, XEP-0440) and bind; in that mode operation 15 also injects whitespace
 //! or junk right after the peer's `<starttls/>`/`<proceed/>` (or feeds it to the peer). rustls
@@ -37,13 +37,16 @@
 //! and whether over TLS).
 #![no_main]
 
+use std::sync::OnceLock;
+
 use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::CertificateDer;
 use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::CloseReason;
 use xmpp_stream::header::Role;
 use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::testing::TestPki;
 use xmpp_stream::xml::Element;
 
 include!("conn_common.rs");
@@ -85,72 +88,32 @@ const HANDOVER: [&[u8]; 8] = [
     b"\n\x00",
 ];
 
-/// The test PKI and TLS configurations, made once per process: a CA (ECDSA P-256) and a
-/// server certificate for example.com with an Ed25519 key (fixed-length CertificateVerify
-/// signatures) and a fixed-length CA signature, so the handshake's length does not vary
-/// between runs or processes. No session resumption and no tickets: every run makes the same
-/// full handshake whatever ran before it in the process.
+/// The TLS configurations, made once per process from the test kit's PKI: its CA (ECDSA
+/// P-256, so `tls-server-end-point` has a defined hash) and a server certificate for
+/// example.com of a fixed length (`TestPki::issue_fixed_length`: an Ed25519 key, so the
+/// CertificateVerify signatures have a fixed length too), so the handshake's length does not
+/// vary between runs or processes. No session resumption and no tickets: every run makes the
+/// same full handshake whatever ran before it in the process.
 struct TlsSetup {
     client: Arc<rustls::ClientConfig>,
     server: Arc<rustls::ServerConfig>,
-    certificate: CertificateDer<'static>,
+    certificate: Option<CertificateDer<'static>>,
 }
 
 fn tls_setup() -> &'static TlsSetup {
     static TLS: OnceLock<TlsSetup> = OnceLock::new();
     TLS.get_or_init(|| {
-        let ca_key = rcgen::KeyPair::generate().expect("CA key");
-        let mut ca_params =
-            rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "Fuzz CA");
-        let ca = ca_params.self_signed(&ca_key).expect("CA certificate");
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("server key");
-        let mut params = rcgen::CertificateParams::new(vec!["example.com".to_owned()])
-            .expect("server parameters");
-        params.serial_number = Some(rcgen::SerialNumber::from(2u64));
-        // The CA's ECDSA signature (so `tls-server-end-point` has a defined hash) is 70 to 72
-        // bytes in DER; sign until it is 72 (r and s both with the top bit set), so the
-        // certificate, and with it the handshake, has the same length in every process.
-        let cert = loop {
-            let cert = params
-                .clone()
-                .signed_by(&key, &ca, &ca_key)
-                .expect("server certificate");
-            let der = cert.der();
-            let sig = &der[der.len().saturating_sub(72)..];
-            if sig.len() == 72
-                && sig[..5] == [0x30, 0x46, 0x02, 0x21, 0x00]
-                && sig[37..40] == [0x02, 0x21, 0x00]
-            {
-                break cert;
-            }
-        };
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(ca.der().clone()).expect("CA as root");
-        let mut client = rustls::ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let mut pki = TestPki::new(&["example.com"]);
+        pki.server = pki.issue_fixed_length(&["example.com"], 2);
+        let mut client = (*pki.client_config()).clone();
         client.resumption = rustls::client::Resumption::disabled();
-        let mut server = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![cert.der().clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-            )
-            .expect("server configuration");
+        let (server, certificate) = pki.server_config();
+        let mut server = (*server).clone();
         server.send_tls13_tickets = 0;
         TlsSetup {
             client: Arc::new(client),
             server: Arc::new(server),
-            certificate: cert.der().clone(),
+            certificate,
         }
     })
 }
@@ -469,7 +432,7 @@ impl PairConfig {
 struct Harness {
     mut_: Connection,
     peer: Connection,
-    now: Instant,
+    clock: Clock,
     seen: Seen,
     peer_seen: PeerSeen,
     config: PairConfig,
@@ -588,7 +551,7 @@ impl Harness {
         let split = if split == 0 { bytes.len() } else { usize::from(split) };
         for piece in bytes.chunks(split) {
             let closed_before = self.seen.closed;
-            self.mut_.handle_input(self.now, piece);
+            self.mut_.handle_input(self.clock.now(), piece);
             let out = self.collect(closed_before);
             assert!(
                 out.len() <= piece.len() * 64 + 64 * 1024,
@@ -746,7 +709,7 @@ impl Harness {
             eprintln!("  pumped {} bytes, {} back", bytes.len(), written.len());
         }
         if !written.is_empty() {
-            self.peer.handle_input(self.now, &written);
+            self.peer.handle_input(self.clock.now(), &written);
         }
         self.peer_drain();
     }
@@ -766,11 +729,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     let scram = mech.starts_with("SCRAM");
     // Without TLS the profile is the one the plaintext seeds were written for.
     let make_profile = |allow_plus: bool| {
-        let mut profile = Profile::rfc6120();
-        if !tls {
-            profile.tls = TlsPolicy::Disabled;
-            profile.allow_plaintext_auth = true;
-        }
+        let mut profile = if tls { Profile::rfc6120() } else { plaintext_profile() };
         let parse = |name: &str| {
             name.parse::<xmpp_sasl::Mechanism>()
                 .expect("the target's mechanism names are valid")
@@ -798,13 +757,12 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         initiator_may_bind: initiator_plus,
     };
     let pki = tls.then(tls_setup);
-    let t0 = Instant::now();
 
     let receiver = Connection::receiver(
         ReceiverConfig {
             kind,
             domains: vec!["example.com".into()],
-            tls: pki.map(|t| (t.server.clone(), Some(t.certificate.clone()))),
+            tls: pki.map(|t| (t.server.clone(), t.certificate.clone())),
             direct_tls: false,
             auth: match kind {
                 StreamKind::Component => {
@@ -815,15 +773,15 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             },
         },
         make_profile(receiver_plus),
-        Box::new(ConnRng(7)),
-        t0,
+        rng(7),
+        t0(),
     )
     .expect("valid receiver config");
     let user = if kind == StreamKind::Server { "example.org" } else { "juliet" };
     let credentials = if mech == "ANONYMOUS" {
         xmpp_sasl::Credentials::anonymous()
     } else {
-        xmpp_sasl::Credentials::password(user, "r0m30").expect("valid credentials")
+        xmpp_sasl::Credentials::password(user, FUZZ_PASSWORD).expect("valid credentials")
     };
     let (to, from, auth) = match kind {
         StreamKind::Client => (
@@ -845,8 +803,8 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             resource: (flags & 2 != 0).then(|| "balcony".into()),
         },
         make_profile(initiator_plus),
-        Box::new(ConnRng(9)),
-        t0,
+        rng(9),
+        t0(),
     )
     .expect("valid initiator config");
     let (mut_, peer) = if mut_is_receiver { (receiver, initiator) } else { (initiator, receiver) };
@@ -856,7 +814,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     let mut h = Harness {
         mut_,
         peer,
-        now: t0,
+        clock: Clock::new(),
         seen: Seen::default(),
         peer_seen: PeerSeen::default(),
         config,
@@ -867,7 +825,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     // The initiator's header is written at construction.
     let first = h.collect(false);
     if !first.is_empty() {
-        h.peer.handle_input(h.now, &first);
+        h.peer.handle_input(h.clock.now(), &first);
     }
     h.peer_drain();
 
@@ -885,32 +843,32 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             Op::Template { idx } => {
                 let t = templates[usize::from(idx) % templates.len()].clone();
                 let w = h.feed_mut(&t, 0);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::Mutated { idx, mutation } => {
                 let mut t = templates[usize::from(idx) % templates.len()].clone();
                 mutation.apply(&mut t);
                 let w = h.feed_mut(&t, 0);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::Raw(bytes) => {
                 let w = h.feed_mut(&bytes, 0);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::Advance { secs } => {
-                h.now += Duration::from_millis(u64::from(secs) * 10);
+                let now = h.clock.advance(Duration::from_millis(u64::from(secs) * 10));
                 if let Some(t) = h.mut_.poll_timeout() {
-                    if t <= h.now {
-                        h.mut_.handle_timeout(h.now);
+                    if t <= now {
+                        h.mut_.handle_timeout(now);
                     }
                 }
                 if let Some(t) = h.peer.poll_timeout() {
-                    if t <= h.now {
-                        h.peer.handle_timeout(h.now);
+                    if t <= now {
+                        h.peer.handle_timeout(now);
                     }
                 }
                 let w = h.collect(closed_before);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::Send { idx } => {
                 let el = &mut_sends[usize::from(idx) % mut_sends.len()];
@@ -919,7 +877,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
                     assert!(h.mut_.is_established(), "send accepted on a stream not established");
                 }
                 let w = h.collect(closed_before);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::PeerSend { idx } => {
                 let el = &peer_sends[usize::from(idx) % peer_sends.len()];
@@ -930,21 +888,21 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
                 h.seen.we_closed = true;
                 h.mut_.close();
                 let w = h.collect(closed_before);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::CloseWithError => {
                 let was_closing = h.seen.we_closed || h.seen.closed;
                 h.mut_.close_with_error(StreamError::new(Condition::PolicyViolation));
                 h.seen.we_closed |= was_closing;
                 let w = h.collect(closed_before);
-                h.peer.handle_input(h.now, &w);
+                h.peer.handle_input(h.clock.now(), &w);
             }
             Op::PeerClose => {
                 h.peer.close();
                 h.peer_drain();
             }
             Op::Eof => {
-                h.mut_.handle_eof(h.now);
+                h.mut_.handle_eof(h.clock.now());
                 let _ = h.collect(closed_before);
             }
             Op::Inject { idx } => {
@@ -954,7 +912,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             }
             Op::PeerInject { idx } => {
                 let bytes = HANDOVER[usize::from(idx) % HANDOVER.len()];
-                h.peer.handle_input(h.now, bytes);
+                h.peer.handle_input(h.clock.now(), bytes);
                 h.peer_drain();
             }
         }
@@ -966,43 +924,26 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     let closed_before = h.seen.closed;
     h.seen.we_closed = true;
     h.mut_.close();
-    h.now += Duration::from_secs(3600);
-    h.mut_.handle_timeout(h.now);
+    let now = h.clock.advance(Duration::from_secs(3600));
+    h.mut_.handle_timeout(now);
     let _ = h.collect(closed_before);
     assert!(h.mut_.is_closed(), "not closed after close() and the close timeout");
     Ok(Some(h.seen))
 }
 
 /// Users for SCRAM need the client's minimum of 4096 iterations (RFC 7677 §4): the store is
-/// made once; each SCRAM run still costs the client one PBKDF2.
+/// made once; each SCRAM run still costs the client one PBKDF2. The originating server of s2s
+/// streams authenticates as its domain.
 fn scram_store() -> Arc<xmpp_sasl::MemoryStore> {
     static STORE: OnceLock<Arc<xmpp_sasl::MemoryStore>> = OnceLock::new();
-    STORE
-        .get_or_init(|| {
-            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
-            s.add_user("juliet", "r0m30", 4096, &mut ConnRng(1))
-                .expect("valid user");
-            // The originating server of s2s streams authenticates as its domain.
-            s.add_user("example.org", "r0m30", 4096, &mut ConnRng(2))
-                .expect("valid user");
-            Arc::new(s)
-        })
-        .clone()
+    fuzz_store(&STORE, &["juliet", "example.org"], 4096)
 }
 
 /// The same users with one iteration: PLAIN is checked against the stored SCRAM keys, so
 /// this keeps PLAIN runs cheap.
 fn plain_store() -> Arc<xmpp_sasl::MemoryStore> {
     static STORE: OnceLock<Arc<xmpp_sasl::MemoryStore>> = OnceLock::new();
-    STORE
-        .get_or_init(|| {
-            let mut s = xmpp_sasl::MemoryStore::new().with_domain("example.com");
-            for user in ["juliet", "example.org"] {
-                s.add_user(user, "r0m30", 1, &mut ConnRng(1)).expect("valid user");
-            }
-            Arc::new(s)
-        })
-        .clone()
+    fuzz_store(&STORE, &["juliet", "example.org"], 1)
 }
 
 fn trace_enabled() -> bool {

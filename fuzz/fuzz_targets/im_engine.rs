@@ -34,9 +34,8 @@ use xmpp_im::stanza_bridge::{
 use xmpp_im::store::{Contact, MemoryRosterStore, RosterStore};
 use xmpp_im::subscription::SubscriptionState;
 use xmpp_stanza::{IdGenerator, Iq, IqPayload, Message, PresenceType, Stanza};
+use xmpp_stream::testing::TestRng;
 use xmpp_stream::xml::Element;
-
-include!("common/sasl.rs");
 
 const ACCOUNTS: [&str; 3] = ["alice@a.example", "anna@a.example", "bob@b.example"];
 /// Targets: the local accounts, then the hostile remote one.
@@ -83,7 +82,7 @@ struct World {
     views: BTreeMap<FullJid, PresenceTracker<StanzaPresence>>,
     rosters: BTreeMap<FullJid, RosterTracker>,
     ids: IdGenerator,
-    rng: FuzzRng,
+    rng: TestRng,
     next_id: u32,
     /// Available presence sent to evil.example in this operation: (from, to).
     to_evil: Vec<(Jid, Jid)>,
@@ -103,7 +102,7 @@ impl World {
             views: BTreeMap::new(),
             rosters: BTreeMap::new(),
             ids: IdGenerator::new(),
-            rng: FuzzRng(3),
+            rng: TestRng::new(3),
             next_id: 0,
             to_evil: Vec::new(),
         }
@@ -180,7 +179,7 @@ impl World {
                     let Stanza::Presence(p) = wire(&stanza) else { continue };
                     match server_of(to.domain()) {
                         Some(i) => {
-                            let mut rng = FuzzRng(u64::from(self.next_id));
+                            let mut rng = TestRng::new(u64::from(self.next_id));
                             let more = handle_remote_presence(
                                 &mut self.servers[i],
                                 p,
@@ -219,7 +218,7 @@ impl World {
             return Vec::new();
         }
         let Ok(stanza) = Stanza::try_from(el) else { return Vec::new() };
-        let mut rng = FuzzRng(u64::from(self.next_id) + 17);
+        let mut rng = TestRng::new(u64::from(self.next_id) + 17);
         let out = match stanza {
             Stanza::Presence(p) => {
                 let i = usize::from(r.domain() == "b.example");
@@ -472,7 +471,7 @@ fn run(data: &[u8]) -> ArbResult<()> {
                 match parse(&xml).map(|e| Stanza::try_from(&e)) {
                     Some(Ok(Stanza::Presence(p))) => {
                         let i = usize::from(acc == 2);
-                        let mut rng = FuzzRng(5);
+                        let mut rng = TestRng::new(5);
                         match handle_remote_presence(&mut w.servers[i], p, &mut w.ids, &mut rng) {
                             Ok(out) => w.process(out),
                             Err(_) => Vec::new(),

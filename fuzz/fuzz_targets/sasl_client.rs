@@ -57,10 +57,10 @@ fn fuzzer_server(input: Input) {
     let Ok(choice) = choose(&[mechanism.name()], &policy, &transport) else {
         return;
     };
-    let credentials = Credentials::password("juliet", "r0m30")
+    let credentials = Credentials::password("juliet", FUZZ_PASSWORD)
         .expect("valid credentials")
         .with_domain("example.com");
-    let Ok(mut client) = choice.start(&credentials, &mut FuzzRng(3)) else {
+    let Ok(mut client) = choice.start(&credentials, &mut TestRng::new(3)) else {
         return;
     };
     let _ = client.initial_response();

@@ -41,7 +41,7 @@ struct Input {
 }
 
 fn fuzzer_client(input: Input) {
-    let store = fuzz_store();
+    let store = juliet_store();
     let mut transport = if input.tls {
         Transport::tls()
     } else {
@@ -64,8 +64,8 @@ fn fuzzer_client(input: Input) {
     let config = ServerConfig::nato_bcs().with_digest_md5("example.com");
     let max_retries = u32::from(config.max_retries);
     let mut session = ServerSession::new(config);
-    let mut rng = FuzzRng(7);
-    let mut ctx = ServerContext::new(&store, &mut rng, &transport);
+    let mut rng = TestRng::new(7);
+    let mut ctx = ServerContext::new(&*store, &mut rng, &transport);
     let name = match &input.raw_name {
         Some(n) => n.clone(),
         None => pick_mechanism(input.mechanism).name().to_owned(),

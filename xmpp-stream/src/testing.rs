@@ -269,6 +269,40 @@ impl TestPki {
         issue(&self.ca_cert, &self.ca_key, names)
     }
 
+    /// Like [`TestPki::issue`], but the certificate's DER encoding has the same length in
+    /// every process, and so has a TLS handshake presenting it (for fuzzers and tests that
+    /// need byte positions in a handshake to keep their meaning): an Ed25519 key (signatures
+    /// of a fixed length), the serial number `serial`, and the CA's ECDSA signature made
+    /// again until its DER encoding has its longest form (72 bytes).
+    pub fn issue_fixed_length(&self, names: &[&str], serial: u64) -> TestCert {
+        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).expect("key generation");
+        let mut params = rcgen::CertificateParams::new(names.clone()).expect("valid DNS names");
+        params.serial_number = Some(rcgen::SerialNumber::from(serial));
+        loop {
+            let cert = params
+                .clone()
+                .signed_by(&key, &self.ca_cert, &self.ca_key)
+                .expect("signing");
+            // The signature ends the certificate: SEQUENCE { INTEGER r, INTEGER s }, 72 bytes
+            // when both integers have their top bit set (a leading zero byte each).
+            let der = cert.der();
+            let sig = &der[der.len().saturating_sub(72)..];
+            if sig.len() == 72
+                && sig[..5] == [0x30, 0x46, 0x02, 0x21, 0x00]
+                && sig[37..40] == [0x02, 0x21, 0x00]
+            {
+                return TestCert {
+                    names,
+                    cert: der.clone(),
+                    cert_pem: cert.pem(),
+                    key_der: key.serialize_der(),
+                    key_pem: key.serialize_pem(),
+                };
+            }
+        }
+    }
+
     /// A client configuration trusting the CA and presenting no certificate.
     pub fn client_config(&self) -> Arc<rustls::ClientConfig> {
         Arc::new(self.client_builder().with_no_client_auth())

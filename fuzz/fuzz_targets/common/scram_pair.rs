@@ -242,10 +242,10 @@ fn run_pair(setup: &PairSetup, honest: bool, reference_final: Option<&[u8]>) -> 
             corrupt(setup, msg, bytes, run)
         }
     };
-    let store = fuzz_store();
+    let store = juliet_store();
     let transport = setup.server_transport();
     let credentials =
-        xmpp_sasl::Credentials::password("juliet", "r0m30").expect("valid credentials");
+        xmpp_sasl::Credentials::password("juliet", FUZZ_PASSWORD).expect("valid credentials");
     // The store's users have one iteration: the client's limits are lowered to match.
     let limits = xmpp_sasl::IterationLimits { min: 1, max: 64 };
     let mut client = xmpp_sasl::scram::ScramClient::new(
@@ -253,12 +253,12 @@ fn run_pair(setup: &PairSetup, honest: bool, reference_final: Option<&[u8]>) -> 
         setup.client_mode(),
         &credentials,
         limits,
-        &mut FuzzRng(3),
+        &mut TestRng::new(3),
     )
     .expect("valid SCRAM client");
     let mut session = xmpp_sasl::ServerSession::new(xmpp_sasl::ServerConfig::rfc6120());
-    let mut rng = FuzzRng(7);
-    let mut ctx = xmpp_sasl::ServerContext::new(&store, &mut rng, &transport);
+    let mut rng = TestRng::new(7);
+    let mut ctx = xmpp_sasl::ServerContext::new(&*store, &mut rng, &transport);
 
     let c_first = xmpp_sasl::ClientMechanism::initial_response(&mut client)
         .expect("client-first")

@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use super::{CloseReason, Connection, Event, IDLE_OUTPUT_CAPACITY, NegotiationFailure, Phase};
+use super::state::{Phase, Side};
+use super::{CloseReason, Connection, Event, IDLE_OUTPUT_CAPACITY, NegotiationFailure};
 use crate::framing::Inbound;
 use crate::header::{Role, Version};
 use crate::stream_error::{Condition, StreamError};
@@ -68,11 +69,11 @@ impl Connection {
         if handshake_done {
             self.on_tls_established();
         }
-        if !plain.is_empty() && self.phase != Phase::Closed {
+        if !plain.is_empty() && self.phase() != Phase::Closed {
             self.feed_plain(&plain);
         }
         self.scratch = plain;
-        if peer_closed && self.phase != Phase::Closed {
+        if peer_closed && self.phase() != Phase::Closed {
             self.finish(CloseReason::TransportClosed);
         }
     }
@@ -82,10 +83,10 @@ impl Connection {
         if let Some(id) = self.tls.as_ref().and_then(|t| t.peer_identity()) {
             self.events.push_back(Event::TlsEstablished(id));
         }
-        if self.phase == Phase::TlsHandshake {
+        if self.phase() == Phase::TlsHandshake {
             // STARTTLS: everything learned in the clear is discarded; a new stream begins.
             self.restart_stream();
-            if self.role == Role::Initiator {
+            if self.role() == Role::Initiator {
                 self.send_initial_header();
             }
         }
@@ -158,9 +159,11 @@ impl Connection {
     pub(super) fn restart_stream(&mut self) {
         self.framer.restart();
         self.writer.reset();
-        self.progress.header_sent = false;
+        if let Side::Receiver { header_sent, .. } = &mut *self.side {
+            *header_sent = false;
+        }
         self.progress.stream_id = None;
-        self.phase = Phase::AwaitHeader;
+        self.set_phase(Phase::AwaitHeader);
     }
 
     pub(super) fn new_stream_id(&mut self) -> String {
@@ -188,17 +191,21 @@ impl Connection {
     /// Sends a stream error (preceded by our header if the receiver has not sent one yet),
     /// the closing tag, and ends the machine.
     pub(super) fn fail(&mut self, error: StreamError) {
-        if self.phase == Phase::Closed {
+        if self.phase() == Phase::Closed {
             return;
         }
         tracing::debug!(condition = %error.condition(), "sending stream error");
-        if self.role == Role::Receiver
-            && !self.progress.header_sent
-            && self.phase != Phase::TlsHandshake
-        {
+        let header_owed = matches!(
+            &*self.side,
+            Side::Receiver {
+                header_sent: false,
+                ..
+            }
+        );
+        if header_owed && self.phase() != Phase::TlsHandshake {
             self.send_response_header(None, Some(Version::V1_0));
         }
-        if self.phase != Phase::TlsHandshake && self.phase != Phase::Closing {
+        if !matches!(self.phase(), Phase::TlsHandshake | Phase::Closing) {
             self.write_element(&error.to_element());
             self.write_close_tag();
         }
@@ -207,7 +214,7 @@ impl Connection {
 
     /// Ends the machine with `reason` (no more bytes are produced except TLS alerts).
     pub(super) fn finish(&mut self, reason: CloseReason) {
-        if self.phase == Phase::Closed {
+        if self.phase() == Phase::Closed {
             return;
         }
         if let Some(tls) = self.tls.as_mut() {
@@ -216,7 +223,7 @@ impl Connection {
             }
             tls.take_ciphertext(&mut self.out);
         }
-        self.phase = Phase::Closed;
+        self.set_phase(Phase::Closed);
         self.held = false;
         self.events.push_back(Event::Closed(reason));
     }
@@ -233,10 +240,8 @@ impl Connection {
     pub(super) fn process_input(&mut self) {
         loop {
             if self.held
-                || matches!(
-                    self.phase,
-                    Phase::Closed | Phase::TlsHandshake | Phase::AwaitBindDecision
-                )
+                || matches!(self.phase(), Phase::Closed | Phase::TlsHandshake)
+                || self.owes_bind_decision()
             {
                 return;
             }
@@ -264,25 +269,25 @@ impl Connection {
     }
 
     pub(super) fn on_peer_close(&mut self) {
-        if let Some(refused) = self.progress.refused_header.take() {
+        if let Some(refused) = self.take_refused_header() {
             self.fail(refused);
             return;
         }
-        if self.phase != Phase::Closing {
+        if self.phase() != Phase::Closing {
             self.write_close_tag();
         }
         self.finish(CloseReason::Graceful);
     }
 
     pub(super) fn on_header(&mut self, h: StreamHeader) {
-        if self.phase != Phase::AwaitHeader {
+        if self.phase() != Phase::AwaitHeader {
             // A second header inside the stream.
             self.fail(
                 StreamError::new(Condition::BadFormat).with_text("en", "unexpected stream header"),
             );
             return;
         }
-        match self.role {
+        match self.role() {
             Role::Receiver => self.on_initial_header(h),
             Role::Initiator => self.on_response_header(h),
         }
@@ -293,29 +298,32 @@ impl Connection {
             let err = StreamError::from_element(&el)
                 .unwrap_or_else(|_| StreamError::new(Condition::UndefinedCondition));
             self.events.push_back(Event::StreamError(err.clone()));
-            if self.phase != Phase::Closing {
+            if self.phase() != Phase::Closing {
                 self.write_close_tag();
             }
             self.finish(CloseReason::PeerError(err));
             return;
         }
-        if let Some(refused) = self.progress.refused_header.take() {
+        if let Some(refused) = self.take_refused_header() {
             self.fail(refused);
             return;
         }
-        match (self.role, self.phase) {
-            (_, Phase::AwaitHeader) => {
+        match self.phase() {
+            Phase::AwaitHeader => {
                 self.fail(StreamError::new(Condition::BadFormat));
             }
-            (_, Phase::Established) => self.on_stanza(el),
-            (_, Phase::Closing) if self.progress.established => self.on_stanza(el),
+            Phase::Established => self.on_stanza(el),
+            Phase::Closing if self.progress.established => self.on_stanza(el),
             // We closed during negotiation: the peer's remaining negotiation elements
             // (found by the conn_structured fuzz target) are not stanzas; drop them.
-            (_, Phase::Closing) => {
+            Phase::Closing => {
                 tracing::debug!(element = el.name(), "element after our closing tag ignored");
             }
-            (Role::Initiator, _) => self.initiator_element(el),
-            (Role::Receiver, _) => self.receiver_element(el),
+            // Each role reads the rest in its own phase type.
+            _ => match *self.side {
+                Side::Initiator { phase, .. } => self.initiator_element(phase, el),
+                Side::Receiver { phase, .. } => self.receiver_element(phase, el),
+            },
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Stream headers: the initiator's initial header, the receiver's response header, and what
 //! each side checks in the header it receives (version, namespaces, `to`/`from`, ids).
 
-use super::{Connection, Event, Phase, Setup};
+use super::state::{InitiatorStep, Phase, ReceiverStep, Side};
+use super::{Connection, Event};
 use crate::component;
 use crate::header::{self, StreamKind, Version};
 use crate::stream_error::{Condition, StreamError};
@@ -9,7 +10,7 @@ use crate::xml::{Element, StreamHeader, ns};
 
 impl Connection {
     pub(super) fn send_initial_header(&mut self) {
-        let Setup::Initiator { to, from, .. } = &*self.setup else {
+        let Side::Initiator { to, from, .. } = &*self.side else {
             return;
         };
         let mut h = StreamHeader::new(self.kind.content_ns());
@@ -30,7 +31,7 @@ impl Connection {
         }
         self.write_header(&h);
         self.flush_tls();
-        self.phase = Phase::AwaitHeader;
+        self.set_phase(Phase::AwaitHeader);
     }
 
     /// Receiver: writes our response header. `version` is the negotiated one.
@@ -39,12 +40,15 @@ impl Connection {
         peer: Option<&StreamHeader>,
         version: Option<Version>,
     ) {
-        let Setup::Receiver { domains, .. } = &*self.setup else {
+        let Side::Receiver {
+            domains,
+            local_domain,
+            ..
+        } = &*self.side
+        else {
             return;
         };
-        let local = self
-            .progress
-            .local_domain
+        let local = local_domain
             .clone()
             .or_else(|| domains.first().cloned())
             .unwrap_or_default();
@@ -83,15 +87,18 @@ impl Connection {
             h = h.with_lang(lang);
         }
         self.write_header(&h);
-        self.progress.header_sent = true;
+        if let Side::Receiver { header_sent, .. } = &mut *self.side {
+            *header_sent = true;
+        }
     }
 
     pub(super) fn on_initial_header(&mut self, h: StreamHeader) {
-        let Setup::Receiver {
+        let Side::Receiver {
             domains,
             components,
+            local_domain,
             ..
-        } = &*self.setup
+        } = &mut *self.side
         else {
             return;
         };
@@ -106,7 +113,7 @@ impl Connection {
                 .filter(|t| domains.iter().any(|d| d.eq_ignore_ascii_case(t))),
         }
         .map(str::to_owned);
-        self.progress.local_domain = served.clone();
+        *local_domain = served.clone();
         self.progress.lang = h
             .lang()
             .filter(|l| header::is_valid_lang(l))
@@ -152,11 +159,11 @@ impl Connection {
         });
         match self.kind {
             StreamKind::Component => {
-                self.phase = Phase::AwaitHandshake;
+                self.set_phase(Phase::AwaitHandshake);
             }
             _ if version.is_none() => {
                 // Legacy (pre-1.0) peer: no features; nothing can be negotiated here.
-                self.phase = Phase::Negotiating;
+                self.set_receiver_step(ReceiverStep::NextRequest);
             }
             _ => {
                 self.send_features();
@@ -169,8 +176,10 @@ impl Connection {
         let semantic = header::StreamHeaderInfo::from_xml(&h);
         if let Err(e) = header::check_response_header(&semantic, self.kind) {
             // Wait for the next element: the peer's stream error wins over ours.
-            self.progress.refused_header = Some(e);
-            self.phase = Phase::AwaitFeatures;
+            if let Side::Initiator { refused_header, .. } = &mut *self.side {
+                *refused_header = Some(e);
+            }
+            self.set_initiator_step(InitiatorStep::Features);
             return;
         }
         let id = h.id().unwrap_or_default().to_owned();
@@ -186,8 +195,8 @@ impl Connection {
             lang: self.progress.lang.clone(),
         });
         if self.kind == StreamKind::Component {
-            let secret = match &*self.setup {
-                Setup::Initiator {
+            let secret = match &*self.side {
+                Side::Initiator {
                     component_secret: Some(s),
                     ..
                 } => s.clone(),
@@ -198,9 +207,9 @@ impl Connection {
                 .text(digest)
                 .build();
             self.write_element(&el);
-            self.phase = Phase::AwaitHandshake;
+            self.set_phase(Phase::AwaitHandshake);
         } else {
-            self.phase = Phase::AwaitFeatures;
+            self.set_initiator_step(InitiatorStep::Features);
         }
     }
 }

@@ -4,7 +4,8 @@
 
 use xmpp_jid::FullJid;
 
-use super::{AuthMethod, CloseReason, Connection, Event, NegotiationFailure, Phase, Setup};
+use super::state::{InitiatorStep, Phase, Side};
+use super::{AuthMethod, CloseReason, Connection, Event, NegotiationFailure};
 use crate::auth::ClientAuthStep;
 use crate::bind::{self, BindError, BindOutcome};
 use crate::features::Features;
@@ -16,12 +17,29 @@ use crate::tls_failure::TlsFailure;
 use crate::xml::{Element, ns};
 
 impl Connection {
-    pub(super) fn initiator_element(&mut self, el: Element) {
+    /// Moves to one of the initiator's own steps (there is none to move to on a receiver).
+    pub(super) fn set_initiator_step(&mut self, step: InitiatorStep) {
+        if let Side::Initiator { phase, .. } = &mut *self.side {
+            *phase = Phase::Negotiation(step);
+        }
+    }
+
+    /// The error a refused response header is waiting to be sent with (initiator only).
+    pub(super) fn take_refused_header(&mut self) -> Option<StreamError> {
+        match &mut *self.side {
+            Side::Initiator { refused_header, .. } => refused_header.take(),
+            Side::Receiver { .. } => None,
+        }
+    }
+
+    /// A first-level element during negotiation, in the initiator's phase `phase`.
+    pub(super) fn initiator_element(&mut self, phase: Phase<InitiatorStep>, el: Element) {
+        use InitiatorStep as Step;
         let ns_ = el.ns().to_owned();
-        match (self.phase, ns_.as_str(), el.name()) {
-            (Phase::AwaitFeatures, ns::STREAM, "features") => self.on_features(&el),
-            (Phase::AwaitProceed, ns::TLS, "proceed") => self.on_proceed(),
-            (Phase::AwaitProceed, ns::TLS, "failure") => {
+        match (phase, ns_.as_str(), el.name()) {
+            (Phase::Negotiation(Step::Features), ns::STREAM, "features") => self.on_features(&el),
+            (Phase::Negotiation(Step::Proceed), ns::TLS, "proceed") => self.on_proceed(),
+            (Phase::Negotiation(Step::Proceed), ns::TLS, "failure") => {
                 // The receiver closes the stream after <failure/>; so do we.
                 self.write_close_tag();
                 self.finish(CloseReason::StartTlsFailed);
@@ -46,10 +64,10 @@ impl Connection {
                 });
                 self.give_up(NegotiationFailure::AuthenticationFailed { condition, text });
             }
-            (Phase::AwaitBind, _, "iq") if ns_ == self.kind.content_ns() => {
+            (Phase::Negotiation(Step::Bind), _, "iq") if ns_ == self.kind.content_ns() => {
                 self.on_bind_answer(&el)
             }
-            (Phase::AwaitSession, _, "iq") if ns_ == self.kind.content_ns() => {
+            (Phase::Negotiation(Step::Session), _, "iq") if ns_ == self.kind.content_ns() => {
                 if el.attr("id") == self.progress.pending_iq.as_deref() {
                     self.progress.pending_iq = None;
                     // An error answer to the optional legacy step is not fatal.
@@ -59,9 +77,9 @@ impl Connection {
                 }
             }
             (Phase::AwaitHandshake, ns::COMPONENT_ACCEPT, "handshake") => {
-                let domain = match &*self.setup {
-                    Setup::Initiator { to, .. } => to.clone(),
-                    Setup::Receiver { .. } => String::new(),
+                let domain = match &*self.side {
+                    Side::Initiator { to, .. } => to.clone(),
+                    Side::Receiver { .. } => String::new(),
                 };
                 self.progress.identity = Some(domain.clone());
                 self.events.push_back(Event::Authenticated {
@@ -87,14 +105,14 @@ impl Connection {
                 return;
             }
         };
-        let has_tls_config = matches!(&*self.setup, Setup::Initiator { tls: Some(_), .. });
+        let has_tls_config = matches!(&*self.side, Side::Initiator { tls: Some(_), .. });
         // 1. TLS.
         if !self.progress.tls_done {
             let can_tls = has_tls_config && self.profile.tls != TlsPolicy::Disabled;
             match features.starttls {
                 Some(_) if can_tls => {
                     self.write_element(&Element::new("starttls", ns::TLS));
-                    self.phase = Phase::AwaitProceed;
+                    self.set_initiator_step(InitiatorStep::Proceed);
                     return;
                 }
                 Some(true) => {
@@ -122,9 +140,9 @@ impl Connection {
             let mut transport = self.sasl_transport();
             transport.advertised_channel_bindings = features.known_channel_bindings();
             let profile = self.profile.clone();
-            let Setup::Initiator {
+            let Side::Initiator {
                 auth: Some(auth), ..
-            } = &mut *self.setup
+            } = &mut *self.side
             else {
                 // A c2s or s2s initiator is always made with SASL credentials.
                 self.give_up(NegotiationFailure::NoMechanismOffered);
@@ -137,7 +155,7 @@ impl Connection {
                         .text(xmpp_sasl::wire::encode_auth(initial.as_deref()))
                         .build();
                     self.write_element(&el);
-                    self.phase = Phase::Sasl;
+                    self.set_phase(Phase::Sasl);
                 }
                 Err(why) => self.give_up(why),
             }
@@ -149,7 +167,9 @@ impl Connection {
                 self.give_up(NegotiationFailure::NoBind);
                 return;
             }
-            self.progress.session_wanted = features.session == Some(false);
+            if let Side::Initiator { session_wanted, .. } = &mut *self.side {
+                *session_wanted = features.session == Some(false);
+            }
             self.send_bind_request(true);
             return;
         }
@@ -157,15 +177,15 @@ impl Connection {
     }
 
     pub(super) fn send_bind_request(&mut self, with_resource: bool) {
-        let resource = match &*self.setup {
-            Setup::Initiator { resource, .. } if with_resource => resource.clone(),
+        let resource = match &*self.side {
+            Side::Initiator { resource, .. } if with_resource => resource.clone(),
             _ => None,
         };
         let id = self.new_iq_id("bind_");
         self.progress.pending_iq = Some(id.clone());
         let iq = bind::bind_request(self.kind.content_ns(), &id, resource.as_deref());
         self.write_element(&iq);
-        self.phase = Phase::AwaitBind;
+        self.set_initiator_step(InitiatorStep::Bind);
     }
 
     pub(super) fn on_proceed(&mut self) {
@@ -180,16 +200,16 @@ impl Connection {
             self.finish(CloseReason::TlsFailed(TlsFailure::PlaintextAfterProceed));
             return;
         }
-        let Setup::Initiator {
+        let Side::Initiator {
             tls: Some(cfg), to, ..
-        } = &*self.setup
+        } = &*self.side
         else {
             return;
         };
         match TlsLayer::client(cfg.clone(), to) {
             Ok(layer) => {
                 self.tls = Some(Box::new(layer));
-                self.phase = Phase::TlsHandshake;
+                self.set_phase(Phase::TlsHandshake);
                 self.progress.tls_handover = true;
                 self.flush_tls();
             }
@@ -206,9 +226,9 @@ impl Connection {
                 return;
             }
         };
-        let Setup::Initiator {
+        let Side::Initiator {
             auth: Some(auth), ..
-        } = &mut *self.setup
+        } = &mut *self.side
         else {
             return;
         };
@@ -221,7 +241,7 @@ impl Connection {
             }
             ClientAuthStep::Abort(why) => {
                 self.write_element(&Element::new("abort", ns::SASL));
-                self.phase = Phase::Sasl;
+                self.set_phase(Phase::Sasl);
                 tracing::debug!(%why, "aborting SASL");
             }
         }
@@ -235,12 +255,12 @@ impl Connection {
                 return;
             }
         };
-        let Setup::Initiator {
+        let Side::Initiator {
             auth: auth_slot @ Some(_),
             from,
             to,
             ..
-        } = &mut *self.setup
+        } = &mut *self.side
         else {
             return;
         };
@@ -284,16 +304,18 @@ impl Connection {
                         let id = self.new_iq_id("sess_");
                         self.progress.pending_iq = Some(id.clone());
                         self.write_element(&bind::session_request(self.kind.content_ns(), &id));
-                        self.phase = Phase::AwaitSession;
+                        self.set_initiator_step(InitiatorStep::Session);
                     } else {
                         self.establish();
                     }
                 }
                 Err(_) => self.give_up(NegotiationFailure::MalformedBindResult),
             },
-            BindOutcome::Refused(Some(BindError::Conflict)) if !self.progress.bind_retried => {
+            BindOutcome::Refused(Some(BindError::Conflict)) if !self.bind_retried() => {
                 // Policy 3: our resource is taken; let the server generate one.
-                self.progress.bind_retried = true;
+                if let Side::Initiator { bind_retried, .. } = &mut *self.side {
+                    *bind_retried = true;
+                }
                 self.send_bind_request(false);
             }
             BindOutcome::Refused(e) => self.give_up(NegotiationFailure::BindRefused(e)),
@@ -302,6 +324,22 @@ impl Connection {
     }
 
     pub(super) fn server_wants_session(&self) -> bool {
-        self.progress.session_wanted
+        matches!(
+            &*self.side,
+            Side::Initiator {
+                session_wanted: true,
+                ..
+            }
+        )
+    }
+
+    fn bind_retried(&self) -> bool {
+        matches!(
+            &*self.side,
+            Side::Initiator {
+                bind_retried: true,
+                ..
+            }
+        )
     }
 }

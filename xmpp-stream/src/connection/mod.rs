@@ -80,10 +80,12 @@
 //!
 //! Role rules are data ([`Role`], [`StreamKind`]); the same code runs every combination.
 //!
-//! Where things are: this file holds the machine's state and its public API; `config.rs` the
-//! setup types, `event.rs` what it reports, `error.rs` its refusals; `bytes.rs` the byte paths
-//! (plaintext, TLS, the input loop, endings); `headers.rs` the stream headers; `receiver.rs`
-//! the receiving side's negotiation (features, STARTTLS, the SASL steps, bind requests, the
+//! Where things are: this file holds the machine and its public API; `state.rs` its state
+//! (the phase, typed per role so that one role's steps cannot be written on the other, the
+//! role's setup and own progress, the progress both keep); `config.rs` the setup types,
+//! `event.rs` what it reports, `error.rs` its refusals; `bytes.rs` the byte paths (plaintext,
+//! TLS, the input loop, endings); `headers.rs` the stream headers; `receiver.rs` the receiving
+//! side's negotiation (features, STARTTLS, the SASL steps, bind requests and decisions, the
 //! component handshake); `initiator.rs` the initiating side's (features, STARTTLS, mechanism
 //! choice, bind, session, handshake); `stanzas.rs` the address checks on established streams;
 //! `login.rs` the one reading of an initiator's events as a login outcome.
@@ -94,13 +96,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rand_core::CryptoRngCore;
-use rustls::pki_types::CertificateDer;
 use xmpp_jid::{BareJid, FullJid};
 
 use crate::auth::{ClientAuth, ServerAuth};
-use crate::bind::{self, BindDecision, BindError};
+use crate::bind::BindDecision;
 use crate::framing::Framer;
-use crate::header::{Role, StreamKind, Version};
+use crate::header::{Role, StreamKind};
 use crate::profile::{Profile, TlsPolicy};
 use crate::stream_error::{Condition, StreamError};
 use crate::tls::TlsLayer;
@@ -115,101 +116,13 @@ mod initiator;
 mod login;
 mod receiver;
 mod stanzas;
+mod state;
 
 pub use config::{InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig};
 pub use error::{BindStateError, ConfigError, SendError};
 pub use event::{AuthMethod, CloseReason, Event, NegotiationFailure};
 pub use login::{LoggedIn, Login, LoginError};
-
-/// Where the machine is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Waiting for the peer's header (initial or response).
-    AwaitHeader,
-    /// Initiator: header received, waiting for `<stream:features/>`.
-    AwaitFeatures,
-    /// Receiver: features sent, waiting for the initiator's next negotiation step.
-    Negotiating,
-    /// Initiator: `<starttls/>` sent.
-    AwaitProceed,
-    /// TLS handshake after `<proceed/>` (STARTTLS).
-    TlsHandshake,
-    /// A SASL exchange is running.
-    Sasl,
-    /// Initiator: bind request sent.
-    AwaitBind,
-    /// Receiver: a bind request is waiting for the application's decision.
-    AwaitBindDecision,
-    /// Initiator: legacy session request sent.
-    AwaitSession,
-    /// Component handshake (both sides).
-    AwaitHandshake,
-    /// Stanzas flow.
-    Established,
-    /// Our closing tag is sent; waiting for the peer's.
-    Closing,
-    /// Over.
-    Closed,
-}
-
-/// Negotiation progress, discarded in parts at each restart.
-#[derive(Debug, Default)]
-struct Progress {
-    tls_done: bool,
-    /// STARTTLS began and no byte of the peer's first TLS record has arrived yet: whitespace
-    /// until then is skipped (see [`Connection::feed_ciphertext`]).
-    tls_handover: bool,
-    /// Authenticated identity (c2s: bare JID, s2s: domain, component: domain).
-    identity: Option<String>,
-    bound: Option<FullJid>,
-    /// Receiver: our response header was sent for the current stream.
-    header_sent: bool,
-    /// The current stream id.
-    stream_id: Option<String>,
-    /// The domain we answer as (receiver) on the current stream.
-    local_domain: Option<String>,
-    /// Peer's `from` on the current stream.
-    peer_from: Option<String>,
-    /// Initiator: the peer's response header was refused with this error, which is sent only
-    /// if the next element is not the peer's own stream error (a server refusing us often
-    /// sends a header with an empty id and then the reason; that reason is what we report).
-    refused_header: Option<StreamError>,
-    /// Negotiated stream version (`None`: legacy or component).
-    version: Option<Version>,
-    /// Stream language.
-    lang: Option<String>,
-    /// Pending IQ id (bind / session) on either side.
-    pending_iq: Option<String>,
-    /// Initiator: a requested resource was refused with conflict once already.
-    bind_retried: bool,
-    /// Initiator: the server offered a mandatory legacy session.
-    session_wanted: bool,
-    /// Receiver: `<auth/>` attempts refused because TLS was not negotiated yet.
-    plaintext_auth_attempts: u8,
-    /// Receiver: legacy session done.
-    session_done: bool,
-    /// Negotiation completed (stanzas flowed on this stream); after our closing tag,
-    /// only such a stream still delivers the peer's stanzas.
-    established: bool,
-}
-
-/// Role-specific setup, boxed to keep the machine small.
-enum Setup {
-    Initiator {
-        to: String,
-        from: Option<String>,
-        tls: Option<Arc<rustls::ClientConfig>>,
-        auth: Option<ClientAuth>,
-        component_secret: Option<String>,
-        resource: Option<String>,
-    },
-    Receiver {
-        domains: Vec<String>,
-        tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
-        auth: Option<ServerAuth>,
-        components: Vec<(String, String)>,
-    },
-}
+use state::{Phase, Progress, Side};
 
 /// Timers, all optional.
 #[derive(Debug, Default, Clone, Copy)]
@@ -231,9 +144,7 @@ const IDLE_OUTPUT_CAPACITY: usize = 1024;
 
 /// One XML stream's state machine (see the [module docs](self)).
 pub struct Connection {
-    role: Role,
     kind: StreamKind,
-    phase: Phase,
     profile: Arc<Profile>,
     rng: Box<dyn CryptoRngCore + Send>,
     framer: Framer,
@@ -246,7 +157,8 @@ pub struct Connection {
     encode_buf: Vec<u8>,
     events: VecDeque<Event>,
     progress: Progress,
-    setup: Box<Setup>,
+    /// The role, its phase, setup and own progress.
+    side: Box<Side>,
     timers: Timers,
     /// Input is held (a decision is pending or the event queue is full).
     held: bool,
@@ -257,9 +169,9 @@ pub struct Connection {
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Connection")
-            .field("role", &self.role)
+            .field("role", &self.role())
             .field("kind", &self.kind)
-            .field("phase", &self.phase)
+            .field("phase", self.side.phase_debug())
             .field("tls", &self.tls.is_some())
             .field("pending_out", &self.pending_out_len())
             .field("pending_events", &self.events.len())
@@ -306,15 +218,19 @@ impl Connection {
                 }
             }
         }
-        let mut conn = Connection::blank(Role::Initiator, config.kind, profile, rng, now);
-        conn.setup = Box::new(Setup::Initiator {
+        let side = Side::Initiator {
+            phase: Phase::AwaitHeader,
             to: config.to.clone(),
             from: config.from,
             tls: config.tls.clone(),
             auth,
             component_secret,
             resource: config.resource,
-        });
+            refused_header: None,
+            bind_retried: false,
+            session_wanted: false,
+        };
+        let mut conn = Connection::blank(side, config.kind, profile, rng, now);
         if config.direct_tls {
             let cfg = config.tls.ok_or(ConfigError::MissingTls)?;
             conn.tls = Some(Box::new(TlsLayer::client(cfg, &config.to)?));
@@ -352,22 +268,30 @@ impl Connection {
                 ));
             }
         };
-        let mut conn = Connection::blank(Role::Receiver, config.kind, profile, rng, now);
-        if config.direct_tls {
+        let tls = if config.direct_tls {
             let (cfg, cert) = config.tls.clone().ok_or(ConfigError::MissingTls)?;
-            conn.tls = Some(Box::new(TlsLayer::server(cfg, cert)?));
-        }
-        conn.setup = Box::new(Setup::Receiver {
+            Some(Box::new(TlsLayer::server(cfg, cert)?))
+        } else {
+            None
+        };
+        let side = Side::Receiver {
+            phase: Phase::AwaitHeader,
             domains: config.domains,
             tls: config.tls,
             auth,
             components,
-        });
+            local_domain: None,
+            header_sent: false,
+            plaintext_auth_attempts: 0,
+            session_done: false,
+        };
+        let mut conn = Connection::blank(side, config.kind, profile, rng, now);
+        conn.tls = tls;
         Ok(conn)
     }
 
     fn blank(
-        role: Role,
+        side: Side,
         kind: StreamKind,
         profile: Arc<Profile>,
         rng: Box<dyn CryptoRngCore + Send>,
@@ -380,9 +304,7 @@ impl Connection {
             ..Timers::default()
         };
         Connection {
-            role,
             kind,
-            phase: Phase::AwaitHeader,
             profile,
             rng,
             framer,
@@ -393,12 +315,7 @@ impl Connection {
             encode_buf: Vec::new(),
             events: VecDeque::new(),
             progress: Progress::default(),
-            setup: Box::new(Setup::Receiver {
-                domains: Vec::new(),
-                tls: None,
-                auth: None,
-                components: Vec::new(),
-            }),
+            side: Box::new(side),
             timers,
             held: false,
             scratch: Vec::new(),
@@ -409,7 +326,7 @@ impl Connection {
 
     /// Which side this machine is.
     pub fn role(&self) -> Role {
-        self.role
+        self.side.role()
     }
 
     /// The stream kind.
@@ -419,12 +336,12 @@ impl Connection {
 
     /// Whether negotiation is complete and stanzas flow.
     pub fn is_established(&self) -> bool {
-        self.phase == Phase::Established
+        self.phase() == Phase::Established
     }
 
     /// Whether the machine is closed (no more input is read, no more output made).
     pub fn is_closed(&self) -> bool {
-        self.phase == Phase::Closed
+        self.phase() == Phase::Closed
     }
 
     /// Whether the byte path runs through TLS (handshaking or established).
@@ -450,7 +367,7 @@ impl Connection {
     /// Bytes from the wire. Any split is fine, down to one byte at a time.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         self.timers.now = Some(now);
-        if self.phase == Phase::Closed || bytes.is_empty() {
+        if self.phase() == Phase::Closed || bytes.is_empty() {
             return;
         }
         self.touch_rx(now);
@@ -465,7 +382,7 @@ impl Connection {
     /// events or output, or owes a bind decision) bytes wait in the reader, up to a bound.
     fn feed_plain(&mut self, bytes: &[u8]) {
         self.framer.feed(bytes);
-        let waiting = self.held || self.phase == Phase::AwaitBindDecision;
+        let waiting = self.held || self.owes_bind_decision();
         if waiting && self.framer.buffered() > self.profile.limits.max_stanza_bytes {
             self.fail(
                 StreamError::new(Condition::PolicyViolation)
@@ -479,17 +396,17 @@ impl Connection {
     /// The caller's clock; call at [`poll_timeout`](Self::poll_timeout).
     pub fn handle_timeout(&mut self, now: Instant) {
         self.timers.now = Some(now);
-        if self.phase == Phase::Closed {
+        if self.phase() == Phase::Closed {
             return;
         }
         if let Some(d) = self.timers.close_deadline {
-            if now >= d && self.phase == Phase::Closing {
+            if now >= d && self.phase() == Phase::Closing {
                 self.finish(CloseReason::CloseTimeout);
                 return;
             }
         }
         if let Some(d) = self.timers.negotiation_deadline {
-            if now >= d && self.phase != Phase::Established && self.phase != Phase::Closing {
+            if now >= d && self.phase() != Phase::Established && self.phase() != Phase::Closing {
                 self.fail(
                     StreamError::new(Condition::ConnectionTimeout)
                         .with_text("en", "negotiation took too long"),
@@ -498,13 +415,13 @@ impl Connection {
             }
         }
         if let Some(d) = self.timers.idle_deadline {
-            if now >= d && self.phase == Phase::Established {
+            if now >= d && self.phase() == Phase::Established {
                 self.fail(StreamError::new(Condition::ConnectionTimeout));
                 return;
             }
         }
         if let Some(d) = self.timers.next_keepalive {
-            if now >= d && self.phase == Phase::Established {
+            if now >= d && self.phase() == Phase::Established {
                 self.write_raw(b" ");
                 self.flush_tls();
                 self.touch_tx(now);
@@ -515,7 +432,7 @@ impl Connection {
     /// The transport reached end of file (the peer closed TCP).
     pub fn handle_eof(&mut self, now: Instant) {
         self.timers.now = Some(now);
-        if self.phase != Phase::Closed {
+        if self.phase() != Phase::Closed {
             self.finish(CloseReason::TransportClosed);
         }
     }
@@ -575,7 +492,7 @@ impl Connection {
     /// Resumes reading held input once the application has made room.
     fn resume(&mut self) {
         if self.held
-            && self.phase != Phase::AwaitBindDecision
+            && !self.owes_bind_decision()
             && self.events.len() < self.profile.limits.max_pending_events
             && self.pending_out_len() <= self.profile.limits.max_pending_output
         {
@@ -599,14 +516,14 @@ impl Connection {
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase == Phase::Closed {
+        if self.phase() == Phase::Closed {
             return None;
         }
         let t = &self.timers;
         let mut candidates = [None; 4];
-        if self.phase == Phase::Closing {
+        if self.phase() == Phase::Closing {
             candidates[0] = t.close_deadline;
-        } else if self.phase == Phase::Established {
+        } else if self.phase() == Phase::Established {
             candidates[1] = t.next_keepalive;
             candidates[2] = t.idle_deadline;
         } else {
@@ -617,12 +534,12 @@ impl Connection {
 
     /// Sends a stanza (or other first-level element) on an established stream.
     pub fn send(&mut self, element: &Element) -> Result<(), SendError> {
-        match self.phase {
+        match self.phase() {
             Phase::Established => {}
             Phase::Closing | Phase::Closed => return Err(SendError::Closed),
             _ => return Err(SendError::NotReady),
         }
-        if self.kind == StreamKind::Server && self.role == Role::Receiver {
+        if self.kind == StreamKind::Server && self.role() == Role::Receiver {
             return Err(SendError::WrongDirection);
         }
         let ens = element.ns();
@@ -643,11 +560,11 @@ impl Connection {
     /// Starts the closing handshake: sends `</stream:stream>` and waits (up to the
     /// profile's close timeout) for the peer's.
     pub fn close(&mut self) {
-        match self.phase {
+        match self.phase() {
             Phase::Closing | Phase::Closed => {}
             _ => {
                 self.write_close_tag();
-                self.phase = Phase::Closing;
+                self.set_phase(Phase::Closing);
                 self.timers.close_deadline =
                     self.timers.now.map(|n| n + self.profile.close_timeout);
             }
@@ -657,46 +574,17 @@ impl Connection {
     /// Ends the stream with a stream error (e.g. `<conflict/>` when a new session takes
     /// over this one's resource, `<system-shutdown/>`).
     pub fn close_with_error(&mut self, error: StreamError) {
-        if self.phase != Phase::Closed {
+        if self.phase() != Phase::Closed {
             self.fail(error);
         }
     }
 
     /// Receiving c2s side: answers the pending [`Event::BindRequest`].
     pub fn bind(&mut self, decision: BindDecision) -> Result<(), BindStateError> {
-        if self.phase != Phase::AwaitBindDecision {
+        if !self.owes_bind_decision() {
             return Err(BindStateError);
         }
-        let id = self.progress.pending_iq.take().unwrap_or_default();
-        let ns = self.kind.content_ns();
-        match decision {
-            BindDecision::Accept(resource) => {
-                let identity = self.progress.identity.clone().unwrap_or_default();
-                let full = BareJid::new(&identity)
-                    .ok()
-                    .and_then(|b| b.with_resource_str(&resource).ok());
-                match full {
-                    Some(full) => {
-                        self.write_element(&bind::bind_result(ns, &id, full.as_str()));
-                        self.progress.bound = Some(full.clone());
-                        self.events.push_back(Event::Bound(full));
-                        self.phase = Phase::Negotiating;
-                        self.maybe_receiver_established();
-                    }
-                    None => {
-                        self.write_element(&bind::bind_error(ns, &id, BindError::BadRequest));
-                        self.phase = Phase::Negotiating;
-                    }
-                }
-            }
-            BindDecision::Refuse(err) => {
-                self.write_element(&bind::bind_error(ns, &id, err));
-                self.phase = Phase::Negotiating;
-            }
-        }
-        self.flush_tls();
-        self.held = false;
-        self.process_input();
+        self.on_bind_decision(decision);
         Ok(())
     }
 

@@ -4,9 +4,10 @@
 
 use xmpp_jid::BareJid;
 
-use super::{AuthMethod, CloseReason, Connection, Event, Phase, Setup};
+use super::state::{Phase, ReceiverStep, Side};
+use super::{AuthMethod, CloseReason, Connection, Event};
 use crate::auth::ServerAuthStep;
-use crate::bind::{self, BindError};
+use crate::bind::{self, BindDecision, BindError};
 use crate::component;
 use crate::features::Features;
 use crate::header::StreamKind;
@@ -16,8 +17,15 @@ use crate::tls::TlsLayer;
 use crate::xml::{Element, ns};
 
 impl Connection {
+    /// Moves to one of the receiver's own steps (there is none to move to on an initiator).
+    pub(super) fn set_receiver_step(&mut self, step: ReceiverStep) {
+        if let Side::Receiver { phase, .. } = &mut *self.side {
+            *phase = Phase::Negotiation(step);
+        }
+    }
+
     pub(super) fn tls_available(&self) -> bool {
-        matches!(&*self.setup, Setup::Receiver { tls: Some(_), .. })
+        matches!(&*self.side, Side::Receiver { tls: Some(_), .. })
             && self.profile.tls != TlsPolicy::Disabled
     }
 
@@ -36,7 +44,7 @@ impl Connection {
             if may_auth {
                 let transport = self.sasl_transport();
                 let profile = self.profile.clone();
-                if let Setup::Receiver { auth: Some(a), .. } = &mut *self.setup {
+                if let Side::Receiver { auth: Some(a), .. } = &mut *self.side {
                     f.mechanisms = a.offered(&transport, &profile);
                     let types = a.channel_binding_types(&transport, &profile);
                     f.channel_bindings = (!types.is_empty()).then_some(types);
@@ -60,25 +68,21 @@ impl Connection {
         if f.negotiation_complete() && self.progress.identity.is_some() {
             self.establish();
         } else {
-            self.phase = Phase::Negotiating;
+            self.set_receiver_step(ReceiverStep::NextRequest);
         }
-    }
-
-    pub(super) fn establish(&mut self) {
-        self.phase = Phase::Established;
-        self.progress.established = true;
-        self.timers.negotiation_deadline = None;
-        if let Some(now) = self.timers.now {
-            self.touch_tx(now);
-            self.touch_rx(now);
-        }
-        self.events.push_back(Event::Established);
     }
 
     /// Receiver c2s: after bind, negotiation is complete (the optional legacy session may
     /// still come as an IQ on the established stream).
     pub(super) fn maybe_receiver_established(&mut self) {
-        if self.progress.bound.is_some() && self.phase == Phase::Negotiating {
+        let awaiting_next = matches!(
+            &*self.side,
+            Side::Receiver {
+                phase: Phase::Negotiation(ReceiverStep::NextRequest),
+                ..
+            }
+        );
+        if self.progress.bound.is_some() && awaiting_next {
             self.establish();
         }
     }
@@ -98,13 +102,13 @@ impl Connection {
                     t = t.with_channel_binding(crate::auth::to_sasl_binding(&cb));
                 }
             }
-            match &*self.setup {
-                Setup::Initiator { tls: Some(cfg), .. } => {
+            match &*self.side {
+                Side::Initiator { tls: Some(cfg), .. } => {
                     if cfg.client_auth_cert_resolver.has_certs() {
                         t = t.with_client_certificate();
                     }
                 }
-                Setup::Receiver { .. } => {
+                Side::Receiver { .. } => {
                     if let (Some(id), Some(from)) =
                         (tls.peer_identity(), self.progress.peer_from.as_deref())
                     {
@@ -113,25 +117,27 @@ impl Connection {
                         }
                     }
                 }
-                Setup::Initiator { .. } => {}
+                Side::Initiator { .. } => {}
             }
         }
         t
     }
 
-    pub(super) fn receiver_element(&mut self, el: Element) {
+    /// A first-level element during negotiation, in the receiver's phase `phase`.
+    pub(super) fn receiver_element(&mut self, phase: Phase<ReceiverStep>, el: Element) {
+        use ReceiverStep as Step;
         let ns_ = el.ns().to_owned();
-        match (self.phase, ns_.as_str(), el.name()) {
-            (Phase::Negotiating, ns::TLS, "starttls") => self.on_starttls(),
-            (Phase::Negotiating, ns::SASL, "auth") => self.on_auth(&el),
+        match (phase, ns_.as_str(), el.name()) {
+            (Phase::Negotiation(Step::NextRequest), ns::TLS, "starttls") => self.on_starttls(),
+            (Phase::Negotiation(Step::NextRequest), ns::SASL, "auth") => self.on_auth(&el),
             (Phase::Sasl, ns::SASL, "response") => self.on_sasl_response(&el),
-            (Phase::Sasl, ns::SASL, "abort") | (Phase::Negotiating, ns::SASL, "abort") => {
+            (Phase::Sasl | Phase::Negotiation(Step::NextRequest), ns::SASL, "abort") => {
                 self.on_sasl_abort()
             }
             (Phase::AwaitHandshake, ns::COMPONENT_ACCEPT, "handshake") => {
                 self.on_component_handshake(&el)
             }
-            (Phase::Negotiating, _, "iq")
+            (Phase::Negotiation(Step::NextRequest), _, "iq")
                 if ns_ == self.kind.content_ns()
                     && self.kind == StreamKind::Client
                     && self.progress.identity.is_some()
@@ -168,17 +174,17 @@ impl Connection {
         // TLS starts right after the `>` of <proceed/>: bytes the initiator already sent
         // after <starttls/> are TLS records.
         let rest = self.framer.take_rest();
-        let Setup::Receiver {
+        let Side::Receiver {
             tls: Some((cfg, cert)),
             ..
-        } = &*self.setup
+        } = &*self.side
         else {
             return;
         };
         match TlsLayer::server(cfg.clone(), cert.clone()) {
             Ok(layer) => {
                 self.tls = Some(Box::new(layer));
-                self.phase = Phase::TlsHandshake;
+                self.set_phase(Phase::TlsHandshake);
                 self.progress.tls_handover = true;
                 if !rest.is_empty() {
                     self.feed_ciphertext(&rest);
@@ -203,7 +209,7 @@ impl Connection {
             condition,
             text: text.map(str::to_owned),
         });
-        self.phase = Phase::Negotiating;
+        self.set_receiver_step(ReceiverStep::NextRequest);
     }
 
     pub(super) fn on_auth(&mut self, el: &Element) {
@@ -218,10 +224,18 @@ impl Connection {
             && (self.profile.tls == TlsPolicy::Required || !self.profile.allow_plaintext_auth)
         {
             // UCR-TLS-18: no SASL before TLS, whatever the mechanism.
-            self.progress.plaintext_auth_attempts =
-                self.progress.plaintext_auth_attempts.saturating_add(1);
+            let attempts = match &mut *self.side {
+                Side::Receiver {
+                    plaintext_auth_attempts,
+                    ..
+                } => {
+                    *plaintext_auth_attempts = plaintext_auth_attempts.saturating_add(1);
+                    *plaintext_auth_attempts
+                }
+                Side::Initiator { .. } => 0,
+            };
             self.sasl_failure(xmpp_sasl::Condition::EncryptionRequired, None);
-            if self.progress.plaintext_auth_attempts >= self.profile.sasl_max_attempts {
+            if attempts >= self.profile.sasl_max_attempts {
                 self.fail(
                     StreamError::new(Condition::PolicyViolation)
                         .with_text("en", "too many authentication attempts"),
@@ -233,9 +247,9 @@ impl Connection {
         let initial = xmpp_sasl::wire::decode_auth(&el.text());
         let transport = self.sasl_transport();
         let profile = self.profile.clone();
-        let Setup::Receiver {
+        let Side::Receiver {
             auth: Some(auth), ..
-        } = &mut *self.setup
+        } = &mut *self.side
         else {
             self.fail(StreamError::new(Condition::InternalServerError));
             return;
@@ -254,9 +268,9 @@ impl Connection {
         let data = xmpp_sasl::wire::decode(&el.text());
         let transport = self.sasl_transport();
         let profile = self.profile.clone();
-        let Setup::Receiver {
+        let Side::Receiver {
             auth: Some(auth), ..
-        } = &mut *self.setup
+        } = &mut *self.side
         else {
             self.fail(StreamError::new(Condition::InternalServerError));
             return;
@@ -267,9 +281,9 @@ impl Connection {
 
     pub(super) fn on_sasl_abort(&mut self) {
         let profile = self.profile.clone();
-        let Setup::Receiver {
+        let Side::Receiver {
             auth: Some(auth), ..
-        } = &mut *self.setup
+        } = &mut *self.side
         else {
             self.fail(StreamError::new(Condition::InternalServerError));
             return;
@@ -285,7 +299,7 @@ impl Connection {
                     .text(xmpp_sasl::wire::encode(&data))
                     .build();
                 self.write_element(&el);
-                self.phase = Phase::Sasl;
+                self.set_phase(Phase::Sasl);
             }
             ServerAuthStep::Failure {
                 condition,
@@ -320,7 +334,7 @@ impl Connection {
                     identity,
                 });
                 // The SASL session (and its hold on the credential store) is done.
-                if let Setup::Receiver { auth, .. } = &mut *self.setup {
+                if let Side::Receiver { auth, .. } = &mut *self.side {
                     *auth = None;
                 }
                 self.flush_tls();
@@ -333,7 +347,7 @@ impl Connection {
     /// The identity a SASL success establishes: the account's bare JID for c2s, the peer's
     /// domain for s2s (`None` if it cannot be formed).
     pub(super) fn identity_of(&mut self, identity: xmpp_sasl::Identity) -> Option<String> {
-        let domain = self.progress.local_domain.clone().unwrap_or_default();
+        let domain = self.local_domain();
         match self.kind {
             StreamKind::Client => {
                 let jid = match identity {
@@ -366,7 +380,7 @@ impl Connection {
         match bind::parse_bind_request(&el) {
             Some(Ok(resource)) => {
                 self.progress.pending_iq = Some(id);
-                self.phase = Phase::AwaitBindDecision;
+                self.set_receiver_step(ReceiverStep::BindDecision);
                 self.held = true;
                 self.events.push_back(Event::BindRequest { resource });
             }
@@ -382,14 +396,14 @@ impl Connection {
     }
 
     pub(super) fn on_component_handshake(&mut self, el: &Element) {
-        let domain = self.progress.local_domain.clone().unwrap_or_default();
+        let domain = self.local_domain();
         let id = self.progress.stream_id.clone().unwrap_or_default();
-        let secret = match &*self.setup {
-            Setup::Receiver { components, .. } => components
+        let secret = match &*self.side {
+            Side::Receiver { components, .. } => components
                 .iter()
                 .find(|(d, _)| d.eq_ignore_ascii_case(&domain))
                 .map(|(_, s)| s.clone()),
-            Setup::Initiator { .. } => None,
+            Side::Initiator { .. } => None,
         };
         match secret {
             Some(secret) if component::verify_handshake(&id, &secret, &el.text()) => {
@@ -403,5 +417,47 @@ impl Connection {
             }
             _ => self.fail(StreamError::new(Condition::NotAuthorized)),
         }
+    }
+
+    /// The domain we answer as on the current stream (empty if none is known).
+    fn local_domain(&self) -> String {
+        match &*self.side {
+            Side::Receiver { local_domain, .. } => local_domain.clone().unwrap_or_default(),
+            Side::Initiator { .. } => String::new(),
+        }
+    }
+
+    /// The application's answer to the pending bind request (see [`Connection::bind`]).
+    pub(super) fn on_bind_decision(&mut self, decision: BindDecision) {
+        let id = self.progress.pending_iq.take().unwrap_or_default();
+        let ns = self.kind.content_ns();
+        match decision {
+            BindDecision::Accept(resource) => {
+                let identity = self.progress.identity.clone().unwrap_or_default();
+                let full = BareJid::new(&identity)
+                    .ok()
+                    .and_then(|b| b.with_resource_str(&resource).ok());
+                match full {
+                    Some(full) => {
+                        self.write_element(&bind::bind_result(ns, &id, full.as_str()));
+                        self.progress.bound = Some(full.clone());
+                        self.events.push_back(Event::Bound(full));
+                        self.set_receiver_step(ReceiverStep::NextRequest);
+                        self.maybe_receiver_established();
+                    }
+                    None => {
+                        self.write_element(&bind::bind_error(ns, &id, BindError::BadRequest));
+                        self.set_receiver_step(ReceiverStep::NextRequest);
+                    }
+                }
+            }
+            BindDecision::Refuse(err) => {
+                self.write_element(&bind::bind_error(ns, &id, err));
+                self.set_receiver_step(ReceiverStep::NextRequest);
+            }
+        }
+        self.flush_tls();
+        self.held = false;
+        self.process_input();
     }
 }

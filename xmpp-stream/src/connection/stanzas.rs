@@ -3,7 +3,8 @@
 
 use xmpp_jid::Jid;
 
-use super::{Connection, Event, Setup};
+use super::state::Side;
+use super::{Connection, Event};
 use crate::bind;
 use crate::header::{Role, StreamKind};
 use crate::stream_error::{Condition, StreamError};
@@ -27,7 +28,7 @@ impl Connection {
             self.fail(StreamError::new(Condition::UnsupportedStanzaType));
             return;
         }
-        if is_stanza && self.role == Role::Receiver {
+        if is_stanza && self.role() == Role::Receiver {
             if let Err(e) = self.check_addresses(&mut el) {
                 self.fail(e);
                 return;
@@ -35,9 +36,8 @@ impl Connection {
             // Legacy session IQ after bind: answer it here.
             if self.kind == StreamKind::Client
                 && bind::is_session_request(&el)
-                && !self.progress.session_done
+                && self.take_session_request()
             {
-                self.progress.session_done = true;
                 let id = el.attr("id").unwrap_or_default().to_owned();
                 let reply = bind::iq_result(self.kind.content_ns(), &id);
                 self.write_element(&reply);
@@ -45,6 +45,18 @@ impl Connection {
             }
         }
         self.events.push_back(Event::Stanza(el));
+    }
+
+    /// Receiver: whether the legacy session request just read is the stream's first (it is
+    /// answered once); marks it done.
+    fn take_session_request(&mut self) -> bool {
+        match &mut *self.side {
+            Side::Receiver { session_done, .. } if !*session_done => {
+                *session_done = true;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The receiving side's `to`/`from` rules.
@@ -89,11 +101,11 @@ impl Connection {
                     return Err(StreamError::new(Condition::InvalidFrom));
                 }
                 if self.kind == StreamKind::Server {
-                    let served = match &*self.setup {
-                        Setup::Receiver { domains, .. } => {
+                    let served = match &*self.side {
+                        Side::Receiver { domains, .. } => {
                             domains.iter().any(|d| d.eq_ignore_ascii_case(to.domain()))
                         }
-                        Setup::Initiator { .. } => true,
+                        Side::Initiator { .. } => true,
                     };
                     if !served {
                         return Err(StreamError::new(Condition::HostUnknown));
