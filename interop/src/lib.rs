@@ -1,4 +1,5 @@
-//! Test support, not published: a throwaway server peer (Prosody or ejabberd, the Debian
+//! Test support, not published: the IM scenario suite that every server of this workspace
+//! runs ([`scenarios`]), and a throwaway server peer (Prosody or ejabberd, the Debian
 //! packages that `scripts/ci-deps` installs) on loopback, run by its script in
 //! `scripts/interop/` with its own config, certificate and accounts, and stopped on drop (also
 //! when the test panics). A missing peer fails the test; it never skips.
@@ -10,6 +11,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod scenarios;
 
 use std::path::PathBuf;
 use std::process::Command;

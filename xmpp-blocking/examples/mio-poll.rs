@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use mio::{Events, Interest, Poll, Token};
-use xmpp_blocking::{Event, Server, ServerAuth, ServerConfig, Session};
+use xmpp_blocking::xmpp_server::Config;
+use xmpp_blocking::{Event, ImServer, ServerConfig, Session};
 use xmpp_stream::connection::{Connection, InitiatorAuth, InitiatorConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::{Profile, TlsPolicy};
@@ -41,21 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     profile.allow_plaintext_auth = true;
     let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
     store.add_user("juliet", "r0m30", 4096, &mut rand_core::OsRng)?;
-    let server = Server::bind(
-        "127.0.0.1:0",
-        ServerConfig {
-            domains: vec!["localhost".into()],
-            profile: Arc::new(profile.clone()),
-            tls: None,
-            direct_tls: false,
-            auth: ServerAuth::Sasl(Arc::new(store)),
-            tick: Duration::from_millis(20),
-            inbox_capacity: 1024,
-            max_connections: 1024,
-            dscp: None,
-        },
-    )?
-    .spawn()?;
+    let config = ServerConfig::new(
+        Config::new(["localhost"]),
+        Arc::new(profile.clone()),
+        None,
+        Arc::new(store),
+    );
+    let server = ImServer::bind("127.0.0.1:0", config)?.spawn()?;
 
     // Connect, then hand the socket to mio in non-blocking mode.
     let std_stream = std::net::TcpStream::connect(server.local_addr())?;

@@ -9,8 +9,9 @@
 //! - [`Session`]: bring your own socket. Any `Read + Write` drives a
 //!   [`Connection`](xmpp_stream::connection::Connection); [`Session::process`] is the
 //!   single step for integrators with their own poll loop (see `examples/mio-poll.rs`).
-//! - [`Server`]: a minimal thread-per-connection server for tests, rigs and components
-//!   (bounded inboxes, a connection limit, a [`Router`] shared between listeners).
+//! - [`ImServer`]: a complete IM server in one call, thread per connection, on the sans-IO
+//!   server core [`xmpp_server`] (re-exported): binding, routing, presence and rosters,
+//!   offline messages, the server's IQs, XEP-0114 components on their own listeners.
 //!
 //! Modules: [`client`], [`session`], [`server`], [`dns`] (SRV lookups feeding the core's
 //! resolution plan; why no DNS crate with an async runtime is used), [`trust`] (server
@@ -19,12 +20,13 @@
 //! Examples: `blocking-client` (the command-line contract of the tokio `client` example),
 //! `mio-poll` (bring your own event loop), `idle-memory` (resident memory of an idle client).
 //!
-//! A server and a client on loopback (TLS switched off to keep the example short; every
-//! preset requires it):
+//! A complete server and a client on loopback (TLS switched off to keep the example short;
+//! every preset requires it):
 //!
 //! ```
 //! use std::sync::Arc;
-//! use xmpp_blocking::{Client, ClientConfig, Server, ServerAuth, ServerConfig};
+//! use xmpp_blocking::xmpp_server::Config;
+//! use xmpp_blocking::{Client, ClientConfig, Event, ImServer, ServerConfig};
 //! use xmpp_stream::profile::{Profile, TlsPolicy};
 //!
 //! let mut profile = Profile::rfc6120();
@@ -32,24 +34,30 @@
 //! profile.allow_plaintext_auth = true;
 //! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
 //! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
-//! let server = Server::bind(
-//!     "127.0.0.1:0",
-//!     ServerConfig::new(
-//!         vec!["localhost".into()],
-//!         Arc::new(profile.clone()),
-//!         None,
-//!         ServerAuth::Sasl(Arc::new(store)),
-//!     ),
-//! )?
-//! .spawn()?;
+//! let config = ServerConfig::new(
+//!     Config::new(["localhost"]),
+//!     Arc::new(profile.clone()),
+//!     None,
+//!     Arc::new(store),
+//! );
+//! let server = ImServer::bind("127.0.0.1:0", config)?.spawn()?;
+//!
 //! let config = ClientConfig {
 //!     profile,
 //!     server: Some(("127.0.0.1".into(), server.local_addr().port())),
 //!     ..ClientConfig::default()
 //! };
-//! let client = Client::connect("alice@localhost", "secret", config)?;
+//! let mut client = Client::connect("alice@localhost", "secret", config)?;
 //! assert_eq!(client.jid().to_bare().as_str(), "alice@localhost");
+//! // The server answers a ping, from its own domain.
+//! let ping = xmpp_stanza::Iq::get(Some("localhost".parse()?), "p1", xmpp_stanza::xep::ping::Ping);
+//! client.send_stanza(ping)?;
+//! match client.recv()? {
+//!     Event::Stanza(reply) => assert_eq!(reply.attr("from"), Some("localhost")),
+//!     other => panic!("{other:?}"),
+//! }
 //! client.close()?;
+//! server.shutdown();
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]
@@ -68,8 +76,10 @@ pub mod trust;
 pub use client::{Client, ClientConfig};
 pub use component::{Component, ComponentConfig};
 pub use error::Error;
-pub use server::{Router, Server, ServerAuth, ServerConfig, ServerHandle};
+pub use server::{ImServer, ServerConfig, ServerHandle};
 pub use session::{Session, Step};
 pub use trust::Trust;
+/// The sans-IO server core [`ImServer`] drives (its `Config` is [`ServerConfig::core`]).
+pub use xmpp_server;
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};

@@ -1,94 +1,143 @@
-//! A minimal blocking server: one thread per connection, stanzas routed between sessions.
+//! [`ImServer`]: a complete IM server over `std::net`, one thread per connection, every
+//! decision taken by the sans-IO server core [`xmpp_server::Server`].
 //!
-//! Enough for tests, a component host or a small rig, not for scale (use the async adapter
-//! for that). Each accepted socket gets a receiving [`Connection`]; bind requests are
-//! granted (a generated resource when none is asked for or the asked one is taken); stanzas
-//! addressed to a bound client or a connected component are routed to it; presence without
-//! `to` is broadcast to every other session of the domain and reflected to the sender;
-//! roster gets are answered with an empty roster and other IQs to the server with
-//! `<service-unavailable/>`. Undeliverable messages and IQs bounce with
-//! `<service-unavailable/>`.
+//! The core decides everything an XMPP server decides (resource binding and its conflict
+//! policy, routing by typed JIDs, presence and rosters through RFC 6121, offline storage with
+//! XEP-0203 delay stamps, the server's own IQs, XEP-0114 components); this module only moves
+//! bytes and carries out the core's actions:
+//!
+//! - one [`Mutex`] holds the core and the inbox of every connection. A connection thread reads
+//!   its socket into its receiving machine, feeds each event to the core under the lock
+//!   (`Event::Closed` included, or a synthetic one if the thread ends another way), drains
+//!   [`poll_action`](xmpp_server::Server::poll_action) while still holding it, and dispatches:
+//!   actions for other connections go to their inboxes (so every inbox receives in the order
+//!   the core decided), actions for its own connection are carried out on its own machine
+//!   right after the lock is released;
+//! - an inbox is a bounded [`SyncSender`] of commands (send a stanza, answer a bind, close
+//!   with a stream error). A recipient that does not read loses stanzas beyond
+//!   [`ServerConfig::inbox_capacity`] (logged) instead of making the server buffer without
+//!   bound; commands other than stanzas have slots of their own and are never lost;
+//! - connection threads look at their inbox and the shutdown flag every
+//!   [`ServerConfig::tick`] while they wait for input.
+//!
+//! Clients connect on the address of [`ImServer::bind`] (STARTTLS or Direct TLS, SASL against
+//! [`ServerConfig::store`]); XEP-0114 components on the addresses of
+//! [`ImServer::bind_components`] (no TLS, the handshake against the core's
+//! [`components`](xmpp_server::Config::components)).
+//!
+//! Enough for tests, rigs, a component host or a small deployment; for thousands of
+//! connections use the async adapter (`xmpp_tokio::serve_im`), which drives the same core.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use xmpp_blocking::{ImServer, ServerConfig};
+//! use xmpp_blocking::xmpp_server::{Component, Config};
+//!
+//! # let profile = xmpp_stream::profile::Profile::rfc6120();
+//! # let tls = None;
+//! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+//! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
+//! let mut core = Config::new(["localhost"]);
+//! core.components.push(Component::new("echo.localhost", "s3cret"));
+//! let mut config = ServerConfig::new(core, Arc::new(profile), tls, Arc::new(store));
+//! config.accounts.push("alice@localhost".parse()?);
+//! let server = ImServer::bind("127.0.0.1:0", config)?
+//!     .bind_components("127.0.0.1:0")?
+//!     .spawn()?;
+//! println!("clients on {}, components on {:?}", server.local_addr(), server.component_addrs());
+//! server.shutdown();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use rustls::pki_types::CertificateDer;
+use xmpp_jid::BareJid;
+use xmpp_server::{Action, ConnectionId};
 use xmpp_stream::bind::BindDecision;
-use xmpp_stream::connection::{Connection, Event, ReceiverAuth, ReceiverConfig};
+use xmpp_stream::connection::{CloseReason, Connection, Event, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
-use xmpp_stream::xml::{Element, Node};
+use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::xml::Element;
 
 use crate::error::Error;
 use crate::session::Session;
 
-/// How the server authenticates peers.
+/// Inbox slots kept for commands other than stanzas: the core asks another connection's thread
+/// for at most one close (it forgets the session at once) and never for a bind.
+const CONTROL_SLOTS: usize = 2;
+
+/// What an [`ImServer`] serves, and its limits.
 #[derive(Clone)]
-pub enum ServerAuth {
-    /// Clients, with SASL against this store.
-    Sasl(Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>),
-    /// XEP-0114 components: (component domain, shared secret) pairs.
-    Components(Vec<(String, String)>),
-}
-
-impl fmt::Debug for ServerAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServerAuth::Sasl(_) => f.write_str("Sasl(..)"),
-            ServerAuth::Components(c) => f
-                .debug_tuple("Components")
-                .field(&c.iter().map(|(d, _)| d).collect::<Vec<_>>())
-                .finish(),
-        }
-    }
-}
-
-/// One listening socket's setup.
-#[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// The domains served (the first is the default).
-    pub domains: Vec<String>,
-    /// Stream policy.
+    /// The server core's setup: the hosted domains, the XEP-0114 components, the resource
+    /// conflict policy, offline storage limits, what disco#info and version say.
+    pub core: xmpp_server::Config,
+    /// Accounts made known to the core before they first log in, so that messages to them
+    /// are kept offline rather than bounced (an account is also made known when it
+    /// authenticates). Typically every account of [`store`](Self::store).
+    pub accounts: Vec<BareJid>,
+    /// The client accounts' credentials (SASL).
+    pub store: Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>,
+    /// Stream policy, for client and component streams (components never use TLS).
     pub profile: Arc<Profile>,
-    /// TLS configuration and the certificate presented (for channel binding).
+    /// TLS configuration and the certificate presented (for channel binding), for clients.
     pub tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
-    /// Direct TLS (XEP-0368) instead of STARTTLS.
+    /// Clients use Direct TLS (XEP-0368) instead of STARTTLS.
     pub direct_tls: bool,
-    /// Client (SASL) or component (handshake) streams.
-    pub auth: ServerAuth,
     /// How often a connection thread looks at its inbox and the shutdown flag.
     pub tick: Duration,
-    /// Most stanzas queued for one session by others; beyond it they are dropped.
+    /// Most stanzas queued for one connection by others; beyond it they are dropped.
     pub inbox_capacity: usize,
-    /// Most connections served at once; further ones are closed at accept.
+    /// Most connections (clients and components) served at once; further ones are closed at
+    /// accept.
     pub max_connections: usize,
     /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
     pub dscp: Option<u8>,
 }
 
+impl fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("core", &self.core)
+            .field("accounts", &self.accounts.len())
+            .field("profile", &self.profile)
+            .field("tls", &self.tls.is_some())
+            .field("direct_tls", &self.direct_tls)
+            .field("tick", &self.tick)
+            .field("inbox_capacity", &self.inbox_capacity)
+            .field("max_connections", &self.max_connections)
+            .field("dscp", &self.dscp)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ServerConfig {
-    /// A client (SASL) server for `domains` with the default limits (20 ms tick, 1024
-    /// stanzas per inbox, 1024 connections).
+    /// The core's setup `core`, with clients authenticated against `store`, and the default
+    /// limits (20 ms tick, 1024 stanzas per inbox, 1024 connections); no accounts known in
+    /// advance.
     pub fn new(
-        domains: Vec<String>,
+        core: xmpp_server::Config,
         profile: Arc<Profile>,
         tls: Option<(Arc<rustls::ServerConfig>, Option<CertificateDer<'static>>)>,
-        auth: ServerAuth,
+        store: Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>,
     ) -> Self {
         ServerConfig {
-            domains,
+            core,
+            accounts: Vec::new(),
+            store,
             profile,
             tls,
             direct_tls: false,
-            auth,
             tick: Duration::from_millis(20),
             inbox_capacity: 1024,
             max_connections: 1024,
@@ -97,167 +146,269 @@ impl ServerConfig {
     }
 }
 
-/// Where routed stanzas go: an inbox per bound address.
-type Routes = Arc<Mutex<HashMap<String, SyncSender<Element>>>>;
-
-/// The routing table shared by listeners: give two [`Server`]s the same router (e.g. a
-/// c2s listener and a component listener) and their sessions reach each other.
-#[derive(Clone, Default)]
-pub struct Router {
-    routes: Routes,
-}
-
-impl Router {
-    /// An empty routing table.
-    pub fn new() -> Self {
-        Router::default()
-    }
-
-    /// The addresses currently reachable (bound full JIDs, component domains).
-    pub fn addresses(&self) -> Vec<String> {
-        let mut v: Vec<String> = lock(&self.routes).keys().cloned().collect();
-        v.sort();
-        v
-    }
-}
-
-impl fmt::Debug for Router {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Router")
-            .field("addresses", &self.addresses())
-            .finish()
-    }
-}
-
-/// A bound listener, not yet accepting.
+/// What another connection's thread asks a connection's thread to do.
 #[derive(Debug)]
-pub struct Server {
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    router: Router,
+enum Command {
+    Send(Element),
+    Bind(BindDecision),
+    Close(StreamError),
 }
 
-/// A server running in background threads.
-#[derive(Debug)]
-pub struct ServerHandle {
-    addr: SocketAddr,
-    router: Router,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    /// Binds the listening socket.
-    pub fn bind(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<Server> {
-        Ok(Server {
-            listener: TcpListener::bind(addr)?,
-            config: Arc::new(config),
-            router: Router::new(),
-        })
-    }
-
-    /// Shares `router` with other listeners instead of a table of its own.
-    #[must_use]
-    pub fn with_router(mut self, router: Router) -> Server {
-        self.router = router;
-        self
-    }
-
-    /// This listener's routing table.
-    pub fn router(&self) -> &Router {
-        &self.router
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
-    }
-
-    /// Accepts connections in a background thread, each served by its own thread.
-    pub fn spawn(self) -> io::Result<ServerHandle> {
-        let addr = self.listener.local_addr()?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let router = self.router.clone();
-        let accept = thread::Builder::new()
-            .name("xmpp-accept".into())
-            .spawn(move || self.accept_loop(&flag))?;
-        Ok(ServerHandle {
-            addr,
-            router,
-            stop,
-            accept: Some(accept),
-        })
-    }
-
-    /// Accepts connections on this thread until the process ends.
-    pub fn run(self) {
-        self.accept_loop(&AtomicBool::new(false));
-    }
-
-    fn accept_loop(self, stop: &AtomicBool) {
-        let routes: Routes = self.router.routes.clone();
-        let stop_all = Arc::new(AtomicBool::new(false));
-        let live = Arc::new(AtomicUsize::new(0));
-        for stream in self.listener.incoming() {
-            if stop.load(Ordering::SeqCst) {
-                stop_all.store(true, Ordering::SeqCst);
-                break;
-            }
-            let stream = match stream {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
-                }
-            };
-            if live.load(Ordering::SeqCst) >= self.config.max_connections {
-                tracing::warn!("connection limit reached; connection refused");
-                drop(stream);
-                continue;
-            }
-            let config = self.config.clone();
-            let routes = routes.clone();
-            let stop_all = stop_all.clone();
-            let counter = live.clone();
-            counter.fetch_add(1, Ordering::SeqCst);
-            let spawned = thread::Builder::new()
-                .name("xmpp-conn".into())
-                .spawn(move || {
-                    if let Err(e) = serve(stream, &config, &routes, &stop_all) {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                    counter.fetch_sub(1, Ordering::SeqCst);
-                });
-            if let Err(e) = spawned {
-                live.fetch_sub(1, Ordering::SeqCst);
-                tracing::warn!(error = %e, "cannot spawn a connection thread");
+impl Command {
+    /// The command carrying out `action` (`None` for an action this adapter does not know:
+    /// `Action` is non-exhaustive).
+    fn of(action: Action) -> Option<Command> {
+        match action {
+            Action::Send { stanza, .. } => Some(Command::Send(stanza)),
+            Action::Bind { decision, .. } => Some(Command::Bind(decision)),
+            Action::Close { error, .. } => Some(Command::Close(error)),
+            other => {
+                tracing::warn!(?other, "unknown server action ignored");
+                None
             }
         }
     }
 }
 
+/// One connection's inbox, with the count of stanzas in it.
+struct Inbox {
+    tx: SyncSender<Command>,
+    stanzas: Arc<AtomicUsize>,
+}
+
+/// The core and the inboxes, under one lock.
+struct State {
+    core: xmpp_server::Server,
+    inboxes: HashMap<ConnectionId, Inbox>,
+}
+
+/// What every thread of one server shares.
+struct Shared {
+    state: Mutex<State>,
+    config: ServerConfig,
+    stop: AtomicBool,
+    live: AtomicUsize,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Feeds one event of `conn` to the core; dispatches what it decided for other
+    /// connections and returns what it decided for `conn` itself.
+    fn feed(&self, conn: ConnectionId, event: Event) -> Vec<Command> {
+        let closed = matches!(event, Event::Closed(_));
+        let mut state = self.lock();
+        // Events after the core closed the connection are ignored, and a second `Closed`
+        // refused: either way there is nothing to do.
+        let _ = state.core.handle_event(conn, event, SystemTime::now());
+        let mut own = Vec::new();
+        while let Some(action) = state.core.poll_action() {
+            let to = action.conn();
+            let Some(command) = Command::of(action) else {
+                continue;
+            };
+            if to == conn {
+                own.push(command);
+            } else {
+                state.dispatch(to, command, self.config.inbox_capacity);
+            }
+        }
+        if closed {
+            state.inboxes.remove(&conn);
+        }
+        own
+    }
+}
+
+impl State {
+    /// Puts a command for another connection into its inbox.
+    fn dispatch(&self, to: ConnectionId, command: Command, capacity: usize) {
+        let Some(inbox) = self.inboxes.get(&to) else {
+            return;
+        };
+        if let Command::Send(_) = command {
+            // Counted before it is queued, uncounted after it is taken: the count is never
+            // below the number of stanzas queued, so control commands always find a slot.
+            if inbox.stanzas.fetch_add(1, Ordering::SeqCst) >= capacity {
+                inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
+                tracing::warn!(%to, "recipient inbox full; stanza dropped");
+                return;
+            }
+            if inbox.tx.try_send(command).is_err() {
+                inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
+            }
+            return;
+        }
+        match inbox.tx.try_send(command) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Err(TrySendError::Full(_)) => {
+                tracing::error!(%to, "no inbox slot for a control command")
+            }
+        }
+    }
+}
+
+/// Which listener a connection came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Client,
+    Component,
+}
+
+/// An IM server with its listening sockets bound, not yet accepting (see the
+/// [module docs](self)).
+pub struct ImServer {
+    clients: TcpListener,
+    components: Vec<TcpListener>,
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ImServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImServer")
+            .field("clients", &self.clients.local_addr().ok())
+            .field("components", &self.component_addrs().ok())
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running [`ImServer`]: its accept loops and connections run in background threads until
+/// [`shutdown`](Self::shutdown) or drop.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    component_addrs: Vec<SocketAddr>,
+    shared: Arc<Shared>,
+    accept: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .field("component_addrs", &self.component_addrs)
+            .field("connections", &self.shared.live.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImServer {
+    /// Binds the client listening socket and sets up the core (with the config's accounts).
+    pub fn bind(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<ImServer> {
+        let clients = TcpListener::bind(addr)?;
+        let mut core = xmpp_server::Server::new(config.core.clone(), Box::new(rand_core::OsRng));
+        for account in &config.accounts {
+            core.add_account(account)
+                .map_err(|e| io::Error::other(format!("account {account}: {e}")))?;
+        }
+        Ok(ImServer {
+            clients,
+            components: Vec::new(),
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    core,
+                    inboxes: HashMap::new(),
+                }),
+                config,
+                stop: AtomicBool::new(false),
+                live: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// Also listens for XEP-0114 component streams on `addr` (call it once per address).
+    pub fn bind_components(mut self, addr: impl ToSocketAddrs) -> io::Result<ImServer> {
+        self.components.push(TcpListener::bind(addr)?);
+        Ok(self)
+    }
+
+    /// The client listener's address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.clients.local_addr()
+    }
+
+    /// The component listeners' addresses, in the order they were bound.
+    pub fn component_addrs(&self) -> io::Result<Vec<SocketAddr>> {
+        self.components
+            .iter()
+            .map(TcpListener::local_addr)
+            .collect()
+    }
+
+    /// Accepts connections in background threads (one per listener), each connection served
+    /// by its own thread.
+    pub fn spawn(self) -> io::Result<ServerHandle> {
+        let addr = self.clients.local_addr()?;
+        let component_addrs = self.component_addrs()?;
+        let mut handle = ServerHandle {
+            addr,
+            component_addrs,
+            shared: self.shared.clone(),
+            accept: Vec::new(),
+        };
+        let listeners = std::iter::once((self.clients, Role::Client))
+            .chain(self.components.into_iter().map(|l| (l, Role::Component)));
+        for (listener, role) in listeners {
+            let shared = self.shared.clone();
+            // On failure, dropping `handle` stops the loops already started.
+            let thread = thread::Builder::new()
+                .name("xmpp-accept".into())
+                .spawn(move || accept_loop(&listener, role, &shared))?;
+            handle.accept.push(thread);
+        }
+        Ok(handle)
+    }
+
+    /// Accepts connections until the process ends: components in background threads, clients
+    /// on this thread.
+    pub fn run(self) -> io::Result<()> {
+        for listener in self.components {
+            let shared = self.shared.clone();
+            thread::Builder::new()
+                .name("xmpp-accept".into())
+                .spawn(move || accept_loop(&listener, Role::Component, &shared))?;
+        }
+        accept_loop(&self.clients, Role::Client, &self.shared);
+        Ok(())
+    }
+}
+
 impl ServerHandle {
-    /// The listening address.
+    /// The client listener's address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// The routing table (to share it with another listener).
-    pub fn router(&self) -> &Router {
-        &self.router
+    /// The component listeners' addresses.
+    pub fn component_addrs(&self) -> &[SocketAddr] {
+        &self.component_addrs
     }
 
-    /// Stops accepting; open connections close at their next tick.
+    /// How many connections are being served.
+    pub fn connections(&self) -> usize {
+        self.shared.live.load(Ordering::SeqCst)
+    }
+
+    /// Looks at the server core (bound resources, connected components, storage, rosters)
+    /// under its lock; keep `f` short, every connection waits meanwhile.
+    pub fn inspect<R>(&self, f: impl FnOnce(&xmpp_server::Server) -> R) -> R {
+        f(&self.shared.lock().core)
+    }
+
+    /// Stops accepting; open streams end with `<system-shutdown/>` at their next tick.
     pub fn shutdown(mut self) {
         self.stop_now();
     }
 
     fn stop_now(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the blocking accept.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(h) = self.accept.take() {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accepts.
+        for addr in std::iter::once(self.addr).chain(self.component_addrs.iter().copied()) {
+            let _ = TcpStream::connect(addr);
+        }
+        for h in self.accept.drain(..) {
             let _ = h.join();
         }
     }
@@ -265,273 +416,155 @@ impl ServerHandle {
 
 impl Drop for ServerHandle {
     fn drop(&mut self) {
-        if self.accept.is_some() {
+        if !self.accept.is_empty() {
             self.stop_now();
         }
     }
 }
 
-fn lock(routes: &Routes) -> std::sync::MutexGuard<'_, HashMap<String, SyncSender<Element>>> {
-    routes.lock().unwrap_or_else(PoisonError::into_inner)
+fn accept_loop(listener: &TcpListener, role: Role, shared: &Arc<Shared>) {
+    for stream in listener.incoming() {
+        if shared.stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                continue;
+            }
+        };
+        if shared.live.fetch_add(1, Ordering::SeqCst) >= shared.config.max_connections {
+            shared.live.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("connection limit reached; connection refused");
+            drop(stream);
+            continue;
+        }
+        let thread_shared = shared.clone();
+        let spawned = thread::Builder::new()
+            .name("xmpp-conn".into())
+            .spawn(move || {
+                if let Err(e) = serve(stream, role, &thread_shared) {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+                thread_shared.live.fetch_sub(1, Ordering::SeqCst);
+            });
+        if let Err(e) = spawned {
+            shared.live.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!(error = %e, "cannot spawn a connection thread");
+        }
+    }
 }
 
-/// Serves one connection until it closes.
-fn serve(
-    stream: TcpStream,
-    config: &ServerConfig,
-    routes: &Routes,
-    stop: &AtomicBool,
-) -> Result<(), Error> {
+/// Serves one connection until it closes; the core always learns that it did.
+fn serve(stream: TcpStream, role: Role, shared: &Shared) -> Result<(), Error> {
+    let config = &shared.config;
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(Duration::from_secs(30)))?;
     if let Some(d) = config.dscp {
         crate::socket::set_dscp(&stream, d)?;
     }
-    let (kind, auth) = match &config.auth {
-        ServerAuth::Sasl(store) => (StreamKind::Client, ReceiverAuth::Sasl(store.clone())),
-        ServerAuth::Components(c) => (StreamKind::Component, ReceiverAuth::Components(c.clone())),
-    };
-    let conn = Connection::receiver(
-        ReceiverConfig {
-            kind,
-            domains: config.domains.clone(),
+    let receiver = match role {
+        Role::Client => ReceiverConfig {
+            kind: StreamKind::Client,
+            domains: config.core.domains(),
             tls: config.tls.clone(),
             direct_tls: config.direct_tls,
-            auth,
+            auth: ReceiverAuth::Sasl(config.store.clone()),
         },
+        Role::Component => ReceiverConfig {
+            kind: StreamKind::Component,
+            domains: config.core.domains(),
+            tls: None,
+            direct_tls: false,
+            auth: config.core.component_auth(),
+        },
+    };
+    let machine = Connection::receiver(
+        receiver,
         config.profile.clone(),
         Box::new(rand_core::OsRng),
         Instant::now(),
     )?;
-    let mut session = Session::tcp(conn, stream);
-    let (tx, rx) = mpsc::sync_channel(config.inbox_capacity.max(1));
-    let mut address: Option<String> = None;
-    let result = run_session(&mut session, config, routes, stop, &tx, &rx, &mut address);
-    if let Some(a) = address {
-        lock(routes).remove(&a);
-    }
+    let mut session = Session::tcp(machine, stream);
+    let (tx, rx) = mpsc::sync_channel(config.inbox_capacity.max(1) + CONTROL_SLOTS);
+    let stanzas = Arc::new(AtomicUsize::new(0));
+    let conn = {
+        let mut state = shared.lock();
+        let conn = match role {
+            Role::Client => state.core.open_client(),
+            Role::Component => state.core.open_component(),
+        };
+        let inbox = Inbox {
+            tx,
+            stanzas: stanzas.clone(),
+        };
+        state.inboxes.insert(conn, inbox);
+        conn
+    };
+    let result = run_session(&mut session, conn, shared, &rx, &stanzas);
+    // Without the machine's `Closed` (an I/O error ended the thread), the core learns it
+    // here; after it, the core refuses this one and nothing happens.
+    shared.feed(conn, Event::Closed(CloseReason::TransportClosed));
     result
 }
 
 fn run_session(
     session: &mut Session<TcpStream>,
-    config: &ServerConfig,
-    routes: &Routes,
-    stop: &AtomicBool,
-    tx: &SyncSender<Element>,
-    rx: &Receiver<Element>,
-    address: &mut Option<String>,
+    conn: ConnectionId,
+    shared: &Shared,
+    inbox: &Receiver<Command>,
+    stanzas: &AtomicUsize,
 ) -> Result<(), Error> {
     let mut closing = false;
     loop {
-        if stop.load(Ordering::SeqCst) && !closing {
+        if shared.stop.load(Ordering::SeqCst) && !closing {
             closing = true;
-            session.connection_mut().close();
+            session
+                .connection_mut()
+                .close_with_error(StreamError::new(Condition::SystemShutdown));
         }
-        while let Ok(el) = rx.try_recv() {
-            if session.connection().is_established() {
-                // Between a client and a component stream the content namespace changes.
-                let ns = session.connection().kind().content_ns();
-                let el = if el.ns() != ns && is_content_ns(el.ns()) {
-                    renamespace(&el, ns)
-                } else {
-                    el
-                };
-                // A full queue drops the stanza; the sender's copy is gone either way.
-                if let Err(e) = session.send(&el) {
-                    tracing::debug!(error = %e, "routed stanza not delivered");
-                }
+        while let Ok(command) = inbox.try_recv() {
+            if let Command::Send(_) = command {
+                stanzas.fetch_sub(1, Ordering::SeqCst);
             }
+            apply(session.connection_mut(), command);
         }
-        let event = match session.next_event(Some(Instant::now() + config.tick)) {
+        let event = match session.next_event(Some(Instant::now() + shared.config.tick)) {
             Ok(Some(ev)) => ev,
             Ok(None) => continue,
             Err(Error::Closed(_)) => return Ok(()),
             Err(e) => return Err(e),
         };
-        match event {
-            Event::BindRequest { resource } => {
-                let taken = |r: &str| {
-                    let ident = session.connection().authenticated_identity().unwrap_or("");
-                    lock(routes).contains_key(&format!("{ident}/{r}"))
-                };
-                let resource = match resource {
-                    Some(r) if !taken(&r) => r,
-                    _ => session.connection_mut().generate_resource(),
-                };
-                session
-                    .connection_mut()
-                    .bind(BindDecision::Accept(resource))?;
-            }
-            Event::Bound(jid) => {
-                *address = Some(jid.as_str().to_owned());
-                lock(routes).insert(jid.as_str().to_owned(), tx.clone());
-            }
-            Event::Authenticated { identity, .. }
-                if session.connection().kind() == StreamKind::Component =>
-            {
-                *address = Some(identity.clone());
-                lock(routes).insert(identity, tx.clone());
-            }
-            Event::Stanza(el) => handle_stanza(session, config, routes, address.as_deref(), el)?,
-            Event::Closed(reason) => {
-                tracing::debug!(?reason, "connection closed");
-                return Ok(());
-            }
-            _ => {}
+        let closed = matches!(event, Event::Closed(_));
+        if let Event::Closed(reason) = &event {
+            tracing::debug!(%conn, ?reason, "connection closed");
+        }
+        for command in shared.feed(conn, event) {
+            apply(session.connection_mut(), command);
+        }
+        if closed {
+            // What the machine still has to write (a closing tag, a stream error).
+            let _ = session.flush();
+            return Ok(());
         }
     }
 }
 
-/// The inboxes a `to` address reaches: the exact address, or every resource of a bare JID.
-fn recipients(routes: &Routes, to: &str) -> Vec<SyncSender<Element>> {
-    let map = lock(routes);
-    if let Some(tx) = map.get(to) {
-        return vec![tx.clone()];
-    }
-    let prefix = format!("{to}/");
-    let mut found: Vec<_> = map
-        .iter()
-        .filter(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, v)| v.clone())
-        .collect();
-    if found.is_empty() {
-        // A component serves a whole domain.
-        let domain = to.rsplit('@').next().unwrap_or(to);
-        let domain = domain.split('/').next().unwrap_or(domain);
-        if let Some(tx) = map.get(domain) {
-            found.push(tx.clone());
-        }
-    }
-    found
-}
-
-fn handle_stanza(
-    session: &mut Session<TcpStream>,
-    config: &ServerConfig,
-    routes: &Routes,
-    me: Option<&str>,
-    mut el: Element,
-) -> Result<(), Error> {
-    if el.attr("from").is_none() {
-        if let Some(me) = me {
-            el.set_attr("from", me.to_owned());
-        }
-    }
-    let to = el.attr("to").map(str::to_owned);
-    let for_server = match &to {
-        None => true,
-        Some(t) => config.domains.iter().any(|d| d == t),
-    };
-    match el.name() {
-        "presence" if to.is_none() => {
-            let everyone: Vec<(String, SyncSender<Element>)> = lock(routes)
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            for (addr, tx) in everyone {
-                if Some(addr.as_str()) != me {
-                    let mut copy = el.clone();
-                    copy.set_attr("to", addr);
-                    deliver(&tx, copy);
-                }
-            }
-            // Reflected to the sender (RFC 6121 §4.2.2).
-            if let Some(me) = me {
-                el.set_attr("to", me.to_owned());
-                session.send(&el)?;
+/// Carries out a command on the connection's own machine (written out by the next
+/// `next_event`).
+fn apply(machine: &mut Connection, command: Command) {
+    match command {
+        Command::Send(stanza) => {
+            if let Err(e) = machine.send(&stanza) {
+                tracing::debug!(error = %e, "stanza not sent");
             }
         }
-        "iq" if for_server => {
-            let answer = if el.attr("type") == Some("get")
-                && el.has_child("query", "jabber:iq:roster")
-            {
-                let mut r = reply(&el, "result");
-                r.push_child(Element::new("query", "jabber:iq:roster"));
-                r
-            } else {
-                // Results and errors are never answered.
-                match error_reply(&el).filter(|_| matches!(el.attr("type"), Some("get" | "set"))) {
-                    Some(e) => e,
-                    None => return Ok(()),
-                }
-            };
-            session.send(&answer)?;
-        }
-        _ => {
-            let targets = to
-                .as_deref()
-                .map(|t| recipients(routes, t))
-                .unwrap_or_default();
-            if targets.is_empty() {
-                let bounce = matches!(el.name(), "message" | "iq")
-                    && !matches!(el.attr("type"), Some("error" | "result"));
-                if let Some(e) = error_reply(&el).filter(|_| bounce) {
-                    session.send(&e)?;
-                }
-            }
-            for tx in targets {
-                deliver(&tx, el.clone());
+        Command::Bind(decision) => {
+            if let Err(e) = machine.bind(decision) {
+                tracing::debug!(error = %e, "bind answer refused");
             }
         }
+        Command::Close(error) => machine.close_with_error(error),
     }
-    Ok(())
-}
-
-/// Hands a stanza to another session's inbox; a full inbox (a slow reader) drops it
-/// instead of letting the server buffer without bound.
-fn deliver(tx: &SyncSender<Element>, el: Element) {
-    match tx.try_send(el) {
-        Ok(()) => {}
-        Err(TrySendError::Full(_)) => tracing::warn!("recipient inbox full; stanza dropped"),
-        Err(TrySendError::Disconnected(_)) => {}
-    }
-}
-
-fn is_content_ns(ns: &str) -> bool {
-    StreamKind::from_content_ns(ns).is_some()
-}
-
-/// A copy of `el` with its stream content namespace (`jabber:client`, `jabber:server`,
-/// `jabber:component:accept`) replaced by `ns`, in every descendant that carries it.
-fn renamespace(el: &Element, ns: &str) -> Element {
-    let old = el.ns();
-    let mut out = Element::new(el.name().to_owned(), ns.to_owned());
-    out.set_prefix(el.prefix().map(|p| p.to_owned().into()));
-    for attr in el.attrs() {
-        out.set_attribute(attr.clone());
-    }
-    for node in el.nodes() {
-        match node {
-            Node::Element(child) if child.ns() == old => out.push_child(renamespace(child, ns)),
-            other => out.push_node(other.clone()),
-        }
-    }
-    out
-}
-
-/// A reply skeleton with `to`/`from` swapped and the id kept.
-fn reply(el: &Element, kind: &str) -> Element {
-    let mut r = Element::new(el.name().to_owned(), el.ns().to_owned());
-    if let Some(id) = el.attr("id") {
-        r.set_attr("id", id.to_owned());
-    }
-    if let Some(from) = el.attr("from") {
-        r.set_attr("to", from.to_owned());
-    }
-    if let Some(to) = el.attr("to") {
-        r.set_attr("from", to.to_owned());
-    }
-    r.set_attr("type", kind.to_owned());
-    r
-}
-
-/// `<service-unavailable/>` for a stanza nobody can take (`None` for stanzas that must not
-/// be answered, e.g. errors).
-fn error_reply(el: &Element) -> Option<Element> {
-    xmpp_stanza::error_reply_element(
-        el,
-        xmpp_stanza::StanzaError::new(xmpp_stanza::Condition::ServiceUnavailable),
-    )
-    .ok()
 }

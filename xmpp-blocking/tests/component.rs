@@ -1,56 +1,42 @@
-//! A XEP-0114 component on the blocking server, reached by a client through a shared router.
+//! XEP-0114 components on the blocking IM server's component listener, reached by clients.
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use xmpp_blocking::{
-    Client, Component, ComponentConfig, Error, Event, LoginError, Server, ServerAuth, ServerConfig,
-    ServerHandle,
-};
-use xmpp_stream::profile::Profile;
+use xmpp_blocking::{Client, Component, ComponentConfig, Error, Event, LoginError};
 use xmpp_stream::stream_error::Condition;
 use xmpp_stream::xml::Element;
 
+fn component_config(server: &xmpp_blocking::ServerHandle) -> ComponentConfig {
+    let addr = server.component_addrs()[0];
+    ComponentConfig::new(addr.ip().to_string(), addr.port())
+}
+
 #[test]
 fn ucr_route_7_component_answers_a_client_message() {
-    let (c2s, ca) = support::tls_server();
-    // The c2s server's router is shared with the component listener.
-    let router = c2s.router().clone();
-    let components = Server::bind(
-        "127.0.0.1:0",
-        ServerConfig {
-            domains: vec!["echo.localhost".into()],
-            profile: Arc::new(Profile::rfc6120()),
-            tls: None,
-            direct_tls: false,
-            auth: ServerAuth::Components(vec![("echo.localhost".into(), "s3cret".into())]),
-            tick: Duration::from_millis(20),
-            inbox_capacity: 1024,
-            max_connections: 1024,
-            dscp: None,
-        },
-    )
-    .unwrap()
-    .with_router(router)
-    .spawn()
-    .unwrap();
-
-    // The component, as an application connects one.
-    let addr = components.local_addr();
+    let (server, ca) = support::tls_server();
     let mut component = Component::connect(
-        "echo.localhost",
-        "s3cret",
-        ComponentConfig::new(addr.ip().to_string(), addr.port()),
+        support::COMPONENT,
+        support::COMPONENT_SECRET,
+        component_config(&server),
     )
     .unwrap();
     assert_eq!(component.domain(), "echo.localhost");
+    // The handshake is answered before the core hears of it: wait until it has.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.inspect(|core| core.is_component_connected("echo.localhost")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "component never registered"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 
     let mut alice = Client::connect(
         "alice@localhost",
         "secret",
-        support::client_config(&c2s, &ca),
+        support::client_config(&server, &ca),
     )
     .unwrap();
     let mut msg = Element::new("message", "jabber:client");
@@ -68,8 +54,9 @@ fn ucr_route_7_component_answers_a_client_message() {
             None => panic!("the component got nothing"),
         }
     };
+    assert_eq!(got.ns(), "jabber:component:accept");
     let from = got.attr("from").unwrap().to_owned();
-    assert!(from.starts_with("alice@localhost/"), "{from}");
+    assert_eq!(from, alice.jid().as_str());
     let mut echo = Element::new("message", "jabber:component:accept");
     echo.set_attr("from", "echo.localhost");
     echo.set_attr("to", from);
@@ -91,36 +78,19 @@ fn ucr_route_7_component_answers_a_client_message() {
         Some("pong")
     );
     alice.close().unwrap();
-}
-
-fn component_listener(domain: &str, secret: &str) -> ServerHandle {
-    Server::bind(
-        "127.0.0.1:0",
-        ServerConfig {
-            domains: vec![domain.into()],
-            profile: Arc::new(Profile::rfc6120()),
-            tls: None,
-            direct_tls: false,
-            auth: ServerAuth::Components(vec![(domain.into(), secret.into())]),
-            tick: Duration::from_millis(20),
-            inbox_capacity: 1024,
-            max_connections: 1024,
-            dscp: None,
-        },
-    )
-    .unwrap()
-    .spawn()
-    .unwrap()
+    component.close().unwrap();
 }
 
 /// A wrong secret is the server's `not-authorized`, and an unknown domain its `host-unknown`,
 /// both as the typed login error (the peer's reason, not a complaint about its header).
 #[test]
 fn a_refused_component_gets_the_servers_reason() {
-    let server = component_listener("echo.localhost", "s3cret");
-    let addr = server.local_addr();
-    let config = || ComponentConfig::new(addr.ip().to_string(), addr.port());
-    let refused = |domain: &str, secret: &str| match Component::connect(domain, secret, config()) {
+    let (server, _ca) = support::tls_server();
+    let refused = |domain: &str, secret: &str| match Component::connect(
+        domain,
+        secret,
+        component_config(&server),
+    ) {
         Err(Error::Login(LoginError::Stream { error, by_peer })) => {
             assert!(by_peer, "{domain}: the server's error");
             error.condition()
@@ -129,8 +99,39 @@ fn a_refused_component_gets_the_servers_reason() {
     };
     assert_eq!(refused("echo.localhost", "wrong"), Condition::NotAuthorized);
     assert_eq!(refused("other.localhost", "s3cret"), Condition::HostUnknown);
-    Component::connect("echo.localhost", "s3cret", config())
+    Component::connect("echo.localhost", "s3cret", component_config(&server))
         .unwrap()
         .close()
         .unwrap();
+}
+
+/// XEP-0114 leaves a second connection for a connected domain to the server: the live one
+/// keeps it, the newcomer's stream ends with `<conflict/>`.
+#[test]
+fn a_second_component_for_a_connected_domain_gets_conflict() {
+    let (server, _ca) = support::tls_server();
+    let first = Component::connect("echo.localhost", "s3cret", component_config(&server)).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.inspect(|core| core.is_component_connected("echo.localhost")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "component never registered"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // The handshake succeeds (the machine accepts the secret); the core then closes it.
+    let mut second = Component::connect("echo.localhost", "s3cret", component_config(&server))
+        .expect("the handshake itself is accepted");
+    let condition = loop {
+        match second.recv_timeout(Duration::from_secs(30)) {
+            Ok(Some(Event::StreamError(e))) => break e.condition(),
+            Ok(Some(Event::Closed(reason))) => panic!("closed without an error: {reason:?}"),
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the second component was not closed"),
+            Err(Error::Stream { error, .. }) => break error.condition(),
+            Err(e) => panic!("{e:?}"),
+        }
+    };
+    assert_eq!(condition, Condition::Conflict);
+    first.close().unwrap();
 }

@@ -31,6 +31,16 @@ fn sends_receives_and_prints_from_and_body() {
         support::client_config(&server, &ca),
     )
     .unwrap();
+    // Available, so that a message to alice's bare JID reaches this resource (RFC 6121
+    // §8.5.2.1.1): the server reflects the presence once it has handled it.
+    alice.send(&Element::new("presence", NS)).unwrap();
+    loop {
+        match alice.recv_timeout(Duration::from_secs(30)).unwrap() {
+            Some(Event::Stanza(el)) if el.name() == "presence" => break,
+            Some(_) => {}
+            None => panic!("no reflected presence"),
+        }
+    }
     let child = example(&[
         "--jid",
         "bob@localhost",

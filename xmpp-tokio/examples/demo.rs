@@ -5,8 +5,8 @@
 
 #[path = "common/demo_flow.rs"]
 mod demo_flow;
-#[path = "common/im_server.rs"]
-mod im_server;
+#[path = "common/ns.rs"]
+mod ns;
 #[path = "common/peer.rs"]
 mod peer;
 #[path = "common/setup.rs"]

@@ -4,7 +4,8 @@
 //! cargo run -p xmpp-tokio --example server -- --listen 127.0.0.1:5222 --domain localhost \
 //!     --user alice:secret --user bob:secret [--listen [::1]:5222] [--tls-cert cert.pem --tls-key key.pem] \
 //!     [--user-range PREFIX:COUNT:PASSWORD] [--iterations N] [--max-connections N] [--mechanism NAME]... \
-//!     [--client-ca ca.pem [--crl crl.pem]...]
+//!     [--client-ca ca.pem [--crl crl.pem]...] \
+//!     [--component-listen 127.0.0.1:5347 --component echo.localhost:s3cret]...
 //! cargo run -p xmpp-tokio --example server -- --help
 //! ```
 //!
@@ -12,16 +13,20 @@
 //! see `scripts/load`); `--iterations` sets the SCRAM iteration count (default 4096);
 //! `--max-connections` the connection limit (default 10,000); `--mechanism` (repeatable)
 //! offers only these SASL mechanisms (`--mechanism SCRAM-SHA-1`: no -PLUS, no SHA-256);
-//! `--client-ca` verifies client certificates for SASL EXTERNAL, against the CRLs of `--crl`.
+//! `--client-ca` verifies client certificates for SASL EXTERNAL, against the CRLs of `--crl`;
+//! `--component-listen` (repeatable) accepts XEP-0114 components on that address (no TLS:
+//! loopback or a protected network), `--component DOMAIN:SECRET` (repeatable) admits one.
 //!
-//! c2s with STARTTLS required, SCRAM-SHA-1/-256/-512 (with -PLUS) and PLAIN over TLS; roster,
-//! subscriptions and presence through xmpp-im; message routing with in-memory offline storage;
-//! disco#info, ping and version answered. Without a certificate it makes a self-signed one for
-//! the domain and writes it to the file it names. Prints `listening on ADDR` per socket once
-//! ready; logs through `tracing` (RUST_LOG); stops cleanly on Ctrl-C.
+//! The server is `xmpp_tokio::serve_im` (the sans-IO core `xmpp-server` behind it) plus this
+//! command line: c2s with STARTTLS required, SCRAM-SHA-1/-256/-512 (with -PLUS) and PLAIN over
+//! TLS; resource binding (a taken resource gets a generated one); roster, subscriptions and
+//! presence; message routing with in-memory offline storage (delivered with a delay stamp at
+//! the next initial presence); disco#info, ping, version and entity time answered; components
+//! routed by domain. Without a certificate it makes a self-signed one for the domain and
+//! writes it to the file it names. Prints `listening on ADDR` per client socket and
+//! `components on ADDR` per component socket once ready; logs through `tracing` (RUST_LOG);
+//! stops cleanly on Ctrl-C.
 
-#[path = "common/im_server.rs"]
-mod im_server;
 #[path = "common/setup.rs"]
 mod setup;
 #[path = "common/tls.rs"]
@@ -34,8 +39,9 @@ use clap::Parser;
 use clap::builder::NonEmptyStringValueParser;
 
 /// The reference XMPP server: c2s with STARTTLS required, SCRAM and PLAIN over TLS, roster,
-/// presence, message routing with offline storage. Prints `listening on ADDR` per socket once
-/// ready; stops cleanly on Ctrl-C.
+/// presence, message routing with offline storage, XEP-0114 components. Prints `listening on
+/// ADDR` per client socket and `components on ADDR` per component socket once ready; stops
+/// cleanly on Ctrl-C.
 ///
 /// Without --tls-cert/--tls-key it makes a self-signed certificate for the domain and writes it
 /// to a file in the temporary directory (the path is printed). Logging: RUST_LOG (default info).
@@ -78,6 +84,31 @@ struct Args {
     /// (repeatable; needs --client-ca). A certificate whose issuer has no CRL here is refused.
     #[arg(long = "crl", value_name = "crl.pem", requires = "client_ca")]
     crls: Vec<String>,
+    /// Accept XEP-0114 component streams on this address (repeatable; no TLS).
+    #[arg(
+        long = "component-listen",
+        value_name = "ADDR",
+        requires = "components"
+    )]
+    component_listen: Vec<SocketAddr>,
+    /// Admit the component serving DOMAIN with this shared secret (repeatable; needs
+    /// --component-listen).
+    #[arg(
+        long = "component",
+        value_name = "DOMAIN:SECRET",
+        value_parser = component,
+        requires = "component_listen"
+    )]
+    components: Vec<(String, String)>,
+}
+
+/// `DOMAIN:SECRET`.
+fn component(v: &str) -> Result<(String, String), String> {
+    let (d, s) = v.split_once(':').ok_or("expected DOMAIN:SECRET")?;
+    if d.is_empty() || s.is_empty() {
+        return Err("expected DOMAIN:SECRET, both non-empty".into());
+    }
+    Ok((d.to_owned(), s.to_owned()))
 }
 
 /// `NAME:PASSWORD`.
@@ -154,6 +185,8 @@ async fn run(args: Args) -> Result<(), String> {
         profile,
         max_connections: args.max_connections,
         client_certs,
+        component_listen: args.component_listen.clone(),
+        components: args.components.clone(),
     };
     let reference = setup::Reference::start_store(
         &args.listen,
@@ -166,6 +199,9 @@ async fn run(args: Args) -> Result<(), String> {
     .await?;
     for addr in reference.addrs() {
         println!("listening on {addr}");
+    }
+    for addr in reference.component_addrs() {
+        println!("components on {addr}");
     }
     tracing::info!(domain = %args.domain, users = names.len(), "serving");
     tokio::signal::ctrl_c()

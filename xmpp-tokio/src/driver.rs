@@ -153,6 +153,28 @@ impl Handle {
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
+
+    /// Queues a command without waiting; a full queue gives it back.
+    pub(crate) fn try_command(&self, command: Box<Command>) -> Result<(), TryCommandError> {
+        self.tx.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(c) => TryCommandError::Full(c),
+            mpsc::error::TrySendError::Closed(_) => TryCommandError::Closed,
+        })
+    }
+
+    /// Queues a command, waiting for room (not for the machine's verdict).
+    pub(crate) async fn command(&self, command: Box<Command>) -> Result<(), DriverError> {
+        self.tx.send(command).await.map_err(|_| DriverError::Closed)
+    }
+}
+
+/// Why [`Handle::try_command`] did not queue.
+#[derive(Debug)]
+pub(crate) enum TryCommandError {
+    /// No room: the command, given back.
+    Full(Box<Command>),
+    /// The connection's task has ended.
+    Closed,
 }
 
 /// The events of one connection, in order; ends (`None`) after [`Event::Closed`].

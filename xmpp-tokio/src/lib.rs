@@ -1,6 +1,11 @@
 //! Tokio adapter for the sans-IO XMPP machines of [`xmpp_stream`]: a driver task per
-//! connection, a client [`connect`] with SRV resolution and happy eyeballs, and a server
-//! accept loop ([`serve`]). The adapter holds no protocol logic: bytes, timers and queues only.
+//! connection, a client [`connect`] with SRV resolution and happy eyeballs, a server accept
+//! loop ([`serve`]), and a complete IM server in one call ([`serve_im`]) on the sans-IO server
+//! core [`xmpp_server`] (re-exported). The adapter holds no protocol logic: bytes, timers and
+//! queues only.
+//!
+//! The accept loop alone, with bind requests answered by hand ([`serve_im`]'s docs show the
+//! complete server):
 //!
 //! ```
 //! use std::sync::Arc;
@@ -43,8 +48,9 @@
 //! ```
 //!
 //! Modules: [`driver`] (the per-connection task, [`Handle`], [`Events`]), [`client`]
-//! ([`connect`]), [`server`] ([`serve`]), [`resolve`] (SRV, A/AAAA, happy eyeballs),
-//! [`socket`] (DSCP), [`error`] ([`ConnectError`]).
+//! ([`connect`]), [`server`] ([`serve`]), [`im_server`] ([`serve_im`]: the core shared by the
+//! connection tasks, and why a lock rather than a core task), [`resolve`] (SRV, A/AAAA, happy
+//! eyeballs), [`socket`] (DSCP), [`error`] ([`ConnectError`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -59,6 +65,7 @@ pub mod driver;
 pub mod error;
 #[cfg(feature = "futures-io")]
 pub mod futures_driver;
+pub mod im_server;
 pub mod resolve;
 pub mod server;
 pub mod socket;
@@ -67,8 +74,11 @@ pub use client::{Client, ClientConfig, connect};
 pub use component::{Component, ComponentConfig, connect_component};
 pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
+pub use im_server::{ImServer, ImServerConfig, serve_im};
 pub use server::{Incoming, Server, ServerConfig, serve};
 pub use xmpp_jid::{BareJid, FullJid, Jid};
+/// The sans-IO server core [`serve_im`] drives (its `Config` is [`ImServerConfig::core`]).
+pub use xmpp_server;
 pub use xmpp_stanza::{Iq, Message, MessageType, Presence, PresenceType};
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};

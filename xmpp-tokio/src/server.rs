@@ -2,9 +2,10 @@
 //! driver task, and hands the application a [`Incoming`] per connection.
 //!
 //! The application supplies the TLS configuration, the credential store and what to do with
-//! each connection (typically: spawn a task that answers bind requests and routes stanzas
-//! through its IM engine). Connections never wait on each other: each has its own task and
-//! bounded queues; beyond [`ServerConfig::max_connections`] new sockets are closed at once.
+//! each connection (typically: spawn a task that feeds its events to a server core and
+//! carries out what the core decides, as [`serve_im`](crate::serve_im) does with
+//! `xmpp-server`). Connections never wait on each other: each has its own task and bounded
+//! queues; beyond [`ServerConfig::max_connections`] new sockets are closed at once.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -134,12 +135,35 @@ pub fn serve<F>(
 where
     F: Fn(Incoming) + Send + Sync + 'static,
 {
+    serve_streams(listener, config, Streams::Clients, on_connection)
+}
+
+/// What the connections of an accept loop are.
+#[derive(Debug, Clone)]
+pub(crate) enum Streams {
+    /// c2s: TLS and SASL as the [`ServerConfig`] says.
+    Clients,
+    /// XEP-0114 components, authenticated as this says; no TLS.
+    Components(ReceiverAuth),
+}
+
+/// [`serve`] for either kind of stream.
+pub(crate) fn serve_streams<F>(
+    listener: TcpListener,
+    config: ServerConfig,
+    streams: Streams,
+    on_connection: F,
+) -> std::io::Result<Server>
+where
+    F: Fn(Incoming) + Send + Sync + 'static,
+{
     let addr = listener.local_addr()?;
     let (stop, stop_rx) = watch::channel(false);
     let active = Arc::new(AtomicUsize::new(0));
     let task = tokio::spawn(accept_loop(
         listener,
         config,
+        streams,
         on_connection,
         stop_rx,
         active.clone(),
@@ -155,6 +179,7 @@ where
 async fn accept_loop<F>(
     listener: TcpListener,
     config: ServerConfig,
+    streams: Streams,
     on_connection: F,
     mut stop: watch::Receiver<bool>,
     active: Arc<AtomicUsize>,
@@ -182,14 +207,24 @@ async fn accept_loop<F>(
             continue;
         };
         crate::socket::prepare(&tcp, config.dscp);
-        let conn = match Connection::receiver(
-            ReceiverConfig {
+        let receiver = match &streams {
+            Streams::Clients => ReceiverConfig {
                 kind: StreamKind::Client,
                 domains: config.domains.clone(),
                 tls: config.tls.clone(),
                 direct_tls: config.direct_tls,
                 auth: ReceiverAuth::Sasl(config.store.clone()),
             },
+            Streams::Components(auth) => ReceiverConfig {
+                kind: StreamKind::Component,
+                domains: config.domains.clone(),
+                tls: None,
+                direct_tls: false,
+                auth: auth.clone(),
+            },
+        };
+        let conn = match Connection::receiver(
+            receiver,
             config.profile.clone(),
             Box::new(OsRng),
             Instant::now(),

@@ -273,3 +273,120 @@ fn ucr_tls_21_client_crl_refuses_a_revoked_server_certificate() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--component-listen` and `--component`: the server admits the named XEP-0114 component on
+/// its component port, and routes a client's message for the component's domain to it.
+#[test]
+fn server_example_serves_the_components_of_its_command_line() {
+    let mut server = Running(
+        Command::new(example("server"))
+            .args(["--listen", "127.0.0.1:0", "--domain", "localhost"])
+            .args(["--user", "alice:secret"])
+            .args(["--component-listen", "127.0.0.1:0"])
+            .args(["--component", "echo.localhost:s3cret"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Without --tls-cert the server writes its self-signed certificate and names the file.
+    let (mut cert, mut clients, mut components) = (None, None, None);
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
+    while clients.is_none() || components.is_none() {
+        let line = lines
+            .next()
+            .expect("the server prints its addresses")
+            .unwrap();
+        if let Some((_, path)) = line.split_once(" written to ") {
+            cert = Some(path.to_owned());
+        } else if let Some(a) = line.strip_prefix("listening on ") {
+            clients = Some(a.to_owned());
+        } else if let Some(a) = line.strip_prefix("components on ") {
+            components = Some(a.parse::<std::net::SocketAddr>().unwrap());
+        }
+    }
+    let (cert, clients, components) = (cert.unwrap(), clients.unwrap(), components.unwrap());
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = xmpp_tokio::ComponentConfig::new(components.ip().to_string(), components.port());
+    let mut echo = runtime
+        .block_on(xmpp_tokio::connect_component(
+            "echo.localhost",
+            "s3cret",
+            &config,
+        ))
+        .unwrap();
+    // The server's router knows the component once it answers the component's ping.
+    runtime.block_on(async {
+        let ping = xmpp_tokio::Element::builder("iq", "jabber:component:accept")
+            .attr("type", "get")
+            .attr("id", "sync")
+            .attr("from", "echo.localhost")
+            .attr("to", "localhost")
+            .child(xmpp_tokio::Element::new("ping", "urn:xmpp:ping"))
+            .build();
+        echo.handle.send(ping).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match echo.events.next().await {
+                    Some(xmpp_tokio::Event::Stanza(el)) if el.attr("id") == Some("sync") => {
+                        assert_eq!(el.attr("type"), Some("result"), "{el:?}");
+                        break;
+                    }
+                    Some(_) => {}
+                    None => panic!("the component's stream ended"),
+                }
+            }
+        })
+        .await
+        .expect("the server answers the component's ping within 30 s")
+    });
+    // A wrong secret is refused.
+    let refused = runtime.block_on(xmpp_tokio::connect_component(
+        "echo.localhost",
+        "wrong",
+        &config,
+    ));
+    assert!(refused.is_err());
+
+    let mut c = Command::new(example("client"));
+    c.args(["--jid", "alice@localhost", "--password", "secret"])
+        .args(["--connect", &clients, "--timeout", "30"])
+        .arg("--ca")
+        .arg(&cert)
+        .args(["--send", "echo.localhost", "hello component"]);
+    let sent = run_bounded(&mut c, Duration::from_secs(60));
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let got = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match echo.events.next().await {
+                    Some(xmpp_tokio::Event::Stanza(el)) if el.name() == "message" => break el,
+                    Some(_) => {}
+                    None => panic!("the component's stream ended"),
+                }
+            }
+        })
+        .await
+        .expect("the message reaches the component within 30 s")
+    });
+    assert_eq!(got.ns(), "jabber:component:accept");
+    assert!(
+        got.attr("from")
+            .is_some_and(|f| f.starts_with("alice@localhost/")),
+        "{got:?}"
+    );
+    assert_eq!(
+        got.child_text("body", "jabber:component:accept").as_deref(),
+        Some("hello component")
+    );
+    let _ = std::fs::remove_file(&cert);
+    drop(server);
+}

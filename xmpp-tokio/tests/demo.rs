@@ -3,8 +3,8 @@
 
 #[path = "../examples/common/demo_flow.rs"]
 mod demo_flow;
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/peer.rs"]
 mod peer;
 #[path = "../examples/common/setup.rs"]

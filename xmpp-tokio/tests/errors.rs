@@ -1,7 +1,7 @@
 //! Every way a login fails ends in its own typed `ConnectError`.
 
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/setup.rs"]
 mod setup;
 #[path = "../examples/common/tls.rs"]

@@ -5,8 +5,8 @@
 
 #[path = "../examples/common/exchange.rs"]
 mod exchange;
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/peer.rs"]
 mod peer;
 #[path = "../examples/common/setup.rs"]
@@ -74,12 +74,12 @@ impl Fixture {
     /// Waits (bounded) until no connection task and no IM session is left.
     async fn settles(&self, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while self.server.active_connections() > 0 || self.server.im.sessions() > 0 {
+        while self.server.active_connections() > 0 || self.server.sessions() > 0 {
             assert!(
                 Instant::now() < deadline,
                 "{what}: {} connection task(s) and {} session(s) still alive",
                 self.server.active_connections(),
-                self.server.im.sessions()
+                self.server.sessions()
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -189,7 +189,7 @@ async fn client_vanishing_mid_sasl_frees_its_task() {
 async fn ucr_pres_27_client_vanishing_mid_stanza_frees_its_task_and_session() {
     let fx = fixture(None).await;
     let mut bob = fx.login("bob").await;
-    bob.iq("get", None, Element::new("query", im_server::NS_ROSTER))
+    bob.iq("get", None, Element::new("query", ns::NS_ROSTER))
         .await
         .unwrap();
     drive_until(&fx, "carol", |ev, conn| {
@@ -205,7 +205,7 @@ async fn ucr_pres_27_client_vanishing_mid_stanza_frees_its_task_and_session() {
     })
     .await;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while fx.server.active_connections() > 1 || fx.server.im.sessions() > 1 {
+    while fx.server.active_connections() > 1 || fx.server.sessions() > 1 {
         assert!(Instant::now() < deadline, "carol's task is still alive");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

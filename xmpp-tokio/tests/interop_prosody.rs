@@ -6,8 +6,8 @@
 
 #[path = "../examples/common/exchange.rs"]
 mod exchange;
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/peer.rs"]
 mod peer;
 #[path = "../examples/common/tls.rs"]

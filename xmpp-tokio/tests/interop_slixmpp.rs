@@ -3,8 +3,8 @@
 //! both ways with one of our clients, over IPv4 and over IPv6 loopback. Fails (never skips)
 //! when slixmpp is missing.
 
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/peer.rs"]
 mod peer;
 #[path = "../examples/common/setup.rs"]
@@ -21,7 +21,7 @@ use tokio::io::AsyncBufReadExt;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::ClientConfig;
 
-use im_server::NS_CLIENT;
+use ns::NS_CLIENT;
 
 const STEP: Duration = Duration::from_secs(20);
 
@@ -64,7 +64,7 @@ async fn slixmpp_exchange(listen: &str) {
         .unwrap();
     let mut bob = peer::Peer::new("bob", client);
     // Subscription stanzas go to interested resources: those that fetched the roster.
-    bob.iq("get", None, Element::new("query", im_server::NS_ROSTER))
+    bob.iq("get", None, Element::new("query", ns::NS_ROSTER))
         .await
         .unwrap();
     bob.send(Element::new("presence", NS_CLIENT)).await.unwrap();

@@ -1,8 +1,8 @@
 //! The reference server's IM behaviour through the adapter: offline storage flushed on
 //! initial presence, errors for unknown accounts, unknown IQs answered.
 
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/peer.rs"]
 mod peer;
 #[path = "../examples/common/setup.rs"]
@@ -12,7 +12,7 @@ mod tls;
 
 use std::time::Duration;
 
-use im_server::{NS_CLIENT, NS_STANZAS};
+use ns::{NS_CLIENT, NS_STANZAS};
 use xmpp_stream::xml::Element;
 use xmpp_tokio::ClientConfig;
 

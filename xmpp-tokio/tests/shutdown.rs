@@ -1,7 +1,7 @@
 //! `Server::shutdown` stops accepting and ends live streams with `<system-shutdown/>`.
 
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/setup.rs"]
 mod setup;
 #[path = "../examples/common/tls.rs"]

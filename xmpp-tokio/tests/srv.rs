@@ -3,8 +3,8 @@
 //! `connect` follows the core's plan, races the addresses (the AAAA one is refused) and
 //! logs into the reference server behind it.
 
-#[path = "../examples/common/im_server.rs"]
-mod im_server;
+#[path = "../examples/common/ns.rs"]
+mod ns;
 #[path = "../examples/common/setup.rs"]
 mod setup;
 #[path = "../examples/common/tls.rs"]

@@ -1,4 +1,4 @@
-//! Shared test rig: a TLS server with two accounts (its certificate from the test kit's PKI,
+//! Shared test rig: a TLS IM server with two accounts (its certificate from the test kit's PKI,
 //! `xmpp_stream::testing::TestPki`), client configs.
 #![allow(dead_code)]
 
@@ -8,12 +8,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::CertificateDer;
-use xmpp_blocking::{ClientConfig, Server, ServerAuth, ServerConfig, ServerHandle, Trust};
+use xmpp_blocking::xmpp_server::{Component, Config};
+use xmpp_blocking::{ClientConfig, ImServer, ServerConfig, ServerHandle, Trust};
 use xmpp_stream::profile::Profile;
 use xmpp_stream::testing::TestPki;
 
-/// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret; the CA to trust
-/// (a fresh [`TestPki`] per server).
+/// The component the servers admit, and its secret.
+pub const COMPONENT: &str = "echo.localhost";
+pub const COMPONENT_SECRET: &str = "s3cret";
+
+/// A TLS (STARTTLS) server for `localhost` with alice/secret and bob/secret, and a component
+/// listener admitting [`COMPONENT`]; the CA to trust (a fresh [`TestPki`] per server).
 pub fn tls_server() -> (ServerHandle, CertificateDer<'static>) {
     tls_server_with(false)
 }
@@ -35,14 +40,23 @@ pub fn tls_server_custom(
     store
         .add_user("bob", "secret", 4096, &mut rand_core::OsRng)
         .unwrap();
+    let mut core = Config::new(["localhost"]);
+    core.components
+        .push(Component::new(COMPONENT, COMPONENT_SECRET));
     let mut config = ServerConfig::new(
-        vec!["localhost".into()],
+        core,
         Arc::new(Profile::rfc6120()),
         Some(pki.server_config()),
-        ServerAuth::Sasl(Arc::new(store)),
+        Arc::new(store),
     );
+    config.accounts = vec![
+        "alice@localhost".parse().unwrap(),
+        "bob@localhost".parse().unwrap(),
+    ];
     adjust(&mut config);
-    let server = Server::bind("127.0.0.1:0", config)
+    let server = ImServer::bind("127.0.0.1:0", config)
+        .unwrap()
+        .bind_components("127.0.0.1:0")
         .unwrap()
         .spawn()
         .unwrap();

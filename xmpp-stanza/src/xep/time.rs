@@ -109,9 +109,8 @@ impl TryFrom<&Element> for EntityTime {
 
 impl From<EntityTime> for Element {
     fn from(t: EntityTime) -> Element {
-        let field = |n: &'static str, v: Option<String>| {
-            v.map(|v| Element::builder(n, NS).text(v).build())
-        };
+        let field =
+            |n: &'static str, v: Option<String>| v.map(|v| Element::builder(n, NS).text(v).build());
         // XEP-0202 writes a zero offset as "Z" or "+00:00"; both parse.
         Element::builder("time", NS)
             .child_opt(field("tzo", t.tzo.map(|z| z.to_string())))
@@ -144,10 +143,15 @@ mod tests {
             let xml = format!(
                 "<time xmlns='urn:xmpp:time'><tzo>{bad}</tzo><utc>2006-12-19T17:58:35Z</utc></time>"
             );
-            assert!(matches!(parse(&xml), Err(ParseError::BadText { .. })), "{bad}");
+            assert!(
+                matches!(parse(&xml), Err(ParseError::BadText { .. })),
+                "{bad}"
+            );
         }
         assert!(matches!(
-            parse("<time xmlns='urn:xmpp:time'><tzo>Z</tzo><tzo>Z</tzo><utc>2006-12-19T17:58:35Z</utc></time>"),
+            parse(
+                "<time xmlns='urn:xmpp:time'><tzo>Z</tzo><tzo>Z</tzo><utc>2006-12-19T17:58:35Z</utc></time>"
+            ),
             Err(ParseError::DuplicateChild { .. })
         ));
         assert!(matches!(

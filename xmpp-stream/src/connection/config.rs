@@ -51,6 +51,7 @@ pub struct InitiatorConfig {
 }
 
 /// How the receiving side authenticates its peers.
+#[derive(Clone)]
 pub enum ReceiverAuth {
     /// SASL against this credential store.
     Sasl(Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>),

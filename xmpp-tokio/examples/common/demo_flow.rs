@@ -11,7 +11,7 @@ use std::time::Duration;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::ClientConfig;
 
-use super::im_server::{NS_CLIENT, NS_DISCO_INFO, NS_PING, NS_ROSTER, NS_VERSION};
+use super::ns::{NS_CLIENT, NS_DISCO_INFO, NS_PING, NS_ROSTER, NS_VERSION};
 use super::peer::Peer;
 use super::setup::Reference;
 use super::tls::TlsMaterial;

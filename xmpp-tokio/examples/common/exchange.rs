@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use xmpp_stream::xml::Element;
 
-use super::im_server::{NS_CLIENT, NS_ROSTER};
+use super::ns::{NS_CLIENT, NS_ROSTER};
 use super::peer::Peer;
 
 const STEP: Duration = Duration::from_secs(15);

@@ -10,7 +10,7 @@ use xmpp_stream::connection::Event;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::Client;
 
-use super::im_server::NS_CLIENT;
+use super::ns::NS_CLIENT;
 
 pub struct Peer {
     pub name: String,

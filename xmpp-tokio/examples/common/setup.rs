@@ -1,14 +1,14 @@
-//! Starting the reference server: accounts, TLS, one accept loop per listening address, each
-//! connection served by the IM layer.
+//! Starting the reference server: accounts, TLS, the listening sockets, then
+//! `xmpp_tokio::serve_im` (the server core does the rest).
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use xmpp_tokio::{Server, ServerConfig};
+use xmpp_tokio::xmpp_server::{Component, Config};
+use xmpp_tokio::{ImServer, ImServerConfig};
 
-use super::im_server::ImServer;
 use super::tls::TlsMaterial;
 
 /// SCRAM iteration count for the accounts (RFC 7677 recommends at least 4096).
@@ -23,7 +23,14 @@ pub struct Options {
     pub max_connections: Option<usize>,
     /// Verify client certificates with this trust (anchors, CRLs) for SASL EXTERNAL.
     pub client_certs: Option<xmpp_tokio::Trust>,
+    /// Listen for XEP-0114 components on these addresses.
+    pub component_listen: Vec<SocketAddr>,
+    /// The components admitted: (domain, secret).
+    pub components: Vec<(String, String)>,
 }
+
+/// What the reference server calls itself (disco#info, software version).
+pub const SOFTWARE_NAME: &str = "xmpp-tokio reference server";
 
 /// `count` accounts `PREFIX0`.. sharing one password (load runs): SCRAM credentials for each
 /// hash are derived once, with one random salt, and shared, so 10,000 accounts cost three
@@ -58,8 +65,7 @@ pub fn bulk_store(
 
 /// A running reference server.
 pub struct Reference {
-    pub servers: Vec<Server>,
-    pub im: ImServer,
+    pub server: ImServer,
 }
 
 impl Reference {
@@ -95,7 +101,8 @@ impl Reference {
         Reference::start_store(listen, domain, store, &names, tls, options).await
     }
 
-    /// Starts with accounts already in `store` (`names`: their user names, for the rosters).
+    /// Starts with accounts already in `store` (`names`: their user names, made known to the
+    /// server core so that messages to them wait offline before their first login).
     pub async fn start_store(
         listen: &[SocketAddr],
         domain: &str,
@@ -104,51 +111,73 @@ impl Reference {
         tls: &TlsMaterial,
         options: Options,
     ) -> Result<Reference, String> {
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let im = ImServer::new(domain, &names);
-        let mut config = ServerConfig::new(
-            vec![domain.to_owned()],
+        let mut core = Config::new([domain]);
+        core.software.name = SOFTWARE_NAME.to_owned();
+        for (component, secret) in &options.components {
+            core.components.push(Component::new(component, secret));
+        }
+        let mut config = ImServerConfig::new(
+            core,
             Some((
                 tls.server_config_with(options.client_certs.as_ref())?,
                 Some(tls.cert.clone()),
             )),
             Arc::new(store),
         );
+        config.accounts = names
+            .iter()
+            .map(|n| {
+                format!("{n}@{domain}")
+                    .parse()
+                    .map_err(|e| format!("account {n}: {e}"))
+            })
+            .collect::<Result<_, String>>()?;
         if let Some(p) = options.profile {
-            config.profile = Arc::new(p);
+            config.server.profile = Arc::new(p);
         }
         if let Some(n) = options.max_connections {
-            config.max_connections = n;
+            config.server.max_connections = n;
         }
-        let mut servers = Vec::new();
-        for addr in listen {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-            let im2 = im.clone();
-            let server = xmpp_tokio::serve(listener, config.clone(), move |incoming| {
-                tokio::spawn(im2.clone().serve_connection(incoming));
-            })
-            .map_err(|e| format!("cannot serve on {addr}: {e}"))?;
-            servers.push(server);
-        }
-        Ok(Reference { servers, im })
+        let clients = bind_all(listen).await?;
+        let components = bind_all(&options.component_listen).await?;
+        let server = xmpp_tokio::serve_im(clients, components, config)
+            .map_err(|e| format!("cannot serve: {e}"))?;
+        Ok(Reference { server })
     }
 
-    /// The addresses actually bound.
+    /// The client addresses actually bound.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.servers.iter().map(Server::local_addr).collect()
+        self.server.client_addrs()
+    }
+
+    /// The component addresses actually bound.
+    pub fn component_addrs(&self) -> Vec<SocketAddr> {
+        self.server.component_addrs()
     }
 
     /// Connection tasks alive, over every listener.
     pub fn active_connections(&self) -> usize {
-        self.servers.iter().map(Server::active_connections).sum()
+        self.server.active_connections()
+    }
+
+    /// Resources bound right now.
+    pub fn sessions(&self) -> usize {
+        self.server.inspect(|core| core.bound_resources())
     }
 
     /// Stops every accept loop.
     pub async fn shutdown(self) {
-        for s in self.servers {
-            s.shutdown().await;
-        }
+        self.server.shutdown().await;
     }
+}
+
+async fn bind_all(addrs: &[SocketAddr]) -> Result<Vec<tokio::net::TcpListener>, String> {
+    let mut listeners = Vec::new();
+    for addr in addrs {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
 }
