@@ -444,10 +444,9 @@ mod tests {
         );
     }
 
-    /// UCR-ROSTER-7
-    /// UCR-ROSTER-11
+    /// Names (an empty one is no name) and several groups per item.
     #[test]
-    fn ucr_roster_10_groups_and_names() {
+    fn ucr_roster_7_ucr_roster_10_ucr_roster_11_groups_and_names() {
         let mut i = item("romeo@example.net");
         i.name = Some(String::new());
         i.groups = vec!["Friends".into(), "Lovers".into()];
@@ -457,6 +456,16 @@ mod tests {
                 jid: "romeo@example.net".parse().unwrap(),
                 name: None,
                 groups: vec!["Friends".into(), "Lovers".into()],
+            }
+        );
+        let mut i = item("romeo@example.net");
+        i.name = Some("Romeo".into());
+        assert_eq!(
+            set(vec![i]).unwrap(),
+            RosterSetRequest::Update {
+                jid: "romeo@example.net".parse().unwrap(),
+                name: Some("Romeo".into()),
+                groups: vec![],
             }
         );
     }

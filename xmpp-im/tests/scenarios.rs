@@ -20,35 +20,42 @@ fn two() -> Engine {
     engine("example.com", &[J, R])
 }
 
-/// UCR-ROSTER-13
-/// UCR-PRES-3
-/// UCR-PRES-4
-/// UCR-PRES-5
-/// UCR-PRES-6
-/// UCR-PRES-13
-/// UCR-PRES-16
-/// UCR-ROSTER-27
-#[test]
-fn ucr_pres_3_login_probe_and_broadcast_between_local_accounts() {
+/// Juliet (subscription both with Romeo, who is online) binds at the balcony, gets her roster
+/// and sends initial presence. Returns the engine, her roster result and the presence actions.
+fn juliet_logs_in_next_to_romeo() -> (Engine, RosterResult, Vec<Action<Pres>>) {
     let mut e = two();
     relate(&mut e, J, R, S::Both);
     login(&mut e, "romeo@example.com/orchard", pres(1));
-
     let balcony = full("juliet@example.com/balcony");
     e.bind(balcony.clone()).unwrap();
-    let RosterResult::Full { items, ver } = e
+    let roster = e
         .roster_get(&balcony, None, &RosterQuery::default())
-        .unwrap()
-    else {
+        .unwrap();
+    let actions = e
+        .presence_from_client(&balcony, None, Presence::Available(pres(2)))
+        .unwrap();
+    (e, roster, actions)
+}
+
+/// The login roster get is processed and answered with one item per contact.
+#[test]
+fn ucr_roster_13_ucr_roster_27_login_roster_get_has_one_item_per_contact() {
+    let (_, roster, _) = juliet_logs_in_next_to_romeo();
+    let RosterResult::Full { items, ver } = roster else {
         panic!("expected a full roster");
     };
     assert_eq!(ver, Some(RosterVersion::INITIAL));
     assert_eq!(items.len(), 1);
+    assert_eq!(items[0].jid, bare(R));
     assert_eq!(items[0].subscription, Subscription::Both);
+}
 
-    let actions = e
-        .presence_from_client(&balcony, None, Presence::Available(pres(2)))
-        .unwrap();
+/// Initial presence goes, from the full JID, to the user's own available resources (the sender
+/// included) and to every available resource of each subscribed contact; and nothing else.
+#[test]
+fn ucr_pres_3_ucr_pres_4_ucr_pres_6_initial_presence_reaches_own_resources_and_subscribers() {
+    let (_, _, actions) = juliet_logs_in_next_to_romeo();
+    let balcony = full("juliet@example.com/balcony");
     assert_eq!(
         actions,
         vec![
@@ -77,12 +84,63 @@ fn ucr_pres_3_login_probe_and_broadcast_between_local_accounts() {
     );
 }
 
-/// UCR-PRES-9
-/// UCR-PRES-10
-/// UCR-PRES-11
-/// UCR-PRES-12
+/// The server gets the presence of the user's local contacts for the user (the probe of
+/// UCR-PRES-5), without routing a probe anywhere, and answers with the last broadcast presence
+/// of each of the contact's available resources, from its full JID.
 #[test]
-fn ucr_pres_9_remote_contacts_are_probed_once_per_presence_session() {
+fn ucr_pres_5_ucr_pres_13_ucr_pres_16_local_contacts_are_probed_without_routing() {
+    let (mut e, _, actions) = juliet_logs_in_next_to_romeo();
+    assert!(
+        !actions
+            .iter()
+            .any(|a| matches!(a, Action::RoutePresence { .. })),
+        "{actions:?}"
+    );
+    assert_eq!(
+        delivered_to(&actions, "juliet@example.com/balcony")
+            .into_iter()
+            .filter(|(from, _)| from.to_bare() == bare(R))
+            .collect::<Vec<_>>(),
+        vec![(
+            jid("romeo@example.com/orchard"),
+            Presence::Available(pres(1))
+        )]
+    );
+    // After an update and a second resource of Romeo, a new session of Juliet's gets the latest
+    // presence of each.
+    e.presence_from_client(
+        &full("romeo@example.com/orchard"),
+        None,
+        Presence::Available(pres(3)),
+    )
+    .unwrap();
+    login(&mut e, "romeo@example.com/study", pres(4));
+    let second = login(&mut e, "juliet@example.com/chamber", pres(5));
+    let from_romeo: Vec<_> = delivered_to(&second, "juliet@example.com/chamber")
+        .into_iter()
+        .filter(|(from, _)| from.to_bare() == bare(R))
+        .collect();
+    assert_eq!(
+        from_romeo,
+        vec![
+            (
+                jid("romeo@example.com/orchard"),
+                Presence::Available(pres(3))
+            ),
+            (jid("romeo@example.com/study"), Presence::Available(pres(4))),
+        ]
+    );
+    assert!(
+        !second
+            .iter()
+            .any(|a| matches!(a, Action::RoutePresence { .. }))
+    );
+}
+
+/// Probes go bare to bare, when a presence session starts and only then (a second resource
+/// learns the contacts' presence from what the server already has).
+#[test]
+fn ucr_pres_9_ucr_pres_10_ucr_pres_12_remote_contacts_are_probed_once_per_presence_session() {
     let mut e = engine("example.com", &[J]);
     let store = e.store_mut();
     for (contact, st) in [
@@ -192,11 +250,72 @@ fn ucr_pres_9_remote_contacts_are_probed_once_per_presence_session() {
     );
 }
 
-/// UCR-PRES-14
-/// UCR-PRES-15
-/// UCR-PRES-16
+/// The server never probes a contact the user is not subscribed to: not at login, not when the
+/// client asks.
 #[test]
-fn ucr_pres_14_probe_answers() {
+fn ucr_pres_11_no_probe_to_a_contact_the_user_is_not_subscribed_to() {
+    let mut e = engine("example.com", &[J]);
+    let not_subscribed = [
+        ("a@example.net", S::None),
+        ("b@example.net", S::NonePendingOut),
+        ("c@example.net", S::NonePendingIn),
+        ("d@example.net", S::NonePendingOutIn),
+        ("e@example.net", S::From),
+        ("f@example.net", S::FromPendingOut),
+    ];
+    for (contact, st) in not_subscribed
+        .iter()
+        .copied()
+        .chain([("g@example.net", S::To)])
+    {
+        e.store_mut()
+            .save_contact(
+                &bare(J),
+                xmpp_im::store::Contact::in_roster(
+                    bare(contact),
+                    xmpp_im::subscription::ContactState::new(st),
+                ),
+                None,
+            )
+            .unwrap();
+    }
+    let probed = |actions: &[Action<Pres>]| -> Vec<xmpp_im::jid::Jid> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::RoutePresence {
+                    to,
+                    presence: Presence::Probe,
+                    ..
+                } => Some(to.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let actions = login(&mut e, "juliet@example.com/balcony", pres(1));
+    // Only the contact with subscription `to` is probed.
+    assert_eq!(probed(&actions), vec![jid("g@example.net")]);
+    let balcony = full("juliet@example.com/balcony");
+    for (contact, st) in not_subscribed {
+        let a = e
+            .presence_from_client(&balcony, Some(&jid(contact)), Presence::Probe)
+            .unwrap();
+        assert!(probed(&a).is_empty(), "{contact} ({st}): {a:?}");
+    }
+    let a = e
+        .presence_from_client(
+            &balcony,
+            Some(&jid("stranger@example.net")),
+            Presence::Probe,
+        )
+        .unwrap();
+    assert!(probed(&a).is_empty(), "{a:?}");
+}
+
+/// Inbound probes: `unsubscribed` when not subscribed or no such account, `unavailable` when
+/// offline, else the last broadcast presence of each available resource from its full JID.
+#[test]
+fn ucr_pres_14_ucr_pres_15_ucr_pres_16_probe_answers() {
     let mut e = engine("example.com", &[J]);
     e.store_mut()
         .save_contact(
@@ -272,15 +391,9 @@ fn ucr_pres_14_probe_answers() {
     );
 }
 
-/// UCR-PRES-17
-/// UCR-PRES-19
-/// UCR-PRES-20
-/// UCR-PRES-21
-/// UCR-PRES-28
-/// UCR-PRES-29
-/// UCR-PRES-30
-#[test]
-fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
+/// Juliet with four remote contacts (romeo both, nurse from+pending-out, benvolio to+pending-in,
+/// tybalt none), logged in at the balcony and the chamber.
+fn juliet_with_four_remote_contacts() -> Engine {
     let mut e = engine("example.com", &[J]);
     for (contact, st) in [
         ("romeo@example.net", S::Both),
@@ -301,6 +414,15 @@ fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
     }
     login(&mut e, "juliet@example.com/balcony", pres(1));
     login(&mut e, "juliet@example.com/chamber", pres(2));
+    e
+}
+
+/// An update (no `to`, no `type`) goes, whole, to the contacts subscribed to the user and to
+/// every own available resource, the sender included; not to a contact whose last presence was
+/// an error (errata E17).
+#[test]
+fn ucr_pres_17_ucr_pres_19_ucr_pres_21_updates_reach_exactly_the_subscribers_and_own_resources() {
+    let mut e = juliet_with_four_remote_contacts();
     let balcony = full("juliet@example.com/balcony");
     let update = e
         .presence_from_client(&balcony, None, Presence::Available(pres(3)))
@@ -342,7 +464,23 @@ fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
             |a| matches!(a, Action::RoutePresence { to, .. } if *to == jid("nurse@example.net"))
         )
     );
-    // Graceful unavailable: its full XML to the subscribers and to every own resource, sender included.
+    assert!(
+        update.iter().any(
+            |a| matches!(a, Action::RoutePresence { to, .. } if *to == jid("romeo@example.net"))
+        )
+    );
+}
+
+/// A graceful unavailable: its full XML to the subscribers (not to one whose last presence was
+/// an error) and to every own resource, the sender included.
+#[test]
+fn ucr_pres_28_ucr_pres_29_ucr_pres_30_graceful_unavailable_reaches_subscribers_and_own_resources()
+{
+    let mut e = juliet_with_four_remote_contacts();
+    let balcony = full("juliet@example.com/balcony");
+    let from_balcony: xmpp_im::jid::Jid = balcony.clone().into();
+    e.presence_from_remote(&jid("nurse@example.net"), &jid(J), Presence::Error(pres(0)))
+        .unwrap();
     let bye = e
         .presence_from_client(&balcony, None, Presence::Unavailable(Some(pres(5))))
         .unwrap();
@@ -370,11 +508,11 @@ fn ucr_pres_19_updates_and_unavailable_reach_exactly_the_subscribers() {
     assert!(e.is_connected(&balcony));
 }
 
-/// UCR-PRES-27
-/// UCR-PRES-28
-/// UCR-PRES-31
+/// A resource that vanishes without unavailable: the server sends it for the resource, to the
+/// subscribers and to whoever got directed presence.
 #[test]
-fn ucr_pres_31_ungraceful_disconnect_tells_contacts_and_directed_recipients() {
+fn ucr_pres_27_ucr_pres_28_ucr_pres_31_ungraceful_disconnect_tells_contacts_and_directed_recipients()
+ {
     let mut e = two();
     relate(&mut e, J, R, S::From);
     login(&mut e, "romeo@example.com/orchard", pres(1));
@@ -481,18 +619,14 @@ fn both_states(e: &Engine) -> (Option<S>, Option<S>) {
     (state(e, J, R), state(e, R, J))
 }
 
-/// UCR-SUB-3
-/// UCR-SUB-20
-/// UCR-SUB-22
-/// UCR-SUB-27
-/// UCR-SUB-28
-/// UCR-SUB-29
+/// A request delivered locally, approved, and the same the other way round: both end in both.
 #[test]
-fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
+fn ucr_sub_3_ucr_sub_7_ucr_sub_20_handshake_request_approve_then_reciprocate() {
     let mut e = two();
     login(&mut e, "juliet@example.com/balcony", pres(1));
     login(&mut e, "romeo@example.com/orchard", pres(2));
     let a = sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    // The contact is local: the inbound rules are applied and the request delivered here.
     assert_eq!(
         both_states(&e),
         (Some(S::NonePendingOut), Some(S::NonePendingIn))
@@ -501,10 +635,28 @@ fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
         delivered_to(&a, "romeo@example.com/orchard"),
         vec![(jid(J), Presence::Subscription(T::Subscribe, Some(pres(90))))]
     );
-    // Romeo approves: Juliet's side delivers `subscribed`, then pushes `to`, then Romeo's
-    // presence reaches her.
-    let a = sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
+    assert!(!a.iter().any(|x| matches!(x, Action::RoutePresence { .. })));
+    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
     assert_eq!(both_states(&e), (Some(S::To), Some(S::From)));
+    // And the other way round.
+    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribe);
+    assert_eq!(
+        both_states(&e),
+        (Some(S::ToPendingIn), Some(S::FromPendingOut))
+    );
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribed);
+    assert_eq!(both_states(&e), (Some(S::Both), Some(S::Both)));
+}
+
+/// On approval the user's side delivers `subscribed`, then pushes `subscription='to'`, then
+/// forwards the contact's presence, in that order.
+#[test]
+fn ucr_sub_27_ucr_sub_28_ucr_sub_29_approval_delivers_subscribed_then_push_then_presence() {
+    let mut e = two();
+    login(&mut e, "juliet@example.com/balcony", pres(1));
+    login(&mut e, "romeo@example.com/orchard", pres(2));
+    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribe);
+    let a = sub(&mut e, "romeo@example.com/orchard", J, T::Subscribed);
     let balcony = full("juliet@example.com/balcony");
     let pos =
         |pred: &dyn Fn(&Action<Pres>) -> bool| a.iter().position(pred).expect("action present");
@@ -518,19 +670,12 @@ fn ucr_sub_27_handshake_request_approve_then_reciprocate() {
         &|x| matches!(x, Action::DeliverPresence { to, presence: Presence::Available(p), .. } if *to == balcony && p.id == 2),
     );
     assert!(delivered < pushed && pushed < presence, "{a:#?}");
-    // And the other way round.
-    sub(&mut e, "romeo@example.com/orchard", J, T::Subscribe);
-    assert_eq!(
-        both_states(&e),
-        (Some(S::ToPendingIn), Some(S::FromPendingOut))
-    );
-    sub(&mut e, "juliet@example.com/balcony", R, T::Subscribed);
-    assert_eq!(both_states(&e), (Some(S::Both), Some(S::Both)));
 }
 
-/// UCR-SUB-7
+/// Requests that cross end in a mutual subscription once both are approved (the flow of
+/// presence after approval: see also UCR-SUB-1).
 #[test]
-fn ucr_sub_1_handshake_crossing_requests() {
+fn handshake_crossing_requests_end_in_both() {
     let mut e = two();
     login(&mut e, "juliet@example.com/balcony", pres(1));
     login(&mut e, "romeo@example.com/orchard", pres(2));
@@ -654,12 +799,11 @@ fn ucr_sub_21_denial_clears_both_sides() {
     assert_eq!(e.store().pending_request(&bare(R), &bare(J)).unwrap(), None);
 }
 
-/// UCR-PRES-22
-/// UCR-SUB-42
-/// UCR-SUB-43
-/// UCR-SUB-49
+/// The user's client sends `unsubscribe` to stop getting a local contact's presence: the
+/// contact's side applies the inbound rules and the user gets `unavailable` from the contact's
+/// resources.
 #[test]
-fn ucr_sub_43_unsubscribe_from_a_mutual_subscription() {
+fn ucr_sub_42_ucr_sub_43_ucr_sub_49_unsubscribe_from_a_mutual_subscription() {
     let mut e = two();
     relate(&mut e, J, R, S::Both);
     login(&mut e, "juliet@example.com/balcony", pres(1));
@@ -694,6 +838,37 @@ fn ucr_sub_43_unsubscribe_from_a_mutual_subscription() {
             Presence::Available(pres(4))
         )]
     );
+}
+
+/// An update reaches every available resource of a local contact.
+#[test]
+fn ucr_pres_22_an_update_reaches_every_available_resource_of_the_contact() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    login(&mut e, "romeo@example.com/study", pres(2));
+    e.bind(full("romeo@example.com/connected")).unwrap();
+    login(&mut e, "juliet@example.com/balcony", pres(3));
+    let u = e
+        .presence_from_client(
+            &full("juliet@example.com/balcony"),
+            None,
+            Presence::Available(pres(4)),
+        )
+        .unwrap();
+    let update = (
+        jid("juliet@example.com/balcony"),
+        Presence::Available(pres(4)),
+    );
+    for resource in ["romeo@example.com/orchard", "romeo@example.com/study"] {
+        assert_eq!(
+            delivered_to(&u, resource),
+            vec![update.clone()],
+            "{resource}"
+        );
+    }
+    // A connected resource without a presence session gets nothing.
+    assert!(delivered_to(&u, "romeo@example.com/connected").is_empty());
 }
 
 /// UCR-SUB-16
@@ -754,14 +929,10 @@ fn roster_views(actions: &[Action<Pres>], trackers: &mut [(&str, &mut RosterTrac
     }
 }
 
-/// UCR-PRES-32
-/// UCR-ROSTER-36
-/// UCR-ROSTER-37
-/// UCR-ROSTER-38
-/// UCR-ROSTER-39
-/// UCR-SUB-1 (JITC D1 regression)
+/// JITC D1 regression: deleting a mutual contact pushes `remove` to every interested resource,
+/// sends both cancellations, and from then on no presence of the user reaches the contact.
 #[test]
-fn ucr_roster_39_d1_removed_contact_stops_receiving_presence_at_once() {
+fn ucr_roster_36_ucr_roster_39_ucr_sub_1_d1_removed_contact_stops_receiving_presence_at_once() {
     let mut e = two();
     relate(&mut e, J, R, S::Both);
     let mut romeo_view: PresenceTracker<Pres> = PresenceTracker::new(bare(R));
@@ -843,10 +1014,76 @@ fn ucr_roster_39_d1_removed_contact_stops_receiving_presence_at_once() {
     assert!(delivered_to(&a, "romeo@example.com/orchard").is_empty());
 }
 
-/// UCR-ROSTER-37
-/// UCR-ROSTER-38 with a remote contact: the exact stanzas.
+/// Inbound unavailable reaches every available resource of the contact.
 #[test]
-fn ucr_roster_37_remove_remote_contact_routes_both_cancellations() {
+fn ucr_pres_32_inbound_unavailable_reaches_every_available_resource_of_the_contact() {
+    let mut e = two();
+    relate(&mut e, J, R, S::Both);
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    login(&mut e, "romeo@example.com/study", pres(2));
+    login(&mut e, "juliet@example.com/balcony", pres(3));
+    let bye = (
+        jid("juliet@example.com/balcony"),
+        Presence::Unavailable(None),
+    );
+    let graceful = e
+        .presence_from_client(
+            &full("juliet@example.com/balcony"),
+            None,
+            Presence::Unavailable(None),
+        )
+        .unwrap();
+    for resource in ["romeo@example.com/orchard", "romeo@example.com/study"] {
+        assert_eq!(
+            delivered_to(&graceful, resource),
+            vec![bye.clone()],
+            "{resource}"
+        );
+    }
+    // From a remote server too.
+    let mut e = engine("example.com", &[R]);
+    e.store_mut()
+        .save_contact(
+            &bare(R),
+            xmpp_im::store::Contact::in_roster(
+                bare("juliet@example.net"),
+                xmpp_im::subscription::ContactState::new(S::Both),
+            ),
+            None,
+        )
+        .unwrap();
+    login(&mut e, "romeo@example.com/orchard", pres(1));
+    login(&mut e, "romeo@example.com/study", pres(2));
+    e.presence_from_remote(
+        &jid("juliet@example.net/balcony"),
+        &jid(R),
+        Presence::Available(pres(3)),
+    )
+    .unwrap();
+    let a = e
+        .presence_from_remote(
+            &jid("juliet@example.net/balcony"),
+            &jid(R),
+            Presence::Unavailable(None),
+        )
+        .unwrap();
+    let remote_bye = (
+        jid("juliet@example.net/balcony"),
+        Presence::Unavailable(None),
+    );
+    for resource in ["romeo@example.com/orchard", "romeo@example.com/study"] {
+        assert_eq!(
+            delivered_to(&a, resource),
+            vec![remote_bye.clone()],
+            "{resource}"
+        );
+    }
+}
+
+/// Deleting a remote contact: `unsubscribe` when the user was subscribed to it, `unsubscribed`
+/// when it was subscribed to the user; the exact stanzas.
+#[test]
+fn ucr_roster_37_ucr_roster_38_remove_remote_contact_routes_both_cancellations() {
     for (st, unsubscribe, unsubscribed) in [
         (S::Both, true, true),
         (S::To, true, false),
@@ -916,64 +1153,108 @@ fn ucr_roster_40_removing_an_unknown_item_is_item_not_found() {
     assert_eq!(err.condition(), StanzaErrorCondition::ItemNotFound);
 }
 
-/// UCR-ROSTER-18
-/// UCR-ROSTER-19
-/// UCR-ROSTER-26
-/// UCR-ROSTER-30
-/// UCR-ROSTER-31
-/// UCR-ROSTER-33
-/// UCR-ROSTER-34
-#[test]
-fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically() {
+/// Juliet bound at three resources, two of which asked for the roster; the nurse added from
+/// the balcony with a name and two groups. Returns the engine and the actions of the set.
+fn nurse_added_with_two_interested_resources() -> (Engine, Vec<Action<Pres>>) {
     let mut e = two();
-    let balcony = full("juliet@example.com/balcony");
-    let chamber = full("juliet@example.com/chamber");
-    let phone = full("juliet@example.com/phone");
-    for r in [&balcony, &chamber, &phone] {
-        e.bind(r.clone()).unwrap();
+    for r in ["balcony", "chamber", "phone"] {
+        e.bind(full(&format!("juliet@example.com/{r}"))).unwrap();
     }
-    for r in [&balcony, &chamber] {
-        e.roster_get(r, None, &RosterQuery::default()).unwrap();
+    for r in ["balcony", "chamber"] {
+        e.roster_get(
+            &full(&format!("juliet@example.com/{r}")),
+            None,
+            &RosterQuery::default(),
+        )
+        .unwrap();
     }
-    assert!(!e.is_interested(&phone));
-    let nurse = bare("nurse@example.com");
     let a = e
         .roster_set(
-            &balcony,
+            &full("juliet@example.com/balcony"),
             None,
             &RosterQuery::set(
-                nurse.clone(),
+                bare("nurse@example.com"),
                 Some("Nurse".into()),
                 vec!["Servants".into(), "Friends".into()],
             ),
         )
         .unwrap();
+    (e, a)
+}
+
+fn push(v: u64, item: RosterItem) -> RosterPush {
+    RosterPush {
+        ver: Some(RosterVersion::new(v)),
+        change: RosterChange::Update(item),
+    }
+}
+
+/// The server processes a roster set and pushes the new item to every interested resource, the
+/// one that asked included.
+#[test]
+fn ucr_roster_18_ucr_roster_19_ucr_roster_31_a_set_is_pushed_to_every_interested_resource() {
+    let (_, a) = nurse_added_with_two_interested_resources();
     let item = RosterItem {
         name: Some("Nurse".into()),
         groups: vec!["Servants".into(), "Friends".into()],
-        ..RosterItem::new(nurse.clone())
-    };
-    let push = |v: u64, item: RosterItem| RosterPush {
-        ver: Some(RosterVersion::new(v)),
-        change: RosterChange::Update(item),
+        ..RosterItem::new(bare("nurse@example.com"))
     };
     assert_eq!(
         a,
         vec![
             Action::RosterPush {
-                to: balcony.clone(),
+                to: full("juliet@example.com/balcony"),
                 push: push(1, item.clone())
             },
             Action::RosterPush {
-                to: chamber.clone(),
+                to: full("juliet@example.com/chamber"),
                 push: push(1, item.clone())
             },
         ]
     );
-    // An update stores exactly what was sent: the groups left out are gone.
+}
+
+/// Only a resource that asked for the roster is interested and gets pushes; once it asks, it
+/// does.
+#[test]
+fn ucr_roster_26_only_resources_that_asked_for_the_roster_get_pushes() {
+    let (mut e, a) = nurse_added_with_two_interested_resources();
+    let phone = full("juliet@example.com/phone");
+    assert!(!e.is_interested(&phone));
+    assert!(
+        !a.iter()
+            .any(|x| matches!(x, Action::RosterPush { to, .. } if *to == phone))
+    );
+    e.roster_get(&phone, None, &RosterQuery::default()).unwrap();
+    assert!(e.is_interested(&phone));
     let a = e
         .roster_set(
-            &chamber,
+            &full("juliet@example.com/balcony"),
+            None,
+            &RosterQuery::set(bare("tybalt@example.com"), None, vec![]),
+        )
+        .unwrap();
+    assert_eq!(
+        a.iter()
+            .filter(|x| matches!(x, Action::RosterPush { .. }))
+            .count(),
+        3
+    );
+    assert!(
+        a.iter()
+            .any(|x| matches!(x, Action::RosterPush { to, .. } if *to == phone))
+    );
+}
+
+/// An update stores exactly what was sent (the groups left out are gone), is persisted, and is
+/// pushed to every interested resource.
+#[test]
+fn ucr_roster_33_ucr_roster_34_an_update_replaces_the_item_and_is_pushed() {
+    let (mut e, _) = nurse_added_with_two_interested_resources();
+    let nurse = bare("nurse@example.com");
+    let a = e
+        .roster_set(
+            &full("juliet@example.com/chamber"),
             None,
             &RosterQuery::set(nurse.clone(), None, vec!["Servants".into()]),
         )
@@ -983,18 +1264,36 @@ fn ucr_roster_31_set_pushes_to_every_interested_resource_and_replaces_atomically
         ..RosterItem::new(nurse.clone())
     };
     assert_eq!(
-        a[0],
-        Action::RosterPush {
-            to: balcony.clone(),
-            push: push(2, item2)
-        }
+        a,
+        vec![
+            Action::RosterPush {
+                to: full("juliet@example.com/balcony"),
+                push: push(2, item2.clone())
+            },
+            Action::RosterPush {
+                to: full("juliet@example.com/chamber"),
+                push: push(2, item2.clone())
+            },
+        ]
     );
+    // Persisted: a fresh roster get returns exactly the updated item.
+    let RosterResult::Full { items, .. } = e
+        .roster_get(
+            &full("juliet@example.com/phone"),
+            None,
+            &RosterQuery::default(),
+        )
+        .unwrap()
+    else {
+        panic!("expected a full roster")
+    };
+    assert_eq!(items, vec![item2]);
 }
 
-/// UCR-ROSTER-28
-/// UCR-ROSTER-32
+/// Roster gets and sets the server cannot process get stanza errors: another user's roster,
+/// a full roster, an unknown session.
 #[test]
-fn ucr_roster_32_bad_roster_requests_get_stanza_errors() {
+fn ucr_roster_28_ucr_roster_32_bad_roster_requests_get_stanza_errors() {
     let mut config = EngineConfig::new(["example.com"]);
     config.roster_limits.max_items = 1;
     let mut store = MemoryRosterStore::new();
@@ -1123,9 +1422,10 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
     assert_eq!(tracker.request_ver(), Some("3"));
 }
 
-/// Negative priority: available (gets presence and requests) but never a bare-JID message.
+/// Negative priority (RFC 6121 §8.5.2.1.1): available (gets presence and requests) but never a
+/// bare-JID message; its full JID still gets messages whatever its priority.
 #[test]
-fn ucr_pres_38_negative_priority_resource() {
+fn ucr_route_13_negative_priority_resource_gets_no_bare_jid_messages() {
     let mut e = two();
     relate(&mut e, J, R, S::Both);
     login(&mut e, "romeo@example.com/orchard", pres(1));
@@ -1176,11 +1476,11 @@ fn ucr_pres_38_negative_priority_resource() {
     );
 }
 
-/// UCR-ROUTE-1
-/// UCR-ROUTE-9
-/// UCR-ROUTE-13: equal priorities.
+/// A bare-JID message with two resources of equal priority (by the tie policy), a full JID with
+/// no such resource handled as the bare JID, no resource (bounce by policy), a remote domain
+/// (routed there).
 #[test]
-fn ucr_route_9_bare_message_with_two_equal_priority_resources() {
+fn ucr_route_1_ucr_route_9_ucr_route_12_bare_message_with_two_equal_priority_resources() {
     let mut e = two();
     login(&mut e, "juliet@example.com/balcony", prio(1, 5));
     login(&mut e, "juliet@example.com/chamber", prio(2, 5));
@@ -1379,13 +1679,11 @@ fn ucr_sub_14_auto_approval_is_opt_in() {
     assert!(!nurse.state.approved);
 }
 
-/// UCR-SUB-33
-/// UCR-SUB-36
-/// UCR-SUB-37
-/// UCR-SUB-39
-/// UCR-SUB-40
+/// Cancellation between local accounts: the inbound rules on the other side, `unsubscribed`
+/// delivered before the push (`from`), then the canceller's resources unavailable to him (see
+/// also UCR-SUB-37).
 #[test]
-fn ucr_sub_33_cancellation_between_local_accounts() {
+fn ucr_sub_33_ucr_sub_39_ucr_sub_40_cancellation_between_local_accounts() {
     let mut e = two();
     relate(&mut e, J, R, S::Both);
     login(&mut e, "romeo@example.com/orchard", pres(1));

@@ -10,7 +10,7 @@ use xmpp_im::stanza_bridge::*;
 use xmpp_im::store::MemoryRosterStore;
 use xmpp_stanza::roster::{RosterQuery, Subscription};
 use xmpp_stanza::{
-    Condition, IdGenerator, Iq, IqPayload, Message, Presence, PresenceType, Show, Stanza,
+    Condition, IdGenerator, IqPayload, Message, Presence, PresenceType, Show, Stanza,
 };
 use xmpp_stream::xml::{Element, Event, Reader};
 
@@ -93,10 +93,10 @@ fn xml_to(out: &[Outbound], to: &str) -> Vec<String> {
         .collect()
 }
 
-/// UCR-ROSTER-14, UCR-ROSTER-31: roster get and set from bytes; the result mirrors the id and
-/// the push is an IQ set with a fresh id.
+/// Roster get and set from bytes: the result mirrors the id, the set is stored (later gets see
+/// it) and pushed to the requesting resource as an IQ set with a fresh id.
 #[test]
-fn roster_get_and_set_from_bytes() {
+fn ucr_roster_14_ucr_roster_30_ucr_roster_31_roster_get_and_set_from_bytes() {
     let mut w = world(&["juliet@example.com"]);
     w.engine.bind(full("juliet@example.com/balcony")).unwrap();
     let out = w.send(
@@ -152,9 +152,10 @@ fn roster_get_and_set_from_bytes() {
     assert_eq!(out.len(), 2);
 }
 
-/// UCR-ROSTER-17 and friends: refused roster requests get IQ errors with the right condition.
+/// Refused roster requests get IQ errors with the right condition: a get with items, a set
+/// without exactly one item, and so on.
 #[test]
-fn roster_errors_become_iq_errors() {
+fn ucr_roster_17_ucr_roster_28_ucr_roster_32_roster_errors_become_iq_errors() {
     let mut w = world(&["juliet@example.com"]);
     w.engine.bind(full("juliet@example.com/balcony")).unwrap();
     for (xml, condition) in [
@@ -418,9 +419,9 @@ fn message_and_iq_routing() {
     );
 }
 
-/// UCR-ROSTER-21: a push from someone else is refused with service-unavailable.
+/// A push from someone else is refused with service-unavailable.
 #[test]
-fn spoofed_push_is_refused() {
+fn ucr_roster_21_spoofed_push_is_refused() {
     let mut roster = RosterTracker::new("juliet@example.com".parse().unwrap());
     let Stanza::Iq(iq) = stanza(
         "<iq type='set' id='p' from='mallory@evil.com'><query xmlns='jabber:iq:roster'><item jid='a@b.c'/></query></iq>",
@@ -470,5 +471,148 @@ fn remote_presence_needs_addresses() {
     );
     let msg = Message::default();
     assert_eq!(route_message(&w.engine, &msg), None);
-    let _ = Iq::result(None, "x", None);
+}
+
+/// The roster pushes in `out` for `to`, as IQs.
+fn pushes_to(out: &[Outbound], to: &str) -> Vec<xmpp_stanza::Iq> {
+    out.iter()
+        .filter_map(|o| match o {
+            Outbound::Local {
+                to: t,
+                stanza: Stanza::Iq(iq),
+            } if t.as_str() == to && matches!(iq.payload_kind, IqPayload::Set(_)) => {
+                Some(iq.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Both sides support `ask`: the server writes `ask='subscribe'` on the item while the user's
+/// request is pending (in its pushes and in roster results), the client's roster reads it, the
+/// server drops it once the contact answers, and an `ask` the client sends itself is ignored.
+#[test]
+fn ucr_roster_8_ucr_roster_9_both_sides_carry_ask_while_a_request_is_pending() {
+    let mut w = world(&["juliet@example.com", "romeo@example.com"]);
+    w.login("juliet@example.com/balcony");
+    w.login("romeo@example.com/orchard");
+    let mut roster = RosterTracker::new("juliet@example.com".parse().unwrap());
+    let romeo: BareJid = "romeo@example.com".parse().unwrap();
+
+    // Server side, pending out: the push says ask='subscribe'.
+    let out = w.send(
+        "juliet@example.com/balcony",
+        "<presence to='romeo@example.com' type='subscribe'/>",
+    );
+    let pushes = pushes_to(&out, "juliet@example.com/balcony");
+    assert_eq!(pushes.len(), 1, "{out:?}");
+    let xml = Element::from(pushes[0].clone()).to_xml().unwrap();
+    assert!(
+        xml.contains("<item jid='romeo@example.com' subscription='none' ask='subscribe'/>"),
+        "{xml}"
+    );
+    // Client side: the tracker reads it.
+    client_roster_push(&mut roster, &pushes[0]).unwrap();
+    let item = roster.get(&romeo).unwrap();
+    assert!(item.ask);
+    assert_eq!(item.subscription, xmpp_im::subscription::Subscription::None);
+
+    // A roster result at login carries it too, and the tracker keeps it.
+    let out = w.send(
+        "juliet@example.com/balcony",
+        "<iq type='get' id='g'><query xmlns='jabber:iq:roster'/></iq>",
+    );
+    let [
+        Outbound::Local {
+            stanza: Stanza::Iq(result),
+            ..
+        },
+    ] = &out[..]
+    else {
+        panic!("{out:?}")
+    };
+    let xml = Element::from(result.clone()).to_xml().unwrap();
+    assert!(xml.contains("ask='subscribe'"), "{xml}");
+    let mut fresh = RosterTracker::new("juliet@example.com".parse().unwrap());
+    assert_eq!(client_roster_result(&mut fresh, result).unwrap(), 1);
+    assert!(fresh.get(&romeo).unwrap().ask);
+
+    // The contact approves: the push drops ask and says subscription='to'.
+    let out = w.send(
+        "romeo@example.com/orchard",
+        "<presence to='juliet@example.com' type='subscribed'/>",
+    );
+    let pushes = pushes_to(&out, "juliet@example.com/balcony");
+    assert_eq!(pushes.len(), 1, "{out:?}");
+    let xml = Element::from(pushes[0].clone()).to_xml().unwrap();
+    assert!(!xml.contains("ask="), "{xml}");
+    assert!(xml.contains("subscription='to'"), "{xml}");
+    client_roster_push(&mut roster, &pushes[0]).unwrap();
+    let item = roster.get(&romeo).unwrap();
+    assert!(!item.ask);
+    assert_eq!(item.subscription, xmpp_im::subscription::Subscription::To);
+
+    // Only the server sets ask: one sent in a roster set is not stored or pushed.
+    let out = w.send(
+        "juliet@example.com/balcony",
+        "<iq type='set' id='s'><query xmlns='jabber:iq:roster'>\
+         <item jid='nurse@example.com' ask='subscribe'/></query></iq>",
+    );
+    let pushes = pushes_to(&out, "juliet@example.com/balcony");
+    assert_eq!(pushes.len(), 1, "{out:?}");
+    let xml = Element::from(pushes[0].clone()).to_xml().unwrap();
+    assert!(!xml.contains("ask="), "{xml}");
+}
+
+/// Headline messages (notifications, no reply expected): the server gives one for the bare JID
+/// to every available resource with a non-negative priority (a chat goes to the highest only),
+/// and the client neither locks the conversation to its sender nor answers it as a chat.
+#[test]
+fn ucr_msg_8_headline_reaches_every_resource_and_expects_no_reply() {
+    let mut w = world(&["juliet@example.com", "romeo@example.com"]);
+    w.login("juliet@example.com/balcony");
+    w.engine.bind(full("juliet@example.com/chamber")).unwrap();
+    w.send(
+        "juliet@example.com/chamber",
+        "<presence><priority>0</priority></presence>",
+    );
+    let Stanza::Message(headline) = stanza(
+        "<message to='juliet@example.com' type='headline'><subject>News</subject>\
+         <body>The Montagues are at the feast.</body></message>",
+    ) else {
+        panic!()
+    };
+    assert_eq!(headline.kind, xmpp_stanza::MessageType::Headline);
+    assert_eq!(
+        route_message(&w.engine, &headline),
+        Some(MessageDelivery::Deliver(vec![
+            full("juliet@example.com/balcony"),
+            full("juliet@example.com/chamber"),
+        ]))
+    );
+    let Stanza::Message(chat) =
+        stanza("<message to='juliet@example.com' type='chat'><body>hi</body></message>")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        route_message(&w.engine, &chat),
+        Some(MessageDelivery::Deliver(vec![full(
+            "juliet@example.com/balcony"
+        )]))
+    );
+
+    // The receiving client: no lock, and an answer would be a normal message.
+    let mut chats = ChatSessions::new();
+    let romeo: BareJid = "romeo@example.com".parse().unwrap();
+    let from: Jid = "romeo@example.com/pager".parse().unwrap();
+    chats.incoming(&from, message_type(headline.kind), None);
+    assert_eq!(chats.address_for(&romeo), Jid::from(romeo.clone()));
+    assert_eq!(
+        xmpp_im::client::reply_type(message_type(headline.kind)),
+        xmpp_im::delivery::MessageType::Normal
+    );
+    // A chat from the same full JID does lock.
+    chats.incoming(&from, message_type(chat.kind), None);
+    assert_eq!(chats.address_for(&romeo), from);
 }

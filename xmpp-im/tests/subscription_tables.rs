@@ -221,7 +221,7 @@ fn inbound(
 /// UCR-SUB-9
 /// UCR-SUB-11
 #[test]
-fn ucr_sub_11_a2_1_subscribe_from_none() {
+fn ucr_sub_8_ucr_sub_9_ucr_sub_11_a2_1_subscribe_from_none() {
     outbound(
         S::None,
         false,
@@ -365,7 +365,7 @@ fn ucr_sub_45_a2_2_unsubscribe_from_none_pending_out_in() {
 }
 /// UCR-SUB-44
 #[test]
-fn ucr_sub_45_a2_2_unsubscribe_from_to() {
+fn ucr_sub_44_ucr_sub_45_a2_2_unsubscribe_from_to() {
     outbound(S::To, false, T::Unsubscribe, S::None, false, true, Nothing);
 }
 #[test]
@@ -441,7 +441,7 @@ fn ucr_sub_23_a2_3_subscribed_from_none_pending_out_is_a_pre_approval() {
 /// UCR-SUB-24
 /// UCR-SUB-25
 #[test]
-fn ucr_sub_24_a2_3_subscribed_from_none_pending_in() {
+fn ucr_sub_20_ucr_sub_24_a2_3_subscribed_from_none_pending_in() {
     outbound(
         S::NonePendingIn,
         false,
@@ -591,7 +591,7 @@ fn ucr_sub_21_a2_4_unsubscribed_from_to_pending_in_denies() {
 /// UCR-SUB-36
 /// UCR-SUB-37
 #[test]
-fn ucr_sub_37_a2_4_unsubscribed_from_from_cancels() {
+fn ucr_sub_32_ucr_sub_34_ucr_sub_35_a2_4_unsubscribed_from_from_cancels() {
     outbound(
         S::From,
         false,
@@ -634,7 +634,7 @@ fn ucr_sub_37_a2_4_unsubscribed_from_both_cancels() {
 /// UCR-SUB-14
 /// UCR-SUB-17
 #[test]
-fn ucr_sub_17_a3_1_subscribe_in_none() {
+fn ucr_sub_13_ucr_sub_14_ucr_sub_17_a3_1_subscribe_in_none() {
     inbound(
         S::None,
         false,
@@ -853,7 +853,7 @@ fn ucr_sub_47_a3_2_unsubscribe_in_to_pending_in_withdraws_the_request() {
 /// UCR-SUB-48
 /// UCR-SUB-49
 #[test]
-fn ucr_sub_49_a3_2_unsubscribe_in_from() {
+fn ucr_sub_46_ucr_sub_49_a3_2_unsubscribe_in_from() {
     inbound(
         S::From,
         false,
@@ -900,7 +900,7 @@ fn ucr_sub_30_a3_3_subscribed_in_none_is_dropped() {
 /// UCR-SUB-27
 /// UCR-SUB-28
 #[test]
-fn ucr_sub_28_a3_3_subscribed_in_none_pending_out() {
+fn ucr_sub_26_ucr_sub_27_ucr_sub_28_a3_3_subscribed_in_none_pending_out() {
     inbound(
         S::NonePendingOut,
         false,
@@ -1027,7 +1027,7 @@ fn ucr_sub_39_a3_4_unsubscribed_in_none_pending_out_in_is_a_denial() {
 /// UCR-SUB-39
 /// UCR-SUB-40
 #[test]
-fn ucr_sub_40_a3_4_unsubscribed_in_to() {
+fn ucr_sub_38_ucr_sub_39_ucr_sub_40_a3_4_unsubscribed_in_to() {
     inbound(S::To, false, T::Unsubscribed, S::None, true, None, Nothing);
 }
 #[test]

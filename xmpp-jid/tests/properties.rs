@@ -1,5 +1,5 @@
-//! Property tests: display/parse round trips, idempotent preparation, no panics on any input,
-//! and XEP-0106 round trips.
+//! Property tests: display/parse round trips, idempotent preparation, parsers that agree with
+//! each other on any input (and never panic), and XEP-0106 round trips.
 
 use proptest::prelude::*;
 use xmpp_jid::escape::{escape_node, unescape_node};
@@ -30,25 +30,69 @@ fn valid_jid() -> impl Strategy<Value = Jid> {
     jid_like().prop_filter_map("not a JID", |s| Jid::new(&s).ok())
 }
 
+/// Whatever the input, the parsers answer consistently (and none panics): the typed JIDs accept
+/// exactly the JIDs of their shape, a JID's parts are valid parts, a valid part is read back as
+/// that part inside a JID, and escaping gives a valid node.
+fn parsers_agree(s: &str) -> Result<(), TestCaseError> {
+    match Jid::new(s) {
+        Ok(jid) => {
+            prop_assert_eq!(BareJid::new(s).is_ok(), jid.is_bare(), "{:?}", s);
+            prop_assert_eq!(FullJid::new(s).is_ok(), jid.is_full(), "{:?}", s);
+            prop_assert_eq!(jid.is_bare(), !jid.is_full());
+            let again = Jid::new(jid.as_str());
+            prop_assert_eq!(again.as_ref(), Ok(&jid));
+            let domain = DomainPart::new(jid.domain()).unwrap();
+            prop_assert_eq!(domain.as_str(), jid.domain());
+            if let Some(node) = jid.node() {
+                let part = NodePart::new(node).unwrap();
+                prop_assert_eq!(part.as_str(), node);
+            }
+            if let Some(resource) = jid.resource() {
+                let part = ResourcePart::new(resource).unwrap();
+                prop_assert_eq!(part.as_str(), resource);
+            }
+        }
+        Err(_) => {
+            prop_assert!(BareJid::new(s).is_err(), "{:?}", s);
+            prop_assert!(FullJid::new(s).is_err(), "{:?}", s);
+        }
+    }
+    if let Ok(node) = NodePart::new(s) {
+        let jid = Jid::new(&format!("{}@example.com", node.as_str())).unwrap();
+        prop_assert_eq!(jid.node(), Some(node.as_str()));
+    }
+    if let Ok(domain) = DomainPart::new(s) {
+        let jid = Jid::new(domain.as_str()).unwrap();
+        prop_assert_eq!(jid.domain(), domain.as_str());
+    }
+    if let Ok(resource) = ResourcePart::new(s) {
+        let jid = Jid::new(&format!("example.com/{}", resource.as_str())).unwrap();
+        prop_assert_eq!(jid.resource(), Some(resource.as_str()));
+    }
+    if let Ok(escaped) = escape_node(s) {
+        prop_assert_eq!(NodePart::new(escaped.as_str()).unwrap(), escaped.clone());
+        let jid = format!("{}@example.com", escaped.as_str());
+        prop_assert!(Jid::new(&jid).is_ok(), "{:?}", jid);
+    }
+    let unescaped = unescape_node(s);
+    prop_assert!(unescaped.len() <= s.len());
+    if !s.contains('\\') {
+        prop_assert_eq!(unescaped.as_ref(), s);
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn parsing_never_panics_on_any_string(s in any::<String>()) {
-        let _ = Jid::new(&s);
-        let _ = BareJid::new(&s);
-        let _ = FullJid::new(&s);
-        let _ = NodePart::new(&s);
-        let _ = DomainPart::new(&s);
-        let _ = ResourcePart::new(&s);
-        let _ = escape_node(&s);
-        let _ = unescape_node(&s);
+    fn parsers_agree_on_any_string(s in any::<String>()) {
+        parsers_agree(&s)?;
     }
 
     #[test]
-    fn parsing_never_panics_on_jid_like_strings(s in jid_like()) {
-        let _ = Jid::new(&s);
-        let _ = escape_node(&s);
+    fn parsers_agree_on_jid_like_strings(s in jid_like()) {
+        parsers_agree(&s)?;
     }
 
     #[test]

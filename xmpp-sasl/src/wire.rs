@@ -173,10 +173,39 @@ mod tests {
             prop_assert_eq!(decode_auth(&encode_auth(Some(&data))).unwrap(), Some(data));
         }
 
+        /// Decoding is strict: the only text that decodes is the canonical encoding of what it
+        /// decodes to (around XML whitespace), and everything else is `incorrect-encoding`.
         #[test]
-        fn arbitrary_text_never_panics(text in "\\PC{0,64}") {
-            let _ = decode(&text);
-            let _ = decode_auth(&text);
+        fn only_canonical_text_decodes(
+            text in prop_oneof![
+                "\\PC{0,64}",
+                "[ \t\r\n]{0,2}[A-Za-z0-9+/=]{0,24}[ \t\r\n]{0,2}",
+                proptest::collection::vec(any::<u8>(), 0..32)
+                    .prop_map(|d| format!(" {}\n", encode(&d))),
+            ],
+        ) {
+            let trimmed = text.trim_matches(is_xml_space);
+            match decode(&text) {
+                Ok(data) => {
+                    prop_assert!(
+                        trimmed == encode(&data) || (trimmed == "=" && data.is_empty()),
+                        "{:?} decoded to {:?}", text, data
+                    );
+                    prop_assert!(data.len() <= text.len());
+                }
+                Err(e) => prop_assert_eq!(e.condition(), Condition::IncorrectEncoding),
+            }
+            match decode_auth(&text) {
+                Ok(None) => prop_assert!(trimmed.is_empty()),
+                Ok(Some(data)) => {
+                    prop_assert_eq!(encode_auth(Some(&data)), trimmed);
+                    prop_assert_eq!(decode(&text).unwrap(), data);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.condition(), Condition::IncorrectEncoding);
+                    prop_assert!(decode(&text).is_err());
+                }
+            }
         }
     }
 }

@@ -746,7 +746,7 @@ fn plain_malformed_messages() {
 /// UCR-XEP-7: SASL EXTERNAL (RFC 4422 Appendix A) on the server side.
 /// UCR-XEP-13: the XEP-0178 empty response.
 #[test]
-fn ucr_sasl_19_external_empty_response() {
+fn ucr_sasl_19_ucr_xep_7_ucr_xep_13_external_empty_response() {
     let client_t = Transport::tls().with_client_certificate();
     let server_t = Transport::tls().with_peer_identity("example.com");
     let policy = ClientPolicy::rfc6120();
@@ -780,7 +780,7 @@ fn ucr_sasl_19_external_empty_response() {
 /// identity) is accepted too; a different one is refused with invalid-authzid.
 /// UCR-XEP-13: the XEP-0178 authzid-equals-`from` form.
 #[test]
-fn ucr_sasl_20_external_explicit_authzid() {
+fn ucr_sasl_20_ucr_xep_13_external_explicit_authzid() {
     let client_t = Transport::tls().with_client_certificate();
     let server_t = Transport::tls().with_peer_identity("example.com");
     let same = Credentials::certificate()

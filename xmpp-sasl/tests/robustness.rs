@@ -1,5 +1,6 @@
 //! Property tests: arbitrary bytes at every step of every mechanism, on both sides, end in a
-//! defined outcome (never a panic); valid credentials always authenticate.
+//! defined outcome (never a panic) and never in a success that needed a secret; valid
+//! credentials always authenticate.
 
 mod common;
 
@@ -43,8 +44,20 @@ proptest! {
                 _ => break,
             }
         }
-        if let ServerOutcome::Failure { failure, .. } = &outcome {
-            prop_assert!(failure.text().is_none());
+        match &outcome {
+            // Arbitrary bytes cannot know a password: only the mechanisms that need none (the
+            // certificate's identity, or nobody) may succeed.
+            ServerOutcome::Success(_) => prop_assert!(
+                matches!(mech, Mechanism::Anonymous | Mechanism::External),
+                "{} succeeded with arbitrary bytes", mech
+            ),
+            ServerOutcome::Failure { failure, close } => {
+                prop_assert!(failure.text().is_none());
+                prop_assert!(!close, "one failure is within every retry limit");
+                prop_assert_eq!(session.failures(), 1);
+                prop_assert!(!session.in_progress());
+            }
+            ServerOutcome::Challenge(_) => prop_assert!(session.in_progress()),
         }
     }
 
@@ -81,13 +94,20 @@ proptest! {
         };
         let creds = Credentials::password("juliet", PASSWORD).unwrap().with_domain("example.com");
         let mut client = choice.start(&creds, &mut rng(2)).unwrap();
-        let _ = client.initial_response();
+        // The first message depends on nothing the server said.
+        let initial = client.initial_response();
+        prop_assert!(initial.is_ok(), "{:?}", initial);
         for c in &challenges {
             if client.step(c).is_err() {
                 break;
             }
         }
-        let _ = client.finish(success.as_deref());
+        let verdict = client.finish(success.as_deref());
+        // A mechanism that authenticates the server (SCRAM's signature, DIGEST-MD5's rspauth)
+        // never accepts arbitrary bytes as proof.
+        if mech.name().starts_with("SCRAM-") || mech.name() == "DIGEST-MD5" {
+            prop_assert!(verdict.is_err(), "{} accepted an arbitrary server", mech);
+        }
         // After finishing (either way) the machine refuses to go on.
         prop_assert!(client.finish(None).is_err());
     }
@@ -96,8 +116,11 @@ proptest! {
     #[test]
     fn scram_client_survives_arbitrary_server_first(
         nonce_tail in "[!-+\\--~]{0,20}",
-        salt in "[A-Za-z0-9+/=]{0,24}",
-        iterations in "[0-9]{0,12}",
+        salt in prop_oneof![
+            "[A-Za-z0-9+/=]{0,24}",
+            proptest::collection::vec(any::<u8>(), 1..16).prop_map(|s| xmpp_sasl::wire::encode(&s)),
+        ],
+        iterations in prop_oneof!["[0-9]{0,12}", (4000u32..5100).prop_map(|i| i.to_string())],
     ) {
         let creds = Credentials::password("juliet", PASSWORD).unwrap();
         let limits = IterationLimits { max: 5000, ..IterationLimits::default() };
@@ -108,7 +131,23 @@ proptest! {
         let first = String::from_utf8(client.initial_response().unwrap().unwrap()).unwrap();
         let cnonce = first.rsplit("r=").next().unwrap().to_owned();
         let msg = format!("r={cnonce}{nonce_tail},s={salt},i={iterations}");
-        let _ = client.step(msg.as_bytes());
+        // Accepted exactly when the server extended our nonce, the salt is canonical base64 of
+        // at least one byte and the count is a number within the limits.
+        let acceptable = !nonce_tail.is_empty()
+            && xmpp_sasl::wire::decode(&salt).is_ok_and(|s| !s.is_empty())
+            && !iterations.is_empty()
+            && iterations.parse::<u32>().is_ok_and(|i| (limits.min..=limits.max).contains(&i));
+        match client.step(msg.as_bytes()) {
+            Ok(response) => {
+                prop_assert!(acceptable, "accepted {}", msg);
+                let response = String::from_utf8(response).unwrap();
+                prop_assert!(
+                    response.starts_with("c=") && response.contains(&format!(",r={cnonce}{nonce_tail},p=")),
+                    "{}", response
+                );
+            }
+            Err(failure) => prop_assert!(!acceptable, "refused {}: {:?}", msg, failure),
+        }
     }
 }
 

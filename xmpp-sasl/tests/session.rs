@@ -169,7 +169,7 @@ fn ucr_sasl_17_external_offered_first_after_mutual_tls() {
 
 /// UCR-SASL-7 / UCR-TLS-23: a client with a certificate prefers EXTERNAL over passwords.
 #[test]
-fn ucr_sasl_7_certificate_preferred_over_password() {
+fn ucr_sasl_7_ucr_tls_23_certificate_preferred_over_password() {
     let offered = ["SCRAM-SHA-256", "PLAIN", "EXTERNAL"];
     let with_cert = Transport::tls().with_client_certificate();
     assert_eq!(
@@ -199,11 +199,14 @@ fn ucr_sasl_4_dod_client_requires_tls() {
     );
 }
 
-/// UCR-SASL-27 / UCR-SASL-28: 2 retries under the DoD profile: the third failure tells the
-/// caller to close with a policy-violation stream error; the limit is clamped to 2..=3.
+/// 2 retries under the DoD profile, configurable within 2..=3 (clamped): the failure after
+/// the last retry tells the caller to close with a policy-violation stream error.
 #[test]
-fn ucr_sasl_27_28_retry_limit_then_close() {
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+fn ucr_sasl_27_ucr_sasl_28_dod_retries_within_2_to_3_then_close() {
+    let dod = ServerConfig::dod_ucr_2008();
+    assert_eq!(dod.retry_bounds, (2, 3));
+    assert!((2..=3).contains(&dod.max_retries));
+    let mut session = ServerSession::new(dod);
     assert_eq!(session.config().max_retries, 2);
     for attempt in 1..=3 {
         let (f, close) = failure(auth(
@@ -224,6 +227,17 @@ fn ucr_sasl_27_28_retry_limit_then_close() {
         ServerConfig::dod_ucr_2008().with_max_retries(0).max_retries,
         2
     );
+    // With the other allowed value, 3 retries: the fourth failure closes.
+    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008().with_max_retries(3));
+    for attempt in 1..=4 {
+        let (_, close) = failure(auth(
+            &mut session,
+            &server_tls(),
+            Some("PLAIN"),
+            Some(b"\0juliet\0wrong"),
+        ));
+        assert_eq!(close, attempt == 4, "attempt {attempt}");
+    }
     assert_eq!(ServerConfig::rfc6120().with_max_retries(9).max_retries, 5);
 }
 

@@ -206,9 +206,9 @@ fn version_round_trip() {
     );
 }
 
-/// UCR-XEP-5, UCR-ELEV-42, UCR-ELEV-43: disco#info and disco#items.
+/// Service discovery: disco#info and disco#items.
 #[test]
-fn ucr_elev_42_disco_info_and_items() {
+fn ucr_xep_5_ucr_elev_42_ucr_elev_43_disco_info_and_items() {
     let info: DiscoInfo = round_trip(
         "<query xmlns='http://jabber.org/protocol/disco#info' node='n'>\
          <identity category='conference' type='text' name='Play-Specific Chatrooms'/>\
@@ -244,9 +244,9 @@ fn ucr_elev_42_disco_info_and_items() {
     );
 }
 
-/// UCR-XEP-8, UCR-XEP-12: data forms, all field types, required-field validation, FORM_TYPE.
+/// Data forms, all field types, required-field validation, FORM_TYPE.
 #[test]
-fn ucr_xep_8_data_forms() {
+fn ucr_xep_8_ucr_xep_12_data_forms() {
     let form: DataForm = round_trip(
         "<x xmlns='jabber:x:data' type='form'><title>Bot Configuration</title>\
          <instructions>Fill out this form to configure your new bot!</instructions>\
@@ -306,7 +306,25 @@ fn ucr_xep_8_data_forms() {
          <item><field var='name'><value>a</value></field></item><item><field var='name'><value>b</value></field></item></x>",
     );
     assert_eq!(table.items.len(), 2);
-    let _ = FieldType::TextSingle;
+    // Every field type of XEP-0004 §3.3 was read with its own type.
+    assert_eq!(
+        form.fields
+            .iter()
+            .map(|f| f.effective_type())
+            .collect::<Vec<_>>(),
+        [
+            FieldType::Hidden,
+            FieldType::Fixed,
+            FieldType::TextSingle,
+            FieldType::TextMulti,
+            FieldType::Boolean,
+            FieldType::TextPrivate,
+            FieldType::ListMulti,
+            FieldType::ListSingle,
+            FieldType::JidMulti,
+            FieldType::JidSingle,
+        ]
+    );
 }
 
 fn simple_example() -> DiscoInfo {

@@ -24,9 +24,9 @@ fn round_trip(xml: &str) -> Stanza {
     s
 }
 
-/// UCR-STANZA-1 UCR-STANZA-2 UCR-STANZA-18: the three kinds with the five common attributes.
+/// The three kinds, each with the five common attributes.
 #[test]
-fn ucr_stanza_1_three_kinds_with_common_attributes() {
+fn ucr_stanza_1_ucr_stanza_2_three_kinds_with_common_attributes() {
     for xml in [
         "<message xmlns='jabber:client' to='a@b.c' from='d@e.f/g' id='1' xml:lang='en' type='chat'/>",
         "<presence xmlns='jabber:client' to='a@b.c' from='d@e.f/g' id='1' xml:lang='en' type='probe'/>",
@@ -36,6 +36,43 @@ fn ucr_stanza_1_three_kinds_with_common_attributes() {
         assert_eq!(s.to().unwrap().as_str(), "a@b.c");
         assert_eq!(s.from().unwrap().as_str(), "d@e.f/g");
         assert_eq!(Element::from(s), el(xml));
+    }
+}
+
+/// Legal `type` values depend on the kind; `error` is the one value all three share.
+#[test]
+fn ucr_stanza_18_type_values_depend_on_the_kind_and_error_is_common() {
+    let error =
+        "<error type='cancel'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>";
+    for kind in ["message", "presence", "iq"] {
+        let xml = format!("<{kind} xmlns='jabber:client' id='e' type='error'>{error}</{kind}>");
+        let s = round_trip(&xml);
+        assert_eq!(Element::from(s), el(&xml));
+    }
+    // A value of one kind is not a value of another.
+    for (kind, foreign) in [
+        ("presence", "chat"),
+        ("presence", "get"),
+        ("iq", "chat"),
+        ("iq", "subscribe"),
+    ] {
+        let xml = format!(
+            "<{kind} xmlns='jabber:client' id='x' type='{foreign}'><a xmlns='urn:a'/></{kind}>"
+        );
+        let err = Stanza::try_from(&el(&xml)).unwrap_err();
+        assert_eq!(
+            err.condition(),
+            Condition::BadRequest,
+            "{kind} type={foreign}"
+        );
+    }
+    // A message reads an unknown value as `normal` (UCR-MSG-9), IQ and presence values included.
+    for foreign in ["get", "subscribe"] {
+        let m = Message::try_from(&el(&format!(
+            "<message xmlns='jabber:client' type='{foreign}'/>"
+        )))
+        .unwrap();
+        assert_eq!(m.kind, MessageType::Normal, "{foreign}");
     }
 }
 
@@ -55,7 +92,7 @@ fn server_and_component_namespaces_round_trip() {
     ));
 }
 
-/// UCR-MSG-6 UCR-MSG-8: every message type.
+/// Every message type (headline included; its handling: see also UCR-MSG-8).
 #[test]
 fn ucr_msg_6_every_message_type() {
     for (t, kind) in [
@@ -91,9 +128,20 @@ fn ucr_msg_9_unknown_or_missing_type_is_normal() {
     }
 }
 
-/// UCR-MSG-10 UCR-MSG-11 UCR-STANZA-19: bodies per language; a repeated language is refused.
+/// A body is optional; bodies per language; a repeated language is refused.
 #[test]
-fn ucr_msg_11_bodies_per_language_and_duplicates_refused() {
+fn ucr_msg_10_ucr_msg_11_bodies_optional_per_language_and_duplicates_refused() {
+    let bodiless = Message::try_from(&el("<message xmlns='jabber:client' to='a@b.c'/>")).unwrap();
+    assert_eq!(bodiless.body(), None);
+    assert!(bodiless.bodies.is_empty());
+    let with_body = Message::chat("romeo@example.net".parse().unwrap(), "Hello");
+    let written = Element::from(with_body.clone());
+    assert_eq!(
+        written.child_text("body", "jabber:client").as_deref(),
+        Some("Hello")
+    );
+    assert_eq!(Message::try_from(&written).unwrap(), with_body);
+
     let s = round_trip(
         "<message xmlns='jabber:client' xml:lang='en'><subject>Hi</subject><body>Hello</body>\
          <body xml:lang='fr'>Bonjour</body><thread parent='p1'>t1</thread></message>",
@@ -192,6 +240,32 @@ fn ucr_stanza_3_bad_jid_is_jid_malformed() {
     assert_eq!(parsed.error_type, ErrorType::Modify);
 }
 
+/// `<priority/>` is optional (absent reads as 0 and is not written), and its value is an
+/// integer from -128 to +127: the bounds are read and written, one beyond either is refused with
+/// bad-request, as is anything that is not an integer.
+#[test]
+fn ucr_pres_38_ucr_pres_39_priority_is_optional_and_within_minus_128_to_127() {
+    let p = Presence::try_from(&el("<presence xmlns='jabber:client'/>")).unwrap();
+    assert_eq!(p.priority, 0);
+    assert_eq!(
+        Element::from(p),
+        el("<presence xmlns='jabber:client'/>"),
+        "an absent priority stays absent"
+    );
+    for value in [-128i16, -1, 1, 127] {
+        let xml =
+            format!("<presence xmlns='jabber:client'><priority>{value}</priority></presence>");
+        let p = Presence::try_from(&el(&xml)).unwrap();
+        assert_eq!(i16::from(p.priority), value);
+        assert_eq!(Element::from(p), el(&xml));
+    }
+    for bad in ["-129", "128", "300", "1.5", "", "high"] {
+        let xml = format!("<presence xmlns='jabber:client'><priority>{bad}</priority></presence>");
+        let err = Presence::try_from(&el(&xml)).unwrap_err();
+        assert_eq!(err.condition(), Condition::BadRequest, "{bad}: {err}");
+    }
+}
+
 /// Every presence type; unknown type, bad show and out-of-range priority are errors.
 #[test]
 fn presence_types_show_priority() {
@@ -231,12 +305,26 @@ fn presence_types_show_priority() {
     }
 }
 
-/// IQ discipline: UCR-STANZA-24 (id), UCR-STANZA-25 (type), UCR-STANZA-26 (unknown type is
-/// bad-request), UCR-STANZA-29 (one child in get/set), UCR-STANZA-30 (at most one in a result),
-/// UCR-STANZA-31 (an error carries `<error/>`).
+/// Each bad IQ is refused with bad-request and this message.
+fn iq_refused(cases: &[(&str, &str)]) {
+    for (xml, msg) in cases {
+        let err = Iq::try_from(&el(xml)).unwrap_err();
+        assert_eq!(err.to_string(), *msg);
+        assert_eq!(err.condition(), Condition::BadRequest);
+    }
+}
+
+/// Each good IQ is read and written back as it was.
+fn iq_accepted(cases: &[&str]) {
+    for ok in cases {
+        let s = round_trip(ok);
+        assert_eq!(Element::from(s), el(ok));
+    }
+}
+
 #[test]
-fn ucr_stanza_29_iq_child_rules() {
-    let cases: &[(&str, &str)] = &[
+fn ucr_stanza_24_ucr_stanza_25_every_iq_has_an_id_and_a_type() {
+    iq_refused(&[
         (
             "<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>",
             "<iq/> lacks the required attribute 'id'",
@@ -245,10 +333,40 @@ fn ucr_stanza_29_iq_child_rules() {
             "<iq xmlns='jabber:client' id='1'><ping xmlns='urn:xmpp:ping'/></iq>",
             "<iq/> lacks the required attribute 'type'",
         ),
-        (
-            "<iq xmlns='jabber:client' id='1' type='fetch'><ping xmlns='urn:xmpp:ping'/></iq>",
-            "<iq/> has an unknown type \"fetch\"",
-        ),
+    ]);
+    // What we write has both.
+    let written = Element::from(Iq::get(None, "p1", Ping));
+    assert_eq!(written.attr("id"), Some("p1"));
+    assert_eq!(written.attr("type"), Some("get"));
+}
+
+#[test]
+fn ucr_stanza_26_unknown_iq_type_is_bad_request() {
+    iq_refused(&[(
+        "<iq xmlns='jabber:client' id='1' type='fetch'><ping xmlns='urn:xmpp:ping'/></iq>",
+        "<iq/> has an unknown type \"fetch\"",
+    )]);
+    // And the answer to it is a bad-request error with the same id.
+    let bad = el(
+        "<iq xmlns='jabber:client' id='q' type='fetch' from='a@b.c/r'><ping xmlns='urn:xmpp:ping'/></iq>",
+    );
+    let err = Iq::try_from(&bad).unwrap_err();
+    let reply = Iq::try_from(&error_reply_element(&bad, err.to_stanza_error()).unwrap()).unwrap();
+    assert_eq!(reply.id, "q");
+    let IqPayload::Error { error, .. } = &reply.payload_kind else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(error.condition, Condition::BadRequest);
+    iq_accepted(&[
+        "<iq xmlns='jabber:client' id='1' type='get'><a xmlns='urn:a'/></iq>",
+        "<iq xmlns='jabber:client' id='1' type='set'><a xmlns='urn:a'/></iq>",
+        "<iq xmlns='jabber:client' id='1' type='result'/>",
+    ]);
+}
+
+#[test]
+fn ucr_stanza_29_get_and_set_carry_exactly_one_child() {
+    iq_refused(&[
         (
             "<iq xmlns='jabber:client' id='1' type='get'/>",
             "<iq type='get'/> must carry exactly one, found 0 child elements",
@@ -262,35 +380,53 @@ fn ucr_stanza_29_iq_child_rules() {
             "<iq type='set'/> must carry exactly one, found 0 child elements",
         ),
         (
-            "<iq xmlns='jabber:client' id='1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>",
-            "<iq type='result'/> must carry at most one, found 2 child elements",
+            "<iq xmlns='jabber:client' id='1' type='set'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>",
+            "<iq type='set'/> must carry exactly one, found 2 child elements",
         ),
-        (
-            "<iq xmlns='jabber:client' id='1' type='error'/>",
-            "<iq/> lacks the required child <error/>",
-        ),
-    ];
-    for (xml, msg) in cases {
-        let err = Iq::try_from(&el(xml)).unwrap_err();
-        assert_eq!(err.to_string(), *msg);
-        assert_eq!(err.condition(), Condition::BadRequest);
-    }
-    for ok in [
+    ]);
+    iq_accepted(&[
+        "<iq xmlns='jabber:client' id='1' type='get'><a xmlns='urn:a'/></iq>",
         "<iq xmlns='jabber:client' id='1' type='set'><a xmlns='urn:a'/></iq>",
-        "<iq xmlns='jabber:client' id='1' type='result'/>",
-        "<iq xmlns='jabber:client' id='1' type='result'><a xmlns='urn:a'/></iq>",
-        "<iq xmlns='jabber:client' id='1' type='error'><a xmlns='urn:a'/><error type='cancel'>\
-         <feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-    ] {
-        let s = round_trip(ok);
-        assert_eq!(Element::from(s), el(ok));
-    }
+    ]);
 }
 
-/// UCR-STANZA-16 UCR-STANZA-27 UCR-STANZA-28: replies keep the id, swap addresses, and a
-/// result or error is never answered.
 #[test]
-fn ucr_stanza_28_replies() {
+fn ucr_stanza_30_a_result_carries_at_most_one_child() {
+    iq_refused(&[(
+        "<iq xmlns='jabber:client' id='1' type='result'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>",
+        "<iq type='result'/> must carry at most one, found 2 child elements",
+    )]);
+    iq_accepted(&[
+        "<iq xmlns='jabber:client' id='1' type='result'/>",
+        "<iq xmlns='jabber:client' id='1' type='result'><a xmlns='urn:a'/></iq>",
+    ]);
+}
+
+#[test]
+fn ucr_stanza_31_an_error_iq_carries_error() {
+    iq_refused(&[(
+        "<iq xmlns='jabber:client' id='1' type='error'/>",
+        "<iq/> lacks the required child <error/>",
+    )]);
+    iq_accepted(&[
+        "<iq xmlns='jabber:client' id='1' type='error'><error type='cancel'>\
+         <feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+        "<iq xmlns='jabber:client' id='1' type='error'><a xmlns='urn:a'/><error type='cancel'>\
+         <feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+    ]);
+    // The error we write for a request carries it.
+    let get =
+        Iq::get(Some("b.c".parse().unwrap()), "g", Ping).with_from("a@b.c/r".parse().unwrap());
+    let written = Element::from(get.unhandled_reply().unwrap());
+    assert!(
+        written.child("error", "jabber:client").is_some(),
+        "{written:?}"
+    );
+}
+
+/// Replies keep the id, swap addresses, and a result or error is never answered.
+#[test]
+fn ucr_stanza_16_ucr_stanza_27_ucr_stanza_28_replies_keep_the_id_and_answers_are_not_answered() {
     let iq = Iq::try_from(&el(
         "<iq xmlns='jabber:client' id='q1' type='get' from='a@b.c/r' to='b.c'>\
          <query xmlns='jabber:iq:version'/></iq>",
@@ -316,7 +452,7 @@ fn ucr_stanza_28_replies() {
         error_reply_element(&res_el, StanzaError::new(Condition::BadRequest)),
         Err(ReplyError::ToResult)
     );
-    let err_el = Element::from(err);
+    let err_el = Element::from(err.clone());
     assert_eq!(
         error_reply_element(&err_el, StanzaError::new(Condition::BadRequest)),
         Err(ReplyError::ToError)
@@ -345,6 +481,15 @@ fn ucr_stanza_28_replies() {
     assert_eq!(pe.kind, PresenceType::Error);
     assert_eq!(pe.to.as_ref().unwrap().as_str(), "a@b.c");
     assert_eq!(Presence::try_from(&Element::from(pe.clone())).unwrap(), pe);
+    // An IQ result or error gets no result or error back.
+    let result =
+        Iq::result(Some("a@b.c/r".parse().unwrap()), "q1", None).with_from("b.c".parse().unwrap());
+    assert_eq!(result.unhandled_reply(), Err(ReplyError::ToResult));
+    assert_eq!(
+        result.error_reply(StanzaError::new(Condition::BadRequest)),
+        Err(ReplyError::ToResult)
+    );
+    assert_eq!(err.unhandled_reply(), Err(ReplyError::ToError));
 }
 
 /// UCR-STANZA-32: every condition, its default type, by, texts, app-specific child.
@@ -424,7 +569,7 @@ fn malformed_errors_are_refused() {
     }
 }
 
-/// UCR-STANZA-14 UCR-STANZA-15 UCR-STANZA-17: ids unique per stream and unpredictable.
+/// Ids for every request, unique per stream and unpredictable.
 #[test]
 fn ucr_stanza_14_id_generator_unique_and_random() {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
@@ -500,9 +645,9 @@ fn many_bodies_duplicate_found() {
     );
 }
 
-/// UCR-STANZA-7: the server overwrites `from`; UCR-STANZA-22: `xml:lang` is kept when routing.
+/// The server overwrites `from`, and `xml:lang` is kept when routing.
 #[test]
-fn ucr_stanza_7_server_stamps_from_and_keeps_lang() {
+fn ucr_stanza_7_ucr_stanza_22_server_stamps_from_and_keeps_lang() {
     let mut s = Stanza::try_from(&el(
         "<message xmlns='jabber:client' from='mallory@evil.com' to='b@c.d' id='x' xml:lang='fr'><body>salut</body></message>",
     ))
@@ -520,9 +665,9 @@ fn ucr_stanza_7_server_stamps_from_and_keeps_lang() {
     assert!(s.to().is_none());
 }
 
-/// UCR-STANZA-16 UCR-STANZA-27: a response matches its request by id and by who answers.
+/// A response matches its request by id and by who answers.
 #[test]
-fn ucr_stanza_16_pending_requests_match_responses() {
+fn ucr_stanza_16_ucr_stanza_27_pending_requests_match_responses() {
     use xmpp_stanza::{PendingError, PendingIqs};
     let mut p = PendingIqs::with_limit(2);
     let a = Iq::get(Some("b.c".parse().unwrap()), "a", Ping);

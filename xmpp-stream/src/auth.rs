@@ -297,11 +297,20 @@ mod tests {
         assert!(s.offered(&Transport::tls()).contains(&"PLAIN"));
     }
 
+    /// The profile counts attempts, the SASL layer retries: one attempt is not a retry. (The
+    /// receiver's behaviour at the limit: see also UCR-SASL-27 in `conn_transcript`.)
     #[test]
-    fn ucr_sasl_27_retry_limit_follows_the_profile() {
-        let mut p = Profile::dod_ucr_2008();
-        p.sasl_max_attempts = 3;
-        assert_eq!(server_config(&p).max_retries, 2);
+    fn retry_limit_follows_the_profile() {
+        for (attempts, retries) in [(3, 2), (4, 3)] {
+            let mut p = Profile::dod_ucr_2008();
+            p.sasl_max_attempts = attempts;
+            assert_eq!(server_config(&p).max_retries, retries);
+        }
+        let dod = server_config(&Profile::dod_ucr_2008());
+        assert_eq!(
+            u32::from(dod.max_retries) + 1,
+            u32::from(Profile::dod_ucr_2008().sasl_max_attempts)
+        );
     }
 
     #[test]

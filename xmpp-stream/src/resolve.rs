@@ -357,7 +357,7 @@ mod tests {
     }
 
     #[test]
-    fn ucr_tcp_5_6_owner_names_for_all_services() {
+    fn ucr_tcp_5_ucr_tcp_6_owner_names_for_all_services() {
         assert_eq!(
             srv_owner_name("example.com", ServiceKind::Client, false),
             "_xmpp-client._tcp.example.com."

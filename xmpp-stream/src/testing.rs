@@ -887,10 +887,26 @@ mod tests {
         assert_eq!(pki.server.names, ["example.com", "example.net"]);
         assert!(pki.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(pki.server.key_pem().contains("PRIVATE KEY"));
-        let _ = pki.client_config_with_cert();
-        let _ = pki.server_config_with_client_auth();
         let mut pair = Pair::c2s_starttls(&pki);
         pair.pump();
         assert!(pair.client.is_tls() && pair.is_established());
+        // With the client certificate and a server that asks for one, the server sees it.
+        let mut opts = ClientOpts::tls(&pki);
+        opts.tls = Some(pki.client_config_with_cert());
+        let mut pair = Pair::new(
+            client(opts),
+            server(
+                Profile::rfc6120(),
+                Some(pki.server_config_with_client_auth()),
+                false,
+            ),
+        );
+        pair.pump();
+        assert!(pair.is_established());
+        let seen = pair.transcript.server_events.iter().find_map(|e| match e {
+            Event::TlsEstablished(peer) => Some(peer.certificates.clone()),
+            _ => None,
+        });
+        assert_eq!(seen, Some(vec![pki.client.as_ref().unwrap().cert.clone()]));
     }
 }

@@ -465,8 +465,11 @@ pub(crate) mod tests {
         assert_eq!(plain, b"abc");
     }
 
+    /// A certificate for another name is refused. (Name checks are UCR §5.4 policy, see also
+    /// UCR-TLS-12; the c2s validation row names expiry, revocation and the chain, which
+    /// `tests/conn_revocation.rs` checks.)
     #[test]
-    fn ucr_tls_21_wrong_name_fails_and_sends_an_alert() {
+    fn wrong_name_fails_and_sends_an_alert() {
         let pki = test_pki();
         let mut client = TlsLayer::client(client_config(&pki, false), "example.org").unwrap();
         let mut server = TlsLayer::server(server_config(&pki, false), None).unwrap();
@@ -569,11 +572,17 @@ pub(crate) mod tests {
             None
         );
         assert_eq!(server_end_point_hash(&[0x30, 0x03, 0x02, 0x01, 0x00]), None);
-        // Every prefix of a real certificate is handled without panicking.
+        // Every proper prefix of a real certificate is malformed (no hash, no panic); the
+        // whole certificate hashes.
         let pki = test_pki();
         let der = pki.server.cert.as_ref();
         for n in 0..der.len() {
-            let _ = server_end_point_hash(&der[..n]);
+            assert_eq!(
+                server_end_point_hash(&der[..n]),
+                None,
+                "prefix of {n} bytes"
+            );
         }
+        assert!(server_end_point_hash(der).is_some());
     }
 }

@@ -379,9 +379,10 @@ fn transport_eof_closes() {
     assert_eq!(c.poll_timeout(), None);
 }
 
-/// The initiator's output and events when a stream error arrives at each stage.
+/// The initiator's output and events when a stream error arrives at each stage: it closes
+/// its side of the stream.
 #[test]
-fn ucr_serr_1_received_stream_error_in_every_initiator_stage() {
+fn received_stream_error_in_every_initiator_stage_closes_the_stream() {
     let header = "<stream:stream from='example.com' id='s1' version='1.0' xmlns='jabber:client' \
         xmlns:stream='http://etherx.jabber.org/streams'>";
     let features = "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>\
@@ -418,6 +419,61 @@ fn ucr_serr_1_received_stream_error_in_every_initiator_stage() {
             "stage {n}"
         );
     }
+}
+
+/// The machine that detects the problem is the one that sends `<stream:error/>`, on either
+/// side: malformed XML and restricted XML from the peer, at the receiver and at the initiator.
+#[test]
+fn ucr_serr_1_the_side_that_detects_a_problem_sends_the_stream_error() {
+    let cases: [(&[u8], Condition); 2] = [
+        (
+            b"<message to='romeo@example.net'><body>x</bod></message>",
+            Condition::NotWellFormed,
+        ),
+        (b"<!-- a comment -->", Condition::RestrictedXml),
+    ];
+    for (bad, cond) in cases {
+        // The receiver detects it in what the initiator sent.
+        let (_c, mut s) = established();
+        let (out, events) = feed(&mut s, secs(1), bad);
+        assert!(
+            out.starts_with(&format!(
+                "<stream:error><{} xmlns='{NS_ERR}'",
+                cond.as_str()
+            )),
+            "{cond}: {out}"
+        );
+        assert!(out.ends_with("</stream:error></stream:stream>"), "{out}");
+        assert_eq!(local_error(&events), Some(cond), "{events:?}");
+        // The initiator detects it in what the receiver sent.
+        let (mut c, _s) = established();
+        let (out, events) = feed(&mut c, secs(1), bad);
+        assert!(
+            out.starts_with(&format!(
+                "<stream:error><{} xmlns='{NS_ERR}'",
+                cond.as_str()
+            )),
+            "{cond}: {out}"
+        );
+        assert!(out.ends_with("</stream:error></stream:stream>"), "{out}");
+        assert_eq!(local_error(&events), Some(cond), "{events:?}");
+    }
+    // During negotiation too: a response header in the wrong namespace, seen by the initiator.
+    let mut c = client(ClientOpts::plaintext());
+    let _ = drain(&mut c);
+    let (out, events) = feed(
+        &mut c,
+        secs(0),
+        b"<stream:stream from='example.com' id='s1' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://wrong.namespace.example.org/'>",
+    );
+    assert!(
+        out.contains(&format!(
+            "<stream:error><invalid-namespace xmlns='{NS_ERR}'"
+        )),
+        "{out}"
+    );
+    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
 }
 
 /// The receiver sends a stream error at each stage: after its header, during SASL, at the

@@ -301,9 +301,10 @@ fn a_certificate_for_other_names_lists_them() {
     }
 }
 
-/// A CRL is needed for every issuer once revocation checking is on; relaxing that is explicit.
+/// A CRL is needed for every issuer once revocation checking is on: a certificate whose status
+/// cannot be known is refused; relaxing that is explicit.
 #[test]
-fn a_missing_crl_is_refused_unless_allowed() {
+fn ucr_tls_21_a_server_certificate_of_unknown_revocation_status_is_refused() {
     let ca = TestCa::new("Test CA");
     let other = TestCa::new("Other CA");
     let good = ca.issue(&["example.com"], GOOD, false);

@@ -153,10 +153,10 @@ fn ucr_tls_5_first_features_offer_only_starttls_required() {
 }
 
 #[test]
-fn ucr_tls_16_post_tls_features_have_mechanisms_and_no_starttls() {
+fn ucr_tls_18_nothing_of_sasl_crosses_the_wire_before_tls() {
     let (_c, _s, t) = tls_session();
-    // Only the first (plaintext) features are visible on the wire; after TLS the bytes are
-    // encrypted, so check the second StreamOpened came after TLS and SASL succeeded.
+    // Only the first (plaintext) features are readable on the wire: STARTTLS alone, and no
+    // mechanism offered in the clear.
     let s2c = t.s2c_str();
     assert!(
         s2c.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>")
@@ -171,6 +171,143 @@ fn ucr_tls_16_post_tls_features_have_mechanisms_and_no_starttls() {
     );
     // No credentials in the clear: the only plaintext client elements are header + starttls.
     assert!(!t.c2s_str().contains("<auth"));
+}
+
+// ---------------------------------------------------------------- inside TLS, by hand
+
+/// The initial header of a hand-written c2s client.
+const RAW_HEADER: &[u8] = b"<stream:stream to='example.com' version='1.0' xmlns='jabber:client' \
+    xmlns:stream='http://etherx.jabber.org/streams'>";
+
+/// PLAIN for juliet with the right password (authzid '', authcid 'juliet').
+const RAW_PLAIN_AUTH: &[u8] = b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\
+    AGp1bGlldAByMG0zMG15cjBtMzA=</auth>";
+
+/// A hand-held rustls client talking to a receiver machine, so that a test reads what the
+/// receiver sends *inside* TLS (a [`Transcript`] only holds ciphertext once TLS is up).
+struct TlsByHand {
+    tls: rustls::ClientConnection,
+}
+
+impl TlsByHand {
+    /// Sends the raw header and `<starttls/>` to `s`, checks `<proceed/>`, then runs the TLS
+    /// handshake against `s` trusting `pki`'s CA.
+    fn start(s: &mut Connection, pki: &TestPki) -> TlsByHand {
+        let (out, _) = feed(s, secs(0), RAW_HEADER);
+        assert!(
+            out.contains(
+                "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
+            ),
+            "{out}"
+        );
+        let (out, _) = feed(
+            s,
+            secs(0),
+            b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+        );
+        assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+        let name = rustls::pki_types::ServerName::try_from("example.com").unwrap();
+        let tls = rustls::ClientConnection::new(pki.client_config(), name).unwrap();
+        let mut by_hand = TlsByHand { tls };
+        assert_eq!(by_hand.exchange(s, b""), "");
+        assert!(!by_hand.tls.is_handshaking());
+        assert!(s.is_tls());
+        by_hand
+    }
+
+    /// Encrypts `plaintext` for `s`, moves records both ways until neither side has more to
+    /// say, and returns what `s` sent, decrypted.
+    fn exchange(&mut self, s: &mut Connection, plaintext: &[u8]) -> String {
+        use std::io::{Read, Write};
+        self.tls.writer().write_all(plaintext).unwrap();
+        let mut received = Vec::new();
+        loop {
+            let mut moved = false;
+            while self.tls.wants_write() {
+                let mut records = Vec::new();
+                self.tls.write_tls(&mut records).unwrap();
+                s.handle_input(secs(0), &records);
+                moved = true;
+            }
+            while let Some(records) = s.poll_transmit() {
+                let mut rest = &records[..];
+                while !rest.is_empty() {
+                    self.tls.read_tls(&mut rest).unwrap();
+                    self.tls.process_new_packets().unwrap();
+                }
+                moved = true;
+            }
+            let mut buf = [0u8; 4096];
+            loop {
+                match self.tls.reader().read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => received.extend_from_slice(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            if !moved {
+                return String::from_utf8(received).unwrap();
+            }
+        }
+    }
+}
+
+/// The `<stream:features>...</stream:features>` part of `out`.
+fn features_of(out: &str) -> &str {
+    let start = out.find("<stream:features").expect("features sent");
+    let end = out.find("</stream:features>").expect("features closed") + "</stream:features>".len();
+    &out[start..end]
+}
+
+#[test]
+fn ucr_tls_16_post_tls_features_offer_sasl_and_no_starttls() {
+    let pki = TestPki::example();
+    for profile in [Profile::rfc6120(), Profile::dod_ucr_2008()] {
+        let mut s = server(profile, Some(pki.server_config()), false);
+        let mut tls = TlsByHand::start(&mut s, &pki);
+        let out = tls.exchange(&mut s, RAW_HEADER);
+        let id = s.stream_id().unwrap().to_owned();
+        assert!(
+            out.starts_with(&format!(
+                "<?xml version='1.0'?><stream:stream from='example.com' id='{id}' "
+            )),
+            "{out}"
+        );
+        let features = features_of(&out);
+        assert!(!features.contains("starttls"), "{features}");
+        assert!(!features.contains("xmpp-tls"), "{features}");
+        assert!(
+            features.contains("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"),
+            "{features}"
+        );
+        // UCR-SASL-8: PLAIN is among them once TLS is up.
+        assert!(
+            features.contains("<mechanism>PLAIN</mechanism>"),
+            "{features}"
+        );
+        // Nothing after SASL is offered yet.
+        assert!(!features.contains("xmpp-bind"), "{features}");
+    }
+}
+
+#[test]
+fn ucr_bind_5_post_sasl_features_include_bind() {
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
+    let mut tls = TlsByHand::start(&mut s, &pki);
+    let out = tls.exchange(&mut s, RAW_HEADER);
+    assert!(features_of(&out).contains("xmpp-sasl"), "{out}");
+    let out = tls.exchange(&mut s, RAW_PLAIN_AUTH);
+    assert_eq!(out, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    let out = tls.exchange(&mut s, RAW_HEADER);
+    let features = features_of(&out);
+    assert!(
+        features.contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"),
+        "{features}"
+    );
+    assert!(!features.contains("xmpp-sasl"), "{features}");
+    assert!(!features.contains("xmpp-tls"), "{features}");
 }
 
 #[test]
@@ -294,37 +431,61 @@ fn ucr_sasl_25_wrong_password_fails_and_client_closes() {
 }
 
 #[test]
-fn ucr_sasl_27_ucr_sasl_28_retries_then_policy_violation() {
-    // Raw client on a plaintext profile so the bytes are visible.
-    let mut s = plaintext_server();
-    let _ = feed(
-        &mut s,
-        secs(0),
-        b"<stream:stream to='example.com' version='1.0' xmlns='jabber:client' \
-          xmlns:stream='http://etherx.jabber.org/streams'>",
-    );
-    // PLAIN with a wrong password: authzid '', authcid 'juliet', password 'x'.
-    let bad =
-        b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB4</auth>";
-    let failure = "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>";
-    for _ in 0..2 {
+fn ucr_sasl_27_ucr_sasl_28_dod_receiver_allows_its_retries_then_policy_violation() {
+    // UCR-SASL-27: the DoD preset allows 2 to 3 retries (one attempt plus the retries).
+    let dod = Profile::dod_ucr_2008();
+    let retries = dod.sasl_max_attempts - 1;
+    assert!((2..=3).contains(&retries), "{retries} retries");
+    // The receiver counts: with the preset's limit and with the other allowed one, every
+    // configured attempt gets a plain <failure/>, and the first one beyond the limit ends the
+    // stream with <policy-violation/> (UCR-SASL-28). Only the TLS knobs are changed, so that
+    // the bytes are readable.
+    for attempts in [dod.sasl_max_attempts, 3, 4] {
+        let mut profile = Profile::dod_ucr_2008();
+        profile.sasl_max_attempts = attempts;
+        profile.tls = TlsPolicy::Disabled;
+        profile.allow_plaintext_auth = true;
+        assert_eq!(profile.validate(), Ok(()));
+        let mut s = server(profile, None, false);
+        let _ = feed(&mut s, secs(0), RAW_HEADER);
+        // PLAIN with a wrong password: authzid '', authcid 'juliet', password 'x'.
+        let bad =
+            b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AGp1bGlldAB4</auth>";
+        let failure =
+            "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>";
+        for attempt in 1..attempts {
+            let (out, events) = feed(&mut s, secs(1), bad);
+            assert_eq!(out, failure, "attempt {attempt} of {attempts}");
+            assert!(
+                matches!(events[..], [Event::AuthFailed { .. }]),
+                "{events:?}"
+            );
+            assert!(!s.is_closed());
+        }
         let (out, events) = feed(&mut s, secs(1), bad);
-        assert_eq!(out, failure);
-        assert!(matches!(events[0], Event::AuthFailed { .. }));
+        assert_eq!(
+            out,
+            format!(
+                "{failure}<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+                 <text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>too many authentication attempts</text>\
+                 </stream:error></stream:stream>"
+            ),
+            "attempt {attempts} of {attempts}"
+        );
+        assert!(matches!(
+            events.last(),
+            Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == Condition::PolicyViolation
+        ));
+        assert!(s.is_closed());
+        // Even the right password is not heard any more.
+        let (out, events) = feed(&mut s, secs(1), RAW_PLAIN_AUTH);
+        assert_eq!(out, "");
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, Event::Authenticated { .. }))
+        );
     }
-    let (out, events) = feed(&mut s, secs(1), bad);
-    assert_eq!(
-        out,
-        format!(
-            "{failure}<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
-             <text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>too many authentication attempts</text>\
-             </stream:error></stream:stream>"
-        )
-    );
-    assert!(matches!(
-        events.last(),
-        Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == Condition::PolicyViolation
-    ));
 }
 
 #[test]
@@ -567,7 +728,7 @@ fn bind_refused_not_allowed_closes_the_client() {
 }
 
 #[test]
-fn stanza_before_bind_is_not_authorized() {
+fn ucr_bind_4_stanza_before_bind_is_not_authorized() {
     // Authenticate over plaintext with a raw client, then send a message instead of bind.
     let mut s = plaintext_server();
     let header = b"<stream:stream to='example.com' version='1.0' xmlns='jabber:client' \
@@ -876,7 +1037,7 @@ fn ucr_gen_13_ucr_sasl_17_s2s_mutual_tls_and_external_without_bind() {
 }
 
 #[test]
-fn ucr_stanza_5_12_13_s2s_address_checks() {
+fn ucr_stanza_5_ucr_stanza_12_ucr_stanza_13_s2s_address_checks() {
     let pki = TestPki::example();
     let (mut i, mut r) = s2s_pair(&pki);
     let mut t = Transcript::default();
@@ -892,12 +1053,21 @@ fn ucr_stanza_5_12_13_s2s_address_checks() {
     // UCR-STREAM-17: the receiving side does not send stanzas on this stream.
     assert_eq!(r.send(&ok), Err(SendError::WrongDirection));
     for (stanza, cond) in [
+        // UCR-STANZA-12: no `from`.
         (
             Element::builder("message", "jabber:server")
                 .attr("to", "juliet@example.com")
                 .build(),
             Condition::ImproperAddressing,
         ),
+        // UCR-STANZA-5: no `to`.
+        (
+            Element::builder("message", "jabber:server")
+                .attr("from", "romeo@example.org/x")
+                .build(),
+            Condition::ImproperAddressing,
+        ),
+        // UCR-STANZA-13: `from` outside the authenticated domain.
         (
             Element::builder("message", "jabber:server")
                 .attr("from", "mallory@evil.example")
@@ -905,6 +1075,7 @@ fn ucr_stanza_5_12_13_s2s_address_checks() {
                 .build(),
             Condition::InvalidFrom,
         ),
+        // `to` a domain this server does not serve.
         (
             Element::builder("message", "jabber:server")
                 .attr("from", "romeo@example.org")
@@ -1110,4 +1281,301 @@ fn ucr_sasl_5_ucr_sasl_9_each_password_mechanism_end_to_end() {
             t.server_events
         );
     }
+}
+
+// ---------------------------------------------------------------- negotiation, row by row
+
+/// The bytes a plaintext pair exchanged up to an established stream.
+fn plaintext_session() -> (Connection, Connection, Transcript) {
+    let mut c = client(ClientOpts::plaintext());
+    let mut s = plaintext_server();
+    let mut t = Transcript::default();
+    pump(&mut c, &mut s, secs(0), &mut t);
+    assert!(c.is_established() && s.is_established());
+    (c, s, t)
+}
+
+/// Every `<stream:stream ...>` start tag in `wire`.
+fn stream_headers(wire: &str) -> Vec<&str> {
+    wire.match_indices("<stream:stream")
+        .map(|(at, _)| {
+            let end = at + wire[at..].find('>').expect("header closed") + 1;
+            &wire[at..end]
+        })
+        .collect()
+}
+
+#[test]
+fn ucr_stream_4_receiver_answers_with_a_response_header() {
+    let mut s = plaintext_server();
+    let (out, events) = feed(&mut s, secs(0), RAW_HEADER);
+    let id = s.stream_id().unwrap().to_owned();
+    // The response header comes first, then the features.
+    let header = format!(
+        "<?xml version='1.0'?><stream:stream from='example.com' id='{id}' version='1.0' \
+         xml:lang='en' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+    );
+    assert!(out.starts_with(&header), "{out}");
+    assert!(
+        out[header.len()..].starts_with("<stream:features>"),
+        "{out}"
+    );
+    assert!(matches!(&events[0], Event::StreamOpened { id: got, .. } if *got == id));
+    // And the initiator machine reads it as the response stream.
+    let (_, _, t) = plaintext_session();
+    assert!(matches!(
+        t.client_events.first(),
+        Some(Event::StreamOpened { from: Some(from), id, version: Some(Version::V1_0), .. })
+            if from == "example.com" && !id.is_empty()
+    ));
+}
+
+#[test]
+fn ucr_ns_1_every_stream_header_is_in_the_streams_namespace() {
+    let (_, _, t) = plaintext_session();
+    let (c2s, s2c) = (t.c2s_str(), t.s2c_str());
+    for (side, wire) in [("initiator", &c2s), ("receiver", &s2c)] {
+        let headers = stream_headers(wire);
+        // Before and after SASL.
+        assert_eq!(headers.len(), 2, "{side}: {wire}");
+        for h in headers {
+            assert!(
+                h.contains(" xmlns:stream='http://etherx.jabber.org/streams'"),
+                "{side}: {h}"
+            );
+        }
+        // The features element too is in the streams namespace (the `stream` prefix).
+        if side == "receiver" {
+            assert!(wire.contains("<stream:features>"), "{wire}");
+        }
+    }
+}
+
+#[test]
+fn ucr_tls_6_initiator_sends_starttls_in_the_tls_namespace() {
+    let pki = TestPki::example();
+    for required in ["<required/>", ""] {
+        let mut c = client(ClientOpts::tls(&pki));
+        let _ = drain(&mut c);
+        let (out, events) = feed(
+            &mut c,
+            secs(0),
+            format!(
+                "<stream:stream from='example.com' id='abc' version='1.0' xmlns='jabber:client' \
+                 xmlns:stream='http://etherx.jabber.org/streams'><stream:features>\
+                 <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>{required}</starttls>\
+                 </stream:features>"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(
+            out, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+            "{required:?}"
+        );
+        assert!(!events.iter().any(|e| matches!(e, Event::Closed(_))));
+    }
+}
+
+#[test]
+fn ucr_tls_7_receiver_answers_proceed_in_the_tls_namespace() {
+    let pki = TestPki::example();
+    let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
+    let _ = feed(&mut s, secs(0), RAW_HEADER);
+    let (out, events) = feed(
+        &mut s,
+        secs(0),
+        b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+    );
+    assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    assert!(events.is_empty(), "{events:?}");
+    assert!(!s.is_closed());
+}
+
+#[test]
+fn ucr_sasl_13_server_signals_success_in_the_sasl_namespace() {
+    let mut s = plaintext_server();
+    let _ = feed(&mut s, secs(0), RAW_HEADER);
+    let (out, events) = feed(&mut s, secs(0), RAW_PLAIN_AUTH);
+    assert_eq!(out, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>");
+    assert!(
+        matches!(&events[..], [Event::Authenticated { identity, .. }] if identity == "juliet@example.com"),
+        "{events:?}"
+    );
+    // With SCRAM the success carries the server's final message, in the same namespace.
+    let (_, _, t) = plaintext_session();
+    assert!(
+        t.s2c_str()
+            .contains("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"),
+        "{}",
+        t.s2c_str()
+    );
+}
+
+#[test]
+fn ucr_sasl_14_success_restarts_the_stream_without_closing_the_old_one() {
+    // The initiator: on <success/> its very next bytes are a new initial header.
+    let mut c = client(ClientOpts::plaintext());
+    let (first_header, _) = drain(&mut c);
+    let (out, _) = feed(
+        &mut c,
+        secs(0),
+        b"<stream:stream from='example.com' id='s1' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'><stream:features>\
+          <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>\
+          </mechanisms></stream:features>",
+    );
+    assert!(out.starts_with("<auth "), "{out}");
+    let (out, events) = feed(
+        &mut c,
+        secs(0),
+        b"<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
+    );
+    assert_eq!(out, first_header, "a new header, and nothing before it");
+    assert!(!out.contains("</stream:stream>"));
+    assert!(
+        matches!(events[..], [Event::Authenticated { .. }]),
+        "{events:?}"
+    );
+    // The old stream is gone from the moment of <success/>: the response header that follows
+    // in the same read opens the new stream.
+    let (out, events) = feed(
+        &mut c,
+        secs(0),
+        b"<stream:stream from='example.com' id='s2' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'><stream:features>\
+          <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+    );
+    assert!(
+        matches!(&events[0], Event::StreamOpened { id, .. } if id == "s2"),
+        "{events:?}"
+    );
+    assert!(out.contains("urn:ietf:params:xml:ns:xmpp-bind"), "{out}");
+
+    // The receiver: after sending <success/> it reads a new header at once, even in the same
+    // read as the <auth/>, and answers it with a new stream id; it never sent a closing tag.
+    let mut s = plaintext_server();
+    let _ = feed(&mut s, secs(0), RAW_HEADER);
+    let old_id = s.stream_id().unwrap().to_owned();
+    let (out, events) = feed(&mut s, secs(0), &[RAW_PLAIN_AUTH, RAW_HEADER].concat());
+    let new_id = s.stream_id().unwrap().to_owned();
+    assert_ne!(old_id, new_id);
+    assert!(
+        out.starts_with(&format!(
+            "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/><?xml version='1.0'?>\
+             <stream:stream from='example.com' id='{new_id}' "
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("</stream:stream>"));
+    assert_eq!(kinds(&events), ["authenticated", "opened"], "{events:?}");
+}
+
+#[test]
+fn ucr_bind_3_client_and_server_bind_a_resource() {
+    let (c, s, t) = plaintext_session();
+    let c2s = t.c2s_str();
+    assert!(
+        c2s.contains(
+            "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>balcony</resource></bind>"
+        ),
+        "{c2s}"
+    );
+    let s2c = t.s2c_str();
+    assert!(
+        s2c.contains("<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>juliet@example.com/balcony</jid></bind>"),
+        "{s2c}"
+    );
+    for events in [&t.client_events, &t.server_events] {
+        assert!(
+            events.iter().any(
+                |e| matches!(e, Event::Bound(jid) if jid.as_str() == "juliet@example.com/balcony")
+            ),
+            "{events:?}"
+        );
+    }
+    assert_eq!(c.bound_jid(), s.bound_jid());
+}
+
+#[test]
+fn ucr_bind_4_client_binds_before_it_reports_established() {
+    // Features after SASL offering only <bind/>, without <required/>: the client binds all the
+    // same, and is established only once bound.
+    let mut c = client(ClientOpts::plaintext());
+    let _ = drain(&mut c);
+    let _ = feed(
+        &mut c,
+        secs(0),
+        b"<stream:stream from='example.com' id='s1' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'><stream:features>\
+          <mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>\
+          </mechanisms></stream:features><success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>",
+    );
+    let (out, events) = feed(
+        &mut c,
+        secs(0),
+        b"<stream:stream from='example.com' id='s2' version='1.0' xmlns='jabber:client' \
+          xmlns:stream='http://etherx.jabber.org/streams'><stream:features>\
+          <bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+    );
+    assert!(
+        out.contains(
+            "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>balcony</resource></bind>"
+        ),
+        "{out}"
+    );
+    assert!(!events.iter().any(|e| matches!(e, Event::Established)));
+    assert!(!c.is_established());
+    assert_eq!(
+        c.send(&message("romeo@example.net", "too early")),
+        Err(SendError::NotReady)
+    );
+}
+
+#[test]
+fn ucr_attr_9_response_header_id_is_unique_and_random() {
+    let receiver = |seed: u64| {
+        Connection::receiver(
+            ReceiverConfig {
+                kind: StreamKind::Client,
+                domains: vec!["example.com".into()],
+                tls: None,
+                direct_tls: false,
+                auth: ReceiverAuth::Sasl(store()),
+            },
+            Arc::new(plaintext_profile()),
+            rng(seed),
+            secs(0),
+        )
+        .unwrap()
+    };
+    let mut seen = std::collections::HashSet::new();
+    for seed in 0..64 {
+        let mut s = receiver(seed);
+        let (out, _) = feed(&mut s, secs(0), RAW_HEADER);
+        let id = s.stream_id().unwrap().to_owned();
+        // Always present in the response header.
+        assert!(out.contains(&format!(" id='{id}' ")), "{out}");
+        // 18 random bytes in base64: 144 bits, above the 128 the hint asks for.
+        assert_eq!(id.len(), 24, "{id}");
+        assert!(
+            id.bytes().all(|b| b.is_ascii_alphanumeric()
+                || b == b'+'
+                || b == b'/'
+                || b == b'-'
+                || b == b'_'),
+            "{id}"
+        );
+        assert!(seen.insert(id), "an id repeated across connections");
+    }
+    // The id comes from the injected random source: the same seed gives the same id, so a
+    // CSPRNG in production makes it unpredictable.
+    let (mut a, mut b) = (receiver(7), receiver(7));
+    let _ = feed(&mut a, secs(0), RAW_HEADER);
+    let _ = feed(&mut b, secs(0), RAW_HEADER);
+    assert_eq!(a.stream_id(), b.stream_id());
+    // And unique across restarts of one connection.
+    let (_, _, t) = plaintext_session();
+    let ids = ids(&t.server_events);
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1]);
 }

@@ -124,9 +124,10 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// UCR-PRES-7
+    /// Presence from roster members (and the user's own resources) is shown, from strangers
+    /// ignored.
     #[test]
-    fn ucr_pres_8_presence_from_strangers_is_ignored() {
+    fn ucr_pres_7_ucr_pres_8_presence_from_strangers_is_ignored() {
         let owner: BareJid = "juliet@example.com".parse().unwrap();
         let mut roster = RosterTracker::new(owner.clone());
         roster.apply_result(&RosterQuery::set(
@@ -154,7 +155,35 @@ mod tests {
         assert!(!t.is_available(&"mallory@evil.example".parse().unwrap()));
     }
 
-    /// UCR-PRES-23
+    /// An update is processed exactly like initial presence: the same roster filter, and it
+    /// replaces what the resource said before (priority included) instead of adding to it.
+    #[test]
+    fn ucr_pres_23_updates_are_processed_like_initial_presence() {
+        let owner: BareJid = "juliet@example.com".parse().unwrap();
+        let romeo: BareJid = "romeo@example.net".parse().unwrap();
+        let mut roster = RosterTracker::new(owner.clone());
+        roster.apply_result(&RosterQuery::set(romeo.clone(), None, vec![]));
+        let mut t = PresenceTracker::new(owner);
+        let orchard = j("romeo@example.net/orchard");
+        let study = j("romeo@example.net/study");
+        assert!(t.apply(Some(&roster), &orchard, &Presence::Available(P(1))));
+        assert!(t.apply(Some(&roster), &study, &Presence::Available(P(2))));
+        assert_eq!(t.best_resource(&romeo), Some(&study));
+        // The update raises the orchard's priority: it replaces the initial presence.
+        assert!(t.apply(Some(&roster), &orchard, &Presence::Available(P(9))));
+        assert_eq!(
+            t.resources(&romeo).collect::<Vec<_>>(),
+            vec![(&orchard, &P(9)), (&study, &P(2))]
+        );
+        assert_eq!(t.best_resource(&romeo), Some(&orchard));
+        // A stranger's update is ignored just like its initial presence.
+        let mallory = j("mallory@evil.example/x");
+        for p in [P(1), P(5)] {
+            assert!(!t.apply(Some(&roster), &mallory, &Presence::Available(p)));
+        }
+        assert!(!t.is_available(&"mallory@evil.example".parse().unwrap()));
+    }
+
     #[test]
     fn ucr_pres_33_unavailable_is_processed_like_other_presence() {
         let romeo: BareJid = "romeo@example.net".parse().unwrap();
