@@ -59,6 +59,7 @@ mod framing;
 pub mod header;
 pub mod profile;
 pub mod resolve;
+pub mod server_identity;
 pub mod stream_error;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
-use xmpp_stream::trust::provider;
+use xmpp_stream::server_identity::ServerIdentity;
 use xmpp_tokio::Trust;
 
-/// A certificate and its key.
+/// A certificate, and the identity (chain and key) a server presents with it.
 pub struct TlsMaterial {
     pub cert: CertificateDer<'static>,
-    pub key: PrivateKeyDer<'static>,
+    pub identity: ServerIdentity,
     pub cert_pem: String,
 }
 
@@ -23,9 +23,11 @@ impl TlsMaterial {
     pub fn generate(domain: &str) -> Result<TlsMaterial, String> {
         let ck = rcgen::generate_simple_self_signed(vec![domain.to_owned()])
             .map_err(|e| format!("certificate generation failed: {e}"))?;
+        let cert = ck.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()));
         Ok(TlsMaterial {
-            cert: ck.cert.der().clone(),
-            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der())),
+            identity: ServerIdentity::new(vec![cert.clone()], key).map_err(|e| e.to_string())?,
+            cert,
             cert_pem: ck.cert.pem(),
         })
     }
@@ -33,20 +35,12 @@ impl TlsMaterial {
     /// Reads a PEM certificate chain (first = end entity) and a PEM private key.
     pub fn from_pem_files(cert: &str, key: &str) -> Result<TlsMaterial, String> {
         let cert_pem = std::fs::read_to_string(cert).map_err(|e| format!("{cert}: {e}"))?;
-        let certs: Vec<_> = rustls_pemfile::certs(&mut cert_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| format!("{cert}: {e}"))?;
-        let first = certs
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("{cert}: no certificate"))?;
         let key_pem = std::fs::read(key).map_err(|e| format!("{key}: {e}"))?;
-        let key = rustls_pemfile::private_key(&mut key_pem.as_slice())
-            .map_err(|e| format!("{key}: {e}"))?
-            .ok_or_else(|| format!("{key}: no private key"))?;
+        let identity = ServerIdentity::from_pem(cert_pem.as_bytes(), &key_pem)
+            .map_err(|e| format!("{cert}, {key}: {e}"))?;
         Ok(TlsMaterial {
-            cert: first,
-            key,
+            cert: identity.end_entity().clone(),
+            identity,
             cert_pem,
         })
     }
@@ -63,18 +57,8 @@ impl TlsMaterial {
         &self,
         client_certs: Option<&Trust>,
     ) -> Result<Arc<rustls::ServerConfig>, String> {
-        let builder = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?;
-        let builder = match client_certs {
-            Some(trust) => builder
-                .with_client_cert_verifier(trust.client_verifier().map_err(|e| e.to_string())?),
-            None => builder.with_no_client_auth(),
-        };
-        let cfg = builder
-            .with_single_cert(vec![self.cert.clone()], self.key.clone_key())
-            .map_err(|e| e.to_string())?;
-        Ok(Arc::new(cfg))
+        let (config, _) = self.identity.tls(client_certs).map_err(|e| e.to_string())?;
+        Ok(config)
     }
 
     /// A client configuration trusting exactly this certificate.
