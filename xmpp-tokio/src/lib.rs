@@ -75,17 +75,17 @@ pub use component::{Component, ComponentConfig, connect_component};
 pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
 pub use im_server::{ImServer, ImServerConfig, serve_im};
+/// The operating system's random generator, for [`MemoryStore::add_user`].
+pub use rand_core::OsRng;
 pub use server::{Incoming, Server, ServerConfig, serve};
 pub use xmpp_jid::{BareJid, FullJid, Jid};
+/// Accounts in memory (salted SCRAM keys), for [`ImServerConfig`].
+pub use xmpp_sasl::MemoryStore;
 /// The sans-IO server core [`serve_im`] drives (its `Config` is [`ImServerConfig::core`]).
 pub use xmpp_server;
 pub use xmpp_stanza::{Iq, Message, MessageType, Presence, PresenceType};
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
-pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::server_identity::{ServerIdentity, ServerTls};
+pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::trust::{Trust, TrustError};
-/// Accounts in memory (salted SCRAM keys), for [`ImServerConfig`].
-pub use xmpp_sasl::MemoryStore;
-/// The operating system's random generator, for [`MemoryStore::add_user`].
-pub use rand_core::OsRng;
 pub use xmpp_stream::xml::Element;
