@@ -78,6 +78,9 @@ pub(crate) fn server_config(profile: &Profile) -> ServerConfig {
     if profile.allow_plaintext_auth {
         config.plain_requires_tls = false;
     }
+    // `Profile::validate` keeps the attempts within the document's bounds, so the clamp of
+    // `with_max_retries` never changes them.
+    config.retry_bounds = profile.conformance.sasl_retry_bounds();
     config.with_max_retries(profile.sasl_max_attempts.saturating_sub(1))
 }
 

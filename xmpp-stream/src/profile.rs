@@ -10,7 +10,7 @@
 //! | TLS | required | required (UCR-TLS-1) | required (N-20, S-01) |
 //! | credentials before TLS | never | never (UCR-SASL-6) | never (S-14) |
 //! | ANONYMOUS | refused | refused (UCR-SASL-3) | allowed (S-13) |
-//! | SASL attempts | 3 | 3 (2..=3, UCR-SASL-27) | 3 |
+//! | SASL attempts (1 + retries) | 3 (3..=6: 2..=5 retries, RFC 6120 §6.4.5) | 3 (3..=4: 2..=3 retries, UCR-SASL-27) | 3 (3..=6) |
 //! | client `from` in header | after TLS | always (UCR-ATTR-1) | after TLS |
 //! | legacy version-less peers | refused | refused | refused |
 //!
@@ -19,9 +19,15 @@
 //! let mut p = Profile::dod_ucr_2008();
 //! assert_eq!(p.tls, TlsPolicy::Required);
 //! assert!(!p.allow_anonymous);
-//! p.sasl_max_attempts = 2;
+//! p.sasl_max_attempts = 4; // 3 retries: the most UCR-SASL-27 allows
 //! assert!(p.validate().is_ok());
+//! p.sasl_max_attempts = 5;
+//! assert!(p.validate().is_err());
 //! ```
+//!
+//! Each preset names the document it follows ([`Conformance`]); [`Profile::validate`] refuses a
+//! profile that breaks that document's configurable rules, so a changed field cannot silently
+//! leave the profile.
 
 use std::time::Duration;
 
@@ -38,6 +44,30 @@ pub enum TlsPolicy {
     Optional,
     /// TLS is never offered or used (tests and loopback only).
     Disabled,
+}
+
+/// The document a profile follows; [`Profile::validate`] enforces its configurable rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Conformance {
+    /// RFC 6120 alone.
+    #[default]
+    Rfc6120,
+    /// DoD UCR 2008 Change 3 §5.7.
+    DodUcr2008,
+    /// The NATO BCS XMPP profile.
+    NatoBcs,
+}
+
+impl Conformance {
+    /// The SASL retries a receiver may allow: 2..=5 (RFC 6120 §6.4.5), 2..=3 under the DoD UCR
+    /// (UCR-SASL-27).
+    pub fn sasl_retry_bounds(self) -> (u8, u8) {
+        match self {
+            Conformance::DodUcr2008 => (2, 3),
+            Conformance::Rfc6120 | Conformance::NatoBcs => (2, 5),
+        }
+    }
 }
 
 /// Resource limits applied to what a peer sends and to what is queued for it.
@@ -76,6 +106,9 @@ impl Default for Limits {
 /// The configuration of a connection machine (both roles, all stream kinds).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Profile {
+    /// The document this profile follows (set by the presets); [`validate`](Self::validate)
+    /// enforces its rules.
+    pub conformance: Conformance,
     /// TLS policy.
     pub tls: TlsPolicy,
     /// Allow SASL before TLS (initiator: send credentials in plaintext; receiver: offer
@@ -87,7 +120,8 @@ pub struct Profile {
     pub mechanisms: Vec<Mechanism>,
     /// Whether the ANONYMOUS mechanism may be offered or used.
     pub allow_anonymous: bool,
-    /// How many SASL attempts the receiver allows before `<policy-violation/>` (1 + retries).
+    /// How many SASL attempts the receiver allows before `<policy-violation/>`: 1 + retries,
+    /// the retries within [`Conformance::sasl_retry_bounds`].
     pub sasl_max_attempts: u8,
     /// Whether a peer speaking the pre-1.0 protocol (no `version`) is accepted; if not, it
     /// gets `<unsupported-version/>`.
@@ -121,9 +155,30 @@ impl Default for Profile {
 /// A profile whose fields contradict each other or a preset's bounds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProfileError {
-    /// `sasl_max_attempts` is zero.
-    #[error("sasl_max_attempts must be at least 1")]
-    NoSaslAttempts,
+    /// `sasl_max_attempts` allows fewer or more retries than the profile's document does.
+    #[error("sasl_max_attempts = {value} is outside {min}..={max} ({conformance:?}: 1 attempt plus {} to {} retries)", min - 1, max - 1)]
+    SaslAttempts {
+        /// The value.
+        value: u8,
+        /// The fewest attempts allowed.
+        min: u8,
+        /// The most attempts allowed.
+        max: u8,
+        /// The document.
+        conformance: Conformance,
+    },
+    /// A field contradicts a rule of the profile's document.
+    #[error("{field} breaks {rule} of {conformance:?}: {requirement}")]
+    Rule {
+        /// The field.
+        field: &'static str,
+        /// The requirement's id.
+        rule: &'static str,
+        /// What the requirement says.
+        requirement: &'static str,
+        /// The document.
+        conformance: Conformance,
+    },
     /// A limit is zero or too small to carry a stream header or a stanza.
     #[error("limit {name} = {value} is too small (minimum {min})")]
     LimitTooSmall {
@@ -144,6 +199,7 @@ impl Profile {
     /// 60 s negotiation timeout, 30 s close timeout, no keepalive, no idle timeout.
     pub fn rfc6120() -> Self {
         Profile {
+            conformance: Conformance::Rfc6120,
             tls: TlsPolicy::Required,
             allow_plaintext_auth: false,
             mechanisms: Vec::new(),
@@ -162,11 +218,12 @@ impl Profile {
     }
 
     /// DoD UCR 2008 Change 3 §5.7 (UCR-GEN-3): TLS required on every stream (UCR-TLS-1),
-    /// PLAIN only over TLS (UCR-SASL-6), no ANONYMOUS (UCR-SASL-3), SASL attempts within
-    /// 2..=3 (UCR-SASL-27), the client's bare JID in `from` of every initial header
+    /// PLAIN only over TLS (UCR-SASL-6), no ANONYMOUS (UCR-SASL-3), 2 SASL retries (3
+    /// attempts; 2..=3 retries allowed, UCR-SASL-27), the client's bare JID in `from` of every initial header
     /// (UCR-ATTR-1), whitespace keepalive every 60 s.
     pub fn dod_ucr_2008() -> Self {
         Profile {
+            conformance: Conformance::DodUcr2008,
             mechanisms: vec![
                 Mechanism::External,
                 Mechanism::ScramSha256Plus,
@@ -187,6 +244,7 @@ impl Profile {
     /// (S-14), ANONYMOUS supported (S-13), 3 SASL attempts.
     pub fn nato_bcs() -> Self {
         Profile {
+            conformance: Conformance::NatoBcs,
             mechanisms: vec![
                 Mechanism::External,
                 Mechanism::ScramSha256Plus,
@@ -202,10 +260,50 @@ impl Profile {
         }
     }
 
-    /// Checks that the fields are consistent.
+    /// Checks that the fields are consistent with each other and with the rules of the
+    /// profile's [`Conformance`] document.
     pub fn validate(&self) -> Result<(), ProfileError> {
-        if self.sasl_max_attempts == 0 {
-            return Err(ProfileError::NoSaslAttempts);
+        let conformance = self.conformance;
+        let (min, max) = conformance.sasl_retry_bounds();
+        let (min, max) = (min + 1, max + 1);
+        if !(min..=max).contains(&self.sasl_max_attempts) {
+            return Err(ProfileError::SaslAttempts {
+                value: self.sasl_max_attempts,
+                min,
+                max,
+                conformance,
+            });
+        }
+        let rule = |field, rule, requirement| {
+            Err(ProfileError::Rule {
+                field,
+                rule,
+                requirement,
+                conformance,
+            })
+        };
+        match conformance {
+            Conformance::DodUcr2008 => {
+                if self.tls != TlsPolicy::Required {
+                    return rule("tls", "UCR-TLS-1", "every stream is protected by TLS");
+                }
+                if self.allow_anonymous || self.mechanisms.contains(&Mechanism::Anonymous) {
+                    return rule("allow_anonymous", "UCR-SASL-3", "ANONYMOUS is not used");
+                }
+                if !self.client_from_before_tls {
+                    return rule(
+                        "client_from_before_tls",
+                        "UCR-ATTR-1",
+                        "the client's initial header carries `from`",
+                    );
+                }
+            }
+            Conformance::NatoBcs => {
+                if self.tls != TlsPolicy::Required {
+                    return rule("tls", "N-20", "TLS is required on every stream");
+                }
+            }
+            Conformance::Rfc6120 => {}
         }
         if self.allow_plaintext_auth && self.tls == TlsPolicy::Required {
             return Err(ProfileError::PlaintextAuthWithRequiredTls);
@@ -257,7 +355,70 @@ mod tests {
         assert_eq!(p.tls, TlsPolicy::Required);
         assert!(!p.allow_plaintext_auth);
         assert!(p.client_from_before_tls);
-        assert!((2..=3).contains(&p.sasl_max_attempts));
+        assert!((3..=4).contains(&p.sasl_max_attempts), "2..=3 retries");
+    }
+
+    #[test]
+    fn ucr_sasl_27_a_dod_profile_outside_2_to_3_retries_is_refused() {
+        for (attempts, ok) in [(2, false), (3, true), (4, true), (5, false)] {
+            let mut p = Profile::dod_ucr_2008();
+            p.sasl_max_attempts = attempts;
+            assert_eq!(p.validate().is_ok(), ok, "{attempts} attempts");
+        }
+        // RFC 6120 allows 2..=5 retries.
+        for (attempts, ok) in [(0, false), (2, false), (3, true), (6, true), (7, false)] {
+            let mut p = Profile::rfc6120();
+            p.sasl_max_attempts = attempts;
+            assert_eq!(p.validate().is_ok(), ok, "{attempts} attempts");
+        }
+        let mut p = Profile::dod_ucr_2008();
+        p.sasl_max_attempts = 9;
+        assert_eq!(
+            p.validate().unwrap_err().to_string(),
+            "sasl_max_attempts = 9 is outside 3..=4 (DodUcr2008: 1 attempt plus 2 to 3 retries)"
+        );
+    }
+
+    #[test]
+    fn a_dod_or_nato_profile_that_breaks_its_documents_rules_is_refused() {
+        let mut p = Profile::dod_ucr_2008();
+        p.tls = TlsPolicy::Optional;
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::Rule {
+                rule: "UCR-TLS-1",
+                ..
+            })
+        ));
+        let mut p = Profile::dod_ucr_2008();
+        p.allow_anonymous = true;
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::Rule {
+                rule: "UCR-SASL-3",
+                ..
+            })
+        ));
+        let mut p = Profile::dod_ucr_2008();
+        p.client_from_before_tls = false;
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::Rule {
+                rule: "UCR-ATTR-1",
+                ..
+            })
+        ));
+        let mut p = Profile::nato_bcs();
+        p.tls = TlsPolicy::Disabled;
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::Rule { rule: "N-20", .. })
+        ));
+        // The same changes are allowed under plain RFC 6120.
+        let mut p = Profile::rfc6120();
+        p.tls = TlsPolicy::Optional;
+        p.allow_anonymous = true;
+        assert_eq!(p.validate(), Ok(()));
     }
 
     #[test]
@@ -284,7 +445,15 @@ mod tests {
     fn validate_rejects_contradictions() {
         let mut p = Profile::rfc6120();
         p.sasl_max_attempts = 0;
-        assert_eq!(p.validate(), Err(ProfileError::NoSaslAttempts));
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::SaslAttempts {
+                value: 0,
+                min: 3,
+                max: 6,
+                ..
+            })
+        ));
         let mut p = Profile::rfc6120();
         p.allow_plaintext_auth = true;
         assert_eq!(

@@ -439,12 +439,16 @@ fn ucr_sasl_27_ucr_sasl_28_dod_receiver_allows_its_retries_then_policy_violation
     // The receiver counts: with the preset's limit and with the other allowed one, every
     // configured attempt gets a plain <failure/>, and the first one beyond the limit ends the
     // stream with <policy-violation/> (UCR-SASL-28). Only the TLS knobs are changed, so that
-    // the bytes are readable.
+    // the bytes are readable; the DoD rules forbid that (UCR-TLS-1), so the changed profile
+    // is validated as plain RFC 6120, whose retry bounds contain the DoD ones.
     for attempts in [dod.sasl_max_attempts, 3, 4] {
         let mut profile = Profile::dod_ucr_2008();
         profile.sasl_max_attempts = attempts;
+        assert_eq!(profile.validate(), Ok(()));
         profile.tls = TlsPolicy::Disabled;
         profile.allow_plaintext_auth = true;
+        assert!(profile.validate().is_err(), "DoD without TLS");
+        profile.conformance = xmpp_stream::profile::Conformance::Rfc6120;
         assert_eq!(profile.validate(), Ok(()));
         let mut s = server(profile, None, false);
         let _ = feed(&mut s, secs(0), RAW_HEADER);
