@@ -12,6 +12,8 @@
 //! - [`delivery`]: where a message or IQ for a local account goes (RFC 6121 §8);
 //! - [`client`]: trackers a client keeps from what it receives: roster, contacts' presence,
 //!   chat-session JID locking;
+//! - [`session`]: [`ClientSession`], the client side as one object over a connection machine's
+//!   events: session order, typed events, IQ responses matched to requests;
 //! - [`error`]: error types and the stanza error conditions this crate answers with.
 //! - [`stanza_bridge`]: the typed stanzas of `xmpp-stanza` in and out of the engines and trackers
 //!   (presence payload, roster IQs, actions as addressed stanzas, message/IQ routing, bounces).
@@ -61,8 +63,10 @@ pub mod jid;
 pub mod presence;
 pub mod roster;
 pub mod server;
+pub mod session;
 pub mod stanza_bridge;
 pub mod store;
 pub mod subscription;
 
 pub use server::{EngineConfig, ServerEngine};
+pub use session::{ClientSession, SessionEvent};

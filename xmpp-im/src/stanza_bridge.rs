@@ -51,7 +51,7 @@ use xmpp_stanza::{
     IdGenerator, Iq, IqPayload, Message, ParseError, Payload, PresenceType, Stanza, StanzaError,
 };
 
-use crate::client::{ChatSessions, PresenceTracker, PushError, RosterTracker};
+use crate::client::{ChatSessions, PresenceTracker, PushError, RosterTracker, SubscriptionRequest};
 use crate::delivery::{IqDelivery, MessageDelivery, MessageType};
 use crate::error::{EngineError, StanzaErrorCondition};
 use crate::jid::{FullJid, Jid};
@@ -133,6 +133,13 @@ fn presence_type(t: SubscriptionType) -> PresenceType {
         SubscriptionType::Unsubscribe => PresenceType::Unsubscribe,
         SubscriptionType::Unsubscribed => PresenceType::Unsubscribed,
     }
+}
+
+/// Client side: the presence stanza of a subscription request (to the contact's bare JID).
+pub fn subscription_presence(request: &SubscriptionRequest) -> StanzaPresence {
+    let mut p = StanzaPresence::new(presence_type(request.kind));
+    p.to = Some(request.to_jid());
+    p
 }
 
 /// Writes an engine presence as a stanza from `from` to `to`: the carried stanza with its

@@ -102,6 +102,13 @@ impl PendingIqs {
         self.pending.remove(id)
     }
 
+    /// Forgets every pending request (the stream ended) and returns them, ordered by id.
+    pub fn take_all(&mut self) -> Vec<Iq> {
+        let mut all: Vec<Iq> = self.pending.drain().map(|(_, iq)| iq).collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
     /// Whether the request `id` is pending.
     pub fn contains(&self, id: &str) -> bool {
         self.pending.contains_key(id)

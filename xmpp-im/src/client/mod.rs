@@ -4,7 +4,8 @@
 //! with versions and anti-spoofing), [`PresenceTracker`] (the available resources of contacts),
 //! [`ChatSessions`] (JID locking and threads of one-to-one chats), and the construction of
 //! subscription stanzas ([`SubscriptionRequest`], always to a bare JID) with an optional policy
-//! for answering requests ([`SubscriptionPolicy`]).
+//! for answering requests ([`SubscriptionPolicy`]). [`crate::session::ClientSession`] composes
+//! them over a connection machine's events.
 //!
 //! ```
 //! use xmpp_im::client::{ChatSessions, RosterTracker};
