@@ -21,7 +21,7 @@
 //! use xmpp_interop::scenarios::{self, Target};
 //! # fn start_server() -> (std::net::SocketAddr, std::net::SocketAddr) { unimplemented!() }
 //! let (clients, components) = start_server();
-//! let target = Target::new(clients, components, scenarios::Trust::InsecureSkipVerify);
+//! let target = Target::new(clients, components, &scenarios::Trust::insecure_skip_verify());
 //! scenarios::presence_reaches_only_subscribed_contacts(&target);
 //! ```
 
@@ -30,7 +30,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How [`Target::new`] trusts the server's certificate (the blocking adapter's).
+/// How [`Target::new`] trusts the server's certificate (the adapters' `Trust`).
 pub use xmpp_blocking::Trust;
 use xmpp_blocking::{Client, ClientConfig, Component, ComponentConfig, Event};
 use xmpp_jid::{BareJid, FullJid};
@@ -84,7 +84,7 @@ pub fn accounts() -> Vec<BareJid> {
 /// Where the server under test listens, and how to trust it.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// How clients connect (its `server` is the client listener; `trust`, `profile` and the
+    /// How clients connect (its `server` is the client listener; `tls`, `profile` and the
     /// timeouts as the server needs).
     pub client: ClientConfig,
     /// How the component connects.
@@ -92,15 +92,15 @@ pub struct Target {
 }
 
 impl Target {
-    /// Clients on `clients` trusting `trust`, the component on `components`.
-    pub fn new(clients: SocketAddr, components: SocketAddr, trust: Trust) -> Target {
+    /// Clients on `clients` trusting `trust`, the component on `components`. Panics if
+    /// `trust` cannot make a TLS configuration (no anchor).
+    pub fn new(clients: SocketAddr, components: SocketAddr, trust: &Trust) -> Target {
+        let mut client = ClientConfig::trusting(trust)
+            .unwrap_or_else(|e| panic!("no TLS configuration from {trust:?}: {e}"))
+            .with_server(clients.ip().to_string(), clients.port());
+        client.login_timeout = Duration::from_secs(30);
         Target {
-            client: ClientConfig {
-                trust,
-                server: Some((clients.ip().to_string(), clients.port())),
-                login_timeout: Duration::from_secs(30),
-                ..ClientConfig::default()
-            },
+            client,
             component: ComponentConfig::new(components.ip().to_string(), components.port()),
         }
     }
@@ -109,7 +109,8 @@ impl Target {
     pub fn login(&self, user: &str, resource: Option<&str>) -> Peer {
         let mut config = self.client.clone();
         config.resource = resource.map(str::to_owned);
-        let client = Client::connect(&format!("{user}@{DOMAIN}"), PASSWORD, config)
+        let jid = BareJid::new(&format!("{user}@{DOMAIN}")).expect("a valid JID");
+        let client = Client::connect(&jid, PASSWORD, &config)
             .unwrap_or_else(|e| panic!("{user} cannot log in: {e}"));
         Peer {
             name: user.to_owned(),
@@ -121,7 +122,7 @@ impl Target {
 
     /// [`COMPONENT`] connected, and known to the server's router (see [`Peer::sync`]).
     pub fn component(&self) -> Peer {
-        let component = Component::connect(COMPONENT, COMPONENT_SECRET, self.component.clone())
+        let component = Component::connect(COMPONENT, COMPONENT_SECRET, &self.component)
             .unwrap_or_else(|e| panic!("the component cannot connect: {e}"));
         let mut peer = Peer {
             name: COMPONENT.to_owned(),

@@ -103,8 +103,8 @@ fn check(cli: Cli) -> Result<Args, String> {
             let pem = std::fs::read(&path).map_err(|e| format!("--ca {path}: {e}"))?;
             Trust::from_pem(&pem).map_err(|e| format!("--ca {path}: {e}"))?
         }
-        (None, true) => Trust::InsecureSkipVerify,
-        (None, false) => Trust::WebPkiRoots,
+        (None, true) => Trust::insecure_skip_verify(),
+        (None, false) => Trust::webpki_roots(),
     };
     for path in &cli.crls {
         let pem = std::fs::read(path).map_err(|e| format!("--crl {path}: {e}"))?;
@@ -134,15 +134,15 @@ fn check(cli: Cli) -> Result<Args, String> {
 fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let deadline = started + args.timeout;
-    let config = ClientConfig {
-        trust: args.trust,
-        server: args.connect,
-        login_timeout: args.timeout,
-        connect_timeout: args.timeout,
-        ..ClientConfig::default()
-    };
-    let mut client =
-        Client::connect(&args.jid, &args.password, config).map_err(|e| e.to_string())?;
+    let mut config = ClientConfig::trusting(&args.trust).map_err(|e| e.to_string())?;
+    config.server = args.connect;
+    config.login_timeout = args.timeout;
+    config.connect_timeout = args.timeout;
+    let jid = args
+        .jid
+        .parse()
+        .map_err(|e| format!("--jid {}: {e}", args.jid))?;
+    let mut client = Client::connect(&jid, &args.password, &config).map_err(|e| e.to_string())?;
     client
         .send_stanza(Presence::available())
         .map_err(|e| e.to_string())?;

@@ -71,22 +71,25 @@ fn main() -> ExitCode {
         idle,
     } = Args::parse();
     status("start");
-    let trust = match std::fs::read(&ca)
+    let config = match std::fs::read(&ca)
         .map_err(|e| e.to_string())
         .and_then(|pem| Trust::from_pem(&pem).map_err(|e| e.to_string()))
+        .and_then(|trust| ClientConfig::trusting(&trust).map_err(|e| e.to_string()))
     {
-        Ok(t) => t,
+        Ok(c) => c.with_server(host, port),
         Err(e) => {
             eprintln!("idle-memory: --ca {ca}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let config = ClientConfig {
-        trust,
-        server: Some((host, port)),
-        ..ClientConfig::default()
+    let jid = match jid.parse() {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("idle-memory: --jid {jid}: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let mut client = match Client::connect(&jid, &password, config) {
+    let mut client = match Client::connect(&jid, &password, &config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("idle-memory: {e}");

@@ -18,69 +18,96 @@ use crate::dns::{self, CachingSrvResolver, SrvResolver, SystemSrvResolver};
 use crate::error::Error;
 use crate::link::Link;
 use crate::session::Session;
-use crate::trust::Trust;
+use crate::{Trust, TrustError};
 
-/// How [`Client::connect`] connects and negotiates.
+/// How [`Client::connect`] connects and negotiates: the same fields, under the same names, as
+/// the tokio adapter's `ClientConfig`, plus the blocking ones (`write_timeout`, `srv`).
+///
+/// Made by a constructor, then adjusted field by field: [`trusting`](Self::trusting) (the
+/// usual one, with [`Trust::webpki_roots`] or [`Trust::from_pem`]), [`new`](Self::new) with a
+/// complete rustls configuration (e.g. a client certificate for SASL EXTERNAL), or
+/// [`plaintext`](Self::plaintext) for loopback tests.
 #[derive(Clone)]
 pub struct ClientConfig {
+    /// The TLS client configuration (trusted roots, optional client certificate). `None`
+    /// only with a profile that disables TLS.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Stream policy (TLS, mechanisms, keepalives, limits). Default: RFC 6120.
-    pub profile: Profile,
-    /// Which server certificates are accepted.
-    pub trust: Trust,
-    /// Connect to this host and port instead of resolving SRV records.
+    pub profile: Arc<Profile>,
+    /// Connect to this host (name or IP literal) and port instead of resolving SRV records
+    /// (RFC 6120 §3.2.3).
     pub server: Option<(String, u16)>,
     /// With `server`: TLS from the first byte (XEP-0368) instead of STARTTLS.
     pub direct_tls: bool,
     /// The resource to ask for (`None`: the server picks one).
     pub resource: Option<String>,
-    /// Time limit of each TCP connect.
+    /// Time limit of each TCP connect. Default: 10 s.
     pub connect_timeout: Duration,
-    /// Time limit of each write.
-    pub write_timeout: Duration,
-    /// Time limit from the first TCP attempt to a negotiated stream.
+    /// Time limit from the first TCP attempt to a negotiated stream. Default: 30 s.
     pub login_timeout: Duration,
-    /// The SRV resolver (default: the system's name servers, answers cached within their TTL).
-    pub srv: Arc<dyn SrvResolver>,
     /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
     pub dscp: Option<u8>,
+    /// Time limit of each write. Default: 30 s.
+    pub write_timeout: Duration,
+    /// The SRV resolver (default: the system's name servers, answers cached within their TTL).
+    pub srv: Arc<dyn SrvResolver>,
 }
 
 impl fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientConfig")
+            .field("tls", &self.tls.is_some())
             .field("profile", &self.profile)
-            .field("trust", &self.trust)
             .field("server", &self.server)
             .field("direct_tls", &self.direct_tls)
             .field("resource", &self.resource)
             .field("connect_timeout", &self.connect_timeout)
-            .field("write_timeout", &self.write_timeout)
             .field("login_timeout", &self.login_timeout)
             .field("dscp", &self.dscp)
+            .field("write_timeout", &self.write_timeout)
             .finish_non_exhaustive()
     }
 }
 
-impl Default for ClientConfig {
-    fn default() -> Self {
+impl ClientConfig {
+    /// Defaults (RFC 6120 profile, SRV resolution through the system's name servers) with
+    /// this TLS configuration: a custom rustls configuration, e.g. with a client certificate
+    /// for SASL EXTERNAL ([`Trust::client_config`] makes the usual ones).
+    pub fn new(tls: Arc<rustls::ClientConfig>) -> Self {
+        ClientConfig::with_tls(Some(tls))
+    }
+
+    /// Defaults with the server certificates accepted by `trust`
+    /// (`ClientConfig::trusting(&Trust::webpki_roots())` for servers with public
+    /// certificates).
+    pub fn trusting(trust: &Trust) -> Result<Self, TrustError> {
+        Ok(ClientConfig::new(trust.client_config()?))
+    }
+
+    /// No TLS configuration, with a profile that must disable TLS: loopback and tests only.
+    pub fn plaintext(profile: Arc<Profile>) -> Self {
         ClientConfig {
-            profile: Profile::rfc6120(),
-            trust: Trust::WebPkiRoots,
+            profile,
+            ..ClientConfig::with_tls(None)
+        }
+    }
+
+    fn with_tls(tls: Option<Arc<rustls::ClientConfig>>) -> Self {
+        ClientConfig {
+            tls,
+            profile: Arc::new(Profile::rfc6120()),
             server: None,
             direct_tls: false,
             resource: None,
             connect_timeout: Duration::from_secs(10),
-            write_timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(30),
-            srv: Arc::new(CachingSrvResolver::new(SystemSrvResolver::from_system())),
             dscp: None,
+            write_timeout: Duration::from_secs(30),
+            srv: Arc::new(CachingSrvResolver::new(SystemSrvResolver::from_system())),
         }
     }
-}
 
-impl ClientConfig {
-    /// Connect to `host:port` instead of resolving the domain (the same name as the tokio
-    /// adapter's).
+    /// Connect to `host:port` instead of resolving the domain.
     #[must_use]
     pub fn with_server(mut self, host: impl Into<String>, port: u16) -> Self {
         self.server = Some((host.into(), port));
@@ -96,13 +123,13 @@ pub struct Client {
 }
 
 impl Client {
-    /// Resolves the JID's domain (or uses the override), connects over TCP, negotiates TLS,
-    /// authenticates with `password` and binds a resource. Every step is bounded by the
-    /// config's timeouts.
-    pub fn connect(jid: &str, password: &str, config: ClientConfig) -> Result<Client, Error> {
-        let bare = parse_jid(jid)?;
-        let username = bare.node().ok_or_else(|| Error::Jid {
-            jid: jid.to_owned(),
+    /// Resolves the JID's domain (or uses the configured server), connects over TCP,
+    /// negotiates TLS, authenticates with `password` and binds a resource. Every step is
+    /// bounded by the config's timeouts. The same entry point as the tokio adapter's
+    /// `Client::connect`.
+    pub fn connect(jid: &BareJid, password: &str, config: &ClientConfig) -> Result<Client, Error> {
+        let username = jid.node().ok_or_else(|| Error::Jid {
+            jid: jid.to_string(),
             reason: "a client JID needs a local part".into(),
         })?;
         let credentials = xmpp_sasl::Credentials::password(username, password)
@@ -111,15 +138,14 @@ impl Client {
     }
 
     /// Like [`connect`](Self::connect) with any SASL credentials: a password, a client
-    /// certificate for EXTERNAL (put the certificate into a [`Trust::Custom`] rustls
-    /// configuration) or ANONYMOUS (then `jid` may be the bare domain).
+    /// certificate for EXTERNAL (the certificate goes into the rustls configuration given to
+    /// [`ClientConfig::new`]) or ANONYMOUS (then `jid` may be the bare domain).
     pub fn connect_with(
-        jid: &str,
+        jid: &BareJid,
         credentials: xmpp_sasl::Credentials,
-        config: ClientConfig,
+        config: &ClientConfig,
     ) -> Result<Client, Error> {
-        let bare = parse_jid(jid)?;
-        let domain = bare.domain().to_owned();
+        let domain = jid.domain().to_owned();
         if let Some(d) = config.dscp.filter(|d| *d > 63) {
             return Err(Error::Config(format!("DSCP {d} is out of range 0..=63")));
         }
@@ -146,18 +172,17 @@ impl Client {
         if let Some(d) = config.dscp {
             crate::socket::set_dscp(&stream, d)?;
         }
-        let tls = config.trust.client_config()?;
         let conn = Connection::initiator(
             InitiatorConfig {
                 kind: StreamKind::Client,
                 to: domain,
-                from: Some(bare.to_string()),
-                tls: Some(tls),
+                from: Some(jid.to_string()),
+                tls: config.tls.clone(),
                 direct_tls,
                 auth: InitiatorAuth::Sasl(credentials),
                 resource: config.resource.clone(),
             },
-            Arc::new(config.profile.clone()),
+            config.profile.clone(),
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;
@@ -208,13 +233,6 @@ impl Client {
     pub fn close(self) -> Result<(), Error> {
         self.link.close()
     }
-}
-
-fn parse_jid(jid: &str) -> Result<BareJid, Error> {
-    BareJid::new(jid).map_err(|e| Error::Jid {
-        jid: jid.to_owned(),
-        reason: e.to_string(),
-    })
 }
 
 /// Tries each attempt's addresses in turn until one accepts a TCP connection.

@@ -6,7 +6,8 @@
 //!
 //! ```no_run
 //! use xmpp_blocking::{Component, ComponentConfig, Event};
-//! let mut echo = Component::connect("echo.localhost", "s3cret", ComponentConfig::new("127.0.0.1", 5347))?;
+//! let config = ComponentConfig::new("127.0.0.1", 5347);
+//! let mut echo = Component::connect("echo.localhost", "s3cret", &config)?;
 //! while let Event::Stanza(message) = echo.recv()? {
 //!     // ... answer it
 //! #   let _ = message;
@@ -28,19 +29,23 @@ use crate::error::Error;
 use crate::link::Link;
 use crate::session::Session;
 
-/// How [`Component::connect`] connects.
+/// How [`Component::connect`] connects: the same fields, under the same names, as the tokio
+/// adapter's `ComponentConfig`, plus `write_timeout`.
 #[derive(Debug, Clone)]
 pub struct ComponentConfig {
-    /// The server's component port (host and port; a component never resolves SRV records).
+    /// The server's component port: host (name or IP literal) and port. Components do not
+    /// resolve SRV records.
     pub server: (String, u16),
     /// Stream policy (limits, keepalives, timeouts); its TLS policy does not apply.
-    pub profile: Profile,
-    /// Time limit of each TCP connect.
+    pub profile: Arc<Profile>,
+    /// Time limit of each TCP connect. Default: 10 s.
     pub connect_timeout: Duration,
-    /// Time limit of each write.
-    pub write_timeout: Duration,
-    /// Time limit from the first TCP attempt to the accepted handshake.
+    /// Time limit from the first TCP attempt to the accepted handshake. Default: 30 s.
     pub login_timeout: Duration,
+    /// DiffServ code point (0..=63) for outgoing packets (UCR-DSCP-1); `None`: unmarked.
+    pub dscp: Option<u8>,
+    /// Time limit of each write. Default: 30 s.
+    pub write_timeout: Duration,
 }
 
 impl ComponentConfig {
@@ -48,10 +53,11 @@ impl ComponentConfig {
     pub fn new(host: impl Into<String>, port: u16) -> ComponentConfig {
         ComponentConfig {
             server: (host.into(), port),
-            profile: Profile::rfc6120(),
+            profile: Arc::new(Profile::rfc6120()),
             connect_timeout: Duration::from_secs(10),
-            write_timeout: Duration::from_secs(30),
             login_timeout: Duration::from_secs(30),
+            dscp: None,
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -66,21 +72,28 @@ pub struct Component {
 impl Component {
     /// Connects to the server, opens a `jabber:component:accept` stream for `domain` and
     /// proves the shared `secret`. A refusal is [`Error::Login`] (the server's stream error,
-    /// e.g. `host-unknown` or `not-authorized`).
+    /// e.g. `host-unknown` or `not-authorized`). The same entry point as the tokio adapter's
+    /// `Component::connect`.
     pub fn connect(
         domain: &str,
         secret: &str,
-        config: ComponentConfig,
+        config: &ComponentConfig,
     ) -> Result<Component, Error> {
+        if let Some(d) = config.dscp.filter(|d| *d > 63) {
+            return Err(Error::Config(format!("DSCP {d} is out of range 0..=63")));
+        }
         let deadline = Instant::now() + config.login_timeout;
         let (host, port) = &config.server;
         let plan = ResolutionPlan::with_override(host, *port, false);
         let (stream, _) = connect_plan(&plan, config.connect_timeout, deadline)?;
         stream.set_write_timeout(Some(config.write_timeout))?;
         stream.set_nodelay(true)?;
+        if let Some(d) = config.dscp {
+            crate::socket::set_dscp(&stream, d)?;
+        }
         let conn = Connection::initiator(
             InitiatorConfig::component(domain, secret),
-            Arc::new(config.profile),
+            config.profile.clone(),
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;

@@ -9,7 +9,8 @@ use xmpp_stream::stream_error::StreamError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The JID given to [`Client::connect`](crate::Client::connect) is not valid.
+    /// The JID given to [`Client::connect`](crate::Client::connect) cannot log in (it has no
+    /// local part).
     #[error("invalid JID {jid:?}: {reason}")]
     Jid {
         /// The JID as given.
@@ -20,7 +21,9 @@ pub enum Error {
     /// The configuration or the machine's setup was refused.
     #[error("configuration: {0}")]
     Config(String),
-    /// Trust anchors or CRLs could not be used (bad PEM, no anchor, a refused CRL).
+    /// Trust anchors or CRLs could not be used (bad PEM, no anchor, a refused CRL): the
+    /// [`TrustError`](crate::TrustError) of [`Trust`](crate::Trust) and
+    /// [`ClientConfig::trusting`](crate::ClientConfig::trusting).
     #[error(transparent)]
     Trust(#[from] xmpp_stream::trust::TrustError),
     /// Name resolution failed (SRV lookup or A/AAAA).

@@ -14,8 +14,10 @@
 //!   offline messages, the server's IQs, XEP-0114 components on their own listeners.
 //!
 //! Modules: [`client`], [`session`], [`server`], [`dns`] (SRV lookups feeding the core's
-//! resolution plan; why no DNS crate with an async runtime is used), [`trust`] (server
-//! certificate trust), [`socket`] (DSCP marking), [`error`].
+//! resolution plan; why no DNS crate with an async runtime is used), [`socket`] (DSCP
+//! marking), [`error`]. Server certificate trust is [`Trust`] (PEM roots, the Mozilla roots,
+//! CRLs), the same type as the tokio adapter's: [`ClientConfig::trusting`] turns it into a
+//! configuration, [`ClientConfig::new`] takes a complete rustls configuration instead.
 //!
 //! Examples: `blocking-client` (the command-line contract of the tokio `client` example),
 //! `mio-poll` (bring your own event loop), `idle-memory` (resident memory of an idle client).
@@ -32,22 +34,20 @@
 //! let mut profile = Profile::rfc6120();
 //! profile.tls = TlsPolicy::Disabled;
 //! profile.allow_plaintext_auth = true;
+//! let profile = Arc::new(profile);
 //! let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
 //! store.add_user("alice", "secret", 4096, &mut rand_core::OsRng)?;
 //! let config = ServerConfig::new(
 //!     Config::new(["localhost"]),
-//!     Arc::new(profile.clone()),
+//!     profile.clone(),
 //!     None,
 //!     Arc::new(store),
 //! );
 //! let server = ImServer::bind("127.0.0.1:0", config)?.spawn()?;
 //!
-//! let config = ClientConfig {
-//!     profile,
-//!     server: Some(("127.0.0.1".into(), server.local_addr().port())),
-//!     ..ClientConfig::default()
-//! };
-//! let mut client = Client::connect("alice@localhost", "secret", config)?;
+//! let config = ClientConfig::plaintext(profile)
+//!     .with_server("127.0.0.1", server.local_addr().port());
+//! let mut client = Client::connect(&"alice@localhost".parse()?, "secret", &config)?;
 //! assert_eq!(client.jid().to_bare().as_str(), "alice@localhost");
 //! // The server answers a ping, from its own domain.
 //! let ping = xmpp_stanza::Iq::get(Some("localhost".parse()?), "p1", xmpp_stanza::xep::ping::Ping);
@@ -71,15 +71,14 @@ mod link;
 pub mod server;
 pub mod session;
 pub mod socket;
-pub mod trust;
 
 pub use client::{Client, ClientConfig};
 pub use component::{Component, ComponentConfig};
 pub use error::Error;
 pub use server::{ImServer, ServerConfig, ServerHandle};
 pub use session::{Session, Step};
-pub use trust::Trust;
 /// The sans-IO server core [`ImServer`] drives (its `Config` is [`ServerConfig::core`]).
 pub use xmpp_server;
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
+pub use xmpp_stream::trust::{Trust, TrustError};

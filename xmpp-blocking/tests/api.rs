@@ -1,6 +1,6 @@
 //! Public API properties: thread-safety of the handles, trust configuration errors.
 
-use xmpp_blocking::{Client, Error, ServerHandle, Session, Trust};
+use xmpp_blocking::{Client, ClientConfig, Error, ServerHandle, Session, Trust, TrustError};
 
 fn assert_send<T: Send>() {}
 
@@ -14,23 +14,32 @@ fn client_and_session_can_move_to_another_thread() {
 
 #[test]
 fn pem_without_certificates_is_a_trust_error() {
-    assert!(matches!(Trust::from_pem(b""), Err(Error::Trust(_))));
-    assert!(matches!(
-        Trust::from_pem(b"not a pem file at all"),
-        Err(Error::Trust(_))
-    ));
+    let refused = |pem: &[u8]| -> Error { Trust::from_pem(pem).unwrap_err().into() };
+    assert!(matches!(refused(b""), Error::Trust(_)));
+    assert!(matches!(refused(b"not a pem file at all"), Error::Trust(_)));
     let broken = b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n";
-    assert!(matches!(Trust::from_pem(broken), Err(Error::Trust(_))));
+    assert!(matches!(refused(broken), Error::Trust(_)));
 }
 
 #[test]
 fn every_trust_kind_builds_a_client_config() {
     let pem = xmpp_stream::testing::TestPki::new(&["localhost"]).ca_pem;
     let from_pem = Trust::from_pem(pem.as_bytes()).unwrap();
-    assert!(matches!(&from_pem, Trust::Checked(_)));
-    for trust in [Trust::WebPkiRoots, Trust::InsecureSkipVerify, from_pem] {
-        let config = trust.client_config().unwrap();
-        let again = Trust::Custom(config.clone()).client_config().unwrap();
-        assert!(std::sync::Arc::ptr_eq(&config, &again));
+    for trust in [
+        Trust::webpki_roots(),
+        Trust::insecure_skip_verify(),
+        from_pem,
+    ] {
+        let config = ClientConfig::trusting(&trust).unwrap();
+        let tls = config.tls.expect("a TLS configuration");
+        // A rustls configuration of the application's own is used as it is.
+        let again = ClientConfig::new(tls.clone()).tls.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&tls, &again));
     }
+}
+
+#[test]
+fn an_empty_anchor_list_is_refused_by_trusting() {
+    let err = ClientConfig::trusting(&Trust::certificates(Vec::new())).unwrap_err();
+    assert_eq!(err, TrustError::NoAnchors);
 }

@@ -21,7 +21,7 @@ const NS: &str = "jabber:client";
 
 fn machines(profile: Profile) -> (Connection, Connection) {
     let pki = TestPki::new(&["localhost"]);
-    let client_tls = xmpp_blocking::Trust::Certificates(vec![pki.ca.clone()])
+    let client_tls = xmpp_blocking::Trust::certificates(vec![pki.ca.clone()])
         .client_config()
         .unwrap();
     let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");

@@ -19,7 +19,7 @@ fn ucr_route_7_component_answers_a_client_message() {
     let mut component = Component::connect(
         support::COMPONENT,
         support::COMPONENT_SECRET,
-        component_config(&server),
+        &component_config(&server),
     )
     .unwrap();
     assert_eq!(component.domain(), "echo.localhost");
@@ -34,9 +34,9 @@ fn ucr_route_7_component_answers_a_client_message() {
     }
 
     let mut alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     let mut msg = Element::new("message", "jabber:client");
@@ -89,7 +89,7 @@ fn a_refused_component_gets_the_servers_reason() {
     let refused = |domain: &str, secret: &str| match Component::connect(
         domain,
         secret,
-        component_config(&server),
+        &component_config(&server),
     ) {
         Err(Error::Login(LoginError::Stream { error, by_peer })) => {
             assert!(by_peer, "{domain}: the server's error");
@@ -99,7 +99,7 @@ fn a_refused_component_gets_the_servers_reason() {
     };
     assert_eq!(refused("echo.localhost", "wrong"), Condition::NotAuthorized);
     assert_eq!(refused("other.localhost", "s3cret"), Condition::HostUnknown);
-    Component::connect("echo.localhost", "s3cret", component_config(&server))
+    Component::connect("echo.localhost", "s3cret", &component_config(&server))
         .unwrap()
         .close()
         .unwrap();
@@ -110,7 +110,7 @@ fn a_refused_component_gets_the_servers_reason() {
 #[test]
 fn a_second_component_for_a_connected_domain_gets_conflict() {
     let (server, _ca) = support::tls_server();
-    let first = Component::connect("echo.localhost", "s3cret", component_config(&server)).unwrap();
+    let first = Component::connect("echo.localhost", "s3cret", &component_config(&server)).unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !server.inspect(|core| core.is_component_connected("echo.localhost")) {
         assert!(
@@ -120,7 +120,7 @@ fn a_second_component_for_a_connected_domain_gets_conflict() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // The handshake succeeds (the machine accepts the secret); the core then closes it.
-    let mut second = Component::connect("echo.localhost", "s3cret", component_config(&server))
+    let mut second = Component::connect("echo.localhost", "s3cret", &component_config(&server))
         .expect("the handshake itself is accepted");
     let condition = loop {
         match second.recv_timeout(Duration::from_secs(30)) {

@@ -26,9 +26,9 @@ fn sends_receives_and_prints_from_and_body() {
     let port = server.local_addr().port().to_string();
     let connect = format!("127.0.0.1:{port}");
     let mut alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     // Available, so that a message to alice's bare JID reaches this resource (RFC 6121

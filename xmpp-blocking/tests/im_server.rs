@@ -33,7 +33,7 @@ fn server() -> (ServerHandle, Target) {
     let target = Target::new(
         server.local_addr(),
         server.component_addrs()[0],
-        Trust::Certificates(vec![pki.ca]),
+        &Trust::certificates(vec![pki.ca]),
     );
     (server, target)
 }

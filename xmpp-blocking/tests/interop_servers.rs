@@ -25,12 +25,11 @@ fn start(peer: &str, tag: &str) -> PeerServer {
 
 fn config(server: &PeerServer, host: &str) -> ClientConfig {
     let pem = std::fs::read(server.ca()).unwrap();
-    ClientConfig {
-        trust: Trust::from_pem(&pem).unwrap(),
-        server: Some((host.into(), server.port)),
-        resource: Some("interop".into()),
-        ..ClientConfig::default()
-    }
+    let mut config = ClientConfig::trusting(&Trust::from_pem(&pem).unwrap())
+        .unwrap()
+        .with_server(host, server.port);
+    config.resource = Some("interop".into());
+    config
 }
 
 fn next_stanza(client: &mut Client, what: &str, pick: impl Fn(&Element) -> bool) -> Element {
@@ -55,10 +54,18 @@ fn ucr_tcp_16_login_roster_presence_and_messages_through_ejabberd() {
 
 fn login_roster_presence_and_messages(peer: &str) {
     let server = start(peer, "lib");
-    let mut alice = Client::connect("alice@localhost", "secret", config(&server, "127.0.0.1"))
-        .unwrap_or_else(|e| panic!("alice could not log into {peer} over IPv4: {e}"));
-    let mut bob = Client::connect("bob@localhost", "secret", config(&server, "::1"))
-        .unwrap_or_else(|e| panic!("bob could not log into {peer} over IPv6: {e}"));
+    let mut alice = Client::connect(
+        &"alice@localhost".parse().unwrap(),
+        "secret",
+        &config(&server, "127.0.0.1"),
+    )
+    .unwrap_or_else(|e| panic!("alice could not log into {peer} over IPv4: {e}"));
+    let mut bob = Client::connect(
+        &"bob@localhost".parse().unwrap(),
+        "secret",
+        &config(&server, "::1"),
+    )
+    .unwrap_or_else(|e| panic!("bob could not log into {peer} over IPv6: {e}"));
     assert_eq!(alice.jid().as_str(), "alice@localhost/interop");
     assert!(alice.session_mut().connection().is_tls());
 
@@ -122,8 +129,12 @@ fn blocking_client_example_exchanges_messages_through_ejabberd() {
 
 fn example_exchanges_messages(peer: &str) {
     let server = start(peer, "example");
-    let mut alice = Client::connect("alice@localhost", "secret", config(&server, "127.0.0.1"))
-        .unwrap_or_else(|e| panic!("alice could not log into {peer}: {e}"));
+    let mut alice = Client::connect(
+        &"alice@localhost".parse().unwrap(),
+        "secret",
+        &config(&server, "127.0.0.1"),
+    )
+    .unwrap_or_else(|e| panic!("alice could not log into {peer}: {e}"));
     alice.send_stanza(Presence::available()).unwrap();
     let connect = format!("[::1]:{}", server.port);
     let child = support::example(

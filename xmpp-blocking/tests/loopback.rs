@@ -25,7 +25,7 @@ fn ucr_tls_1_login_over_starttls_binds_a_resource() {
     let (server, ca) = support::tls_server();
     let mut config = support::client_config(&server, &ca);
     config.resource = Some("desk".into());
-    let client = Client::connect("alice@localhost", "secret", config).unwrap();
+    let client = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap();
     assert_eq!(client.jid().as_str(), "alice@localhost/desk");
     assert!(client_is_tls(client));
 }
@@ -40,9 +40,9 @@ fn client_is_tls(mut client: Client) -> bool {
 fn wrong_password_is_an_auth_error() {
     let (server, ca) = support::tls_server();
     let err = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "wrong",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap_err();
     match err {
@@ -58,9 +58,9 @@ fn ucr_tls_9_untrusted_certificate_is_a_tls_error_naming_the_problem() {
     let (server, _ca) = support::tls_server();
     let other_ca = xmpp_stream::testing::TestPki::new(&["localhost"]).ca;
     let err = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &other_ca),
+        &support::client_config(&server, &other_ca),
     )
     .unwrap_err();
     match err {
@@ -77,15 +77,15 @@ fn ucr_tls_9_untrusted_certificate_is_a_tls_error_naming_the_problem() {
 fn presence_and_a_message_round_trip() {
     let (server, ca) = support::tls_server();
     let mut alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     let mut bob = Client::connect(
-        "bob@localhost",
+        &"bob@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
 
@@ -128,9 +128,9 @@ fn presence_and_a_message_round_trip() {
 fn roster_get_is_answered_and_unknown_recipient_bounces() {
     let (server, ca) = support::tls_server();
     let mut alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     let mut iq = Element::new("iq", NS);
@@ -155,9 +155,9 @@ fn roster_get_is_answered_and_unknown_recipient_bounces() {
 fn recv_timeout_returns_none_when_nothing_arrives() {
     let (server, ca) = support::tls_server();
     let mut alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     assert!(
@@ -174,7 +174,7 @@ fn direct_tls_login() {
     let (server, ca) = support::tls_server_with(true);
     let mut config = support::client_config(&server, &ca);
     config.direct_tls = true;
-    let client = Client::connect("alice@localhost", "secret", config).unwrap();
+    let client = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap();
     assert_eq!(client.jid().to_bare().as_str(), "alice@localhost");
     assert!(client_is_tls(client));
 }
@@ -183,9 +183,9 @@ fn direct_tls_login() {
 fn ucr_stream_23_close_completes_the_closing_handshake_and_frees_the_route() {
     let (server, ca) = support::tls_server();
     let alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     let jid = alice.jid().clone();
@@ -204,15 +204,15 @@ fn ucr_stream_23_close_completes_the_closing_handshake_and_frees_the_route() {
 fn connections_over_the_limit_are_refused_and_the_slot_comes_back() {
     let (server, ca) = support::tls_server_custom(|c| c.max_connections = 1);
     let alice = Client::connect(
-        "alice@localhost",
+        &"alice@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap();
     let err = Client::connect(
-        "bob@localhost",
+        &"bob@localhost".parse().unwrap(),
         "secret",
-        support::client_config(&server, &ca),
+        &support::client_config(&server, &ca),
     )
     .unwrap_err();
     assert!(!err.is_timeout(), "refused, not left hanging: {err:?}");
@@ -221,9 +221,9 @@ fn connections_over_the_limit_are_refused_and_the_slot_comes_back() {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         match Client::connect(
-            "bob@localhost",
+            &"bob@localhost".parse().unwrap(),
             "secret",
-            support::client_config(&server, &ca),
+            &support::client_config(&server, &ca),
         ) {
             Ok(bob) => {
                 bob.close().unwrap();
@@ -245,7 +245,8 @@ fn ucr_dscp_1_client_marks_its_packets() {
     let (server, ca) = support::tls_server_custom(|c| c.dscp = Some(46));
     let mut config = support::client_config(&server, &ca);
     config.dscp = Some(34);
-    let mut alice = Client::connect("alice@localhost", "secret", config).unwrap();
+    let mut alice =
+        Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap();
     let stream = alice.session_mut().get_ref();
     assert_eq!(xmpp_blocking::socket::dscp(stream).unwrap(), 34);
     alice.close().unwrap();
@@ -256,7 +257,7 @@ fn ucr_dscp_1_out_of_range_dscp_is_a_config_error() {
     let (server, ca) = support::tls_server();
     let mut config = support::client_config(&server, &ca);
     config.dscp = Some(64);
-    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    let err = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
 
@@ -264,12 +265,16 @@ fn ucr_dscp_1_out_of_range_dscp_is_a_config_error() {
 fn anonymous_login_with_connect_with_gets_a_generated_identity() {
     let mut profile = xmpp_stream::profile::Profile::rfc6120();
     profile.allow_anonymous = true;
-    let (server, ca) =
-        support::tls_server_custom(|c| c.profile = std::sync::Arc::new(profile.clone()));
+    let profile = std::sync::Arc::new(profile);
+    let (server, ca) = support::tls_server_custom(|c| c.profile = profile.clone());
     let mut config = support::client_config(&server, &ca);
     config.profile = profile;
-    let client =
-        Client::connect_with("localhost", xmpp_sasl::Credentials::anonymous(), config).unwrap();
+    let client = Client::connect_with(
+        &"localhost".parse().unwrap(),
+        xmpp_sasl::Credentials::anonymous(),
+        &config,
+    )
+    .unwrap();
     assert_eq!(client.jid().domain(), "localhost");
     assert!(client.jid().node().is_some(), "{}", client.jid());
     client.close().unwrap();
@@ -279,9 +284,13 @@ fn anonymous_login_with_connect_with_gets_a_generated_identity() {
 fn ucr_sasl_3_anonymous_is_refused_by_the_default_profile() {
     let (server, ca) = support::tls_server();
     let mut config = support::client_config(&server, &ca);
-    config.profile.allow_anonymous = true;
-    let err =
-        Client::connect_with("localhost", xmpp_sasl::Credentials::anonymous(), config).unwrap_err();
+    std::sync::Arc::make_mut(&mut config.profile).allow_anonymous = true;
+    let err = Client::connect_with(
+        &"localhost".parse().unwrap(),
+        xmpp_sasl::Credentials::anonymous(),
+        &config,
+    )
+    .unwrap_err();
     assert!(!err.is_timeout(), "{err:?}");
     assert!(
         matches!(

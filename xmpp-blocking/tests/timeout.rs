@@ -4,7 +4,14 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use xmpp_blocking::{Client, ClientConfig, Error};
+use xmpp_blocking::{Client, ClientConfig, Error, Trust};
+
+/// The usual configuration (the Mozilla roots), connecting to `127.0.0.1:port`.
+fn config(port: u16) -> ClientConfig {
+    ClientConfig::trusting(&Trust::webpki_roots())
+        .unwrap()
+        .with_server("127.0.0.1", port)
+}
 
 #[test]
 fn silent_server_gives_a_login_timeout_error() {
@@ -17,12 +24,9 @@ fn silent_server_gives_a_login_timeout_error() {
         let _ = wait.recv();
         drop(sock);
     });
-    let config = ClientConfig {
-        server: Some(("127.0.0.1".into(), port)),
-        login_timeout: Duration::from_millis(300),
-        ..ClientConfig::default()
-    };
-    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    let mut config = config(port);
+    config.login_timeout = Duration::from_millis(300);
+    let err = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap_err();
     assert!(err.is_timeout(), "expected a timeout, got {err:?}");
     assert!(matches!(err, Error::Timeout { during: "login" }));
     done.send(()).unwrap();
@@ -34,17 +38,16 @@ fn refused_connection_is_a_connect_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let config = ClientConfig {
-        server: Some(("127.0.0.1".into(), port)),
-        ..ClientConfig::default()
-    };
-    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    let config = config(port);
+    let err = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
 }
 
 #[test]
-fn invalid_jid_is_refused_before_any_io() {
-    let err = Client::connect("not a jid@@", "secret", ClientConfig::default()).unwrap_err();
+fn a_jid_without_a_local_part_is_refused_before_any_io() {
+    // Nothing listens on port 1: an attempt to connect would be a connect error.
+    let domain = "localhost".parse().unwrap();
+    let err = Client::connect(&domain, "secret", &config(1)).unwrap_err();
     assert!(matches!(err, Error::Jid { .. }), "{err:?}");
 }
 
@@ -69,12 +72,9 @@ fn server_going_silent_mid_negotiation_gives_a_login_timeout_error() {
         let _ = wait.recv();
         drop(sock);
     });
-    let config = ClientConfig {
-        server: Some(("127.0.0.1".into(), port)),
-        login_timeout: Duration::from_millis(500),
-        ..ClientConfig::default()
-    };
-    let err = Client::connect("alice@localhost", "secret", config).unwrap_err();
+    let mut config = config(port);
+    config.login_timeout = Duration::from_millis(500);
+    let err = Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap_err();
     assert!(matches!(err, Error::Timeout { during: "login" }), "{err:?}");
     done.send(()).unwrap();
     peer.join().unwrap();

@@ -1,5 +1,6 @@
-//! The client side: [`connect`] resolves, connects, negotiates through the core and returns a
-//! [`Client`] once the session is established.
+//! The client side: [`Client::connect`] (or the free [`connect`], the same function) resolves,
+//! connects, negotiates through the core and returns a [`Client`] once the session is
+//! established.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,7 +19,7 @@ use crate::driver::{self, DriverConfig, Events, Handle};
 use crate::error::ConnectError;
 use crate::resolve;
 
-/// How [`connect`] reaches and logs into the server.
+/// How [`Client::connect`] reaches and logs into the server.
 #[derive(Clone)]
 pub struct ClientConfig {
     /// The TLS client configuration (trusted roots, optional client certificate).
@@ -123,8 +124,23 @@ pub struct Client {
     pub tls: bool,
 }
 
+impl Client {
+    /// Resolves the JID's domain (or uses the configured server), connects, negotiates TLS,
+    /// authenticates with `password`, binds, and returns the established session. The same
+    /// entry point as the blocking adapter's `Client::connect`; the free function [`connect`]
+    /// is the same.
+    pub async fn connect(
+        jid: &BareJid,
+        password: &str,
+        config: &ClientConfig,
+    ) -> Result<Client, ConnectError> {
+        connect(jid, password, config).await
+    }
+}
+
 /// Resolves the JID's domain (or uses the configured server), connects, negotiates TLS,
-/// authenticates, binds, and returns the established session.
+/// authenticates, binds, and returns the established session: the same as
+/// [`Client::connect`].
 pub async fn connect(
     jid: &BareJid,
     password: &str,
@@ -271,6 +287,8 @@ mod tests {
         let jid: BareJid = "a@localhost".parse().unwrap();
         let config = ClientConfig::plaintext(Arc::new(Profile::rfc6120()));
         let fut = connect(&jid, "x", &config);
+        assert_send(&fut);
+        let fut = Client::connect(&jid, "x", &config);
         assert_send(&fut);
     }
 }

@@ -1,5 +1,6 @@
-//! An XEP-0114 component connecting to its server: [`connect_component`] with a
-//! [`ComponentConfig`] gives a [`Component`] (the same [`Handle`] and [`Events`] as a client).
+//! An XEP-0114 component connecting to its server: [`Component::connect`] (or the free
+//! [`connect_component`], the same function) with a [`ComponentConfig`] gives a [`Component`]
+//! (the same [`Handle`] and [`Events`] as a client).
 //!
 //! A component is addressed by its own domain (`echo.example.com`) and authenticates with a
 //! shared secret through the XEP-0114 handshake. The protocol has no TLS: run it on loopback or
@@ -27,7 +28,7 @@ use crate::client::await_login;
 use crate::driver::{self, DriverConfig, Events, Handle};
 use crate::error::ConnectError;
 
-/// How [`connect_component`] connects.
+/// How [`Component::connect`] connects.
 #[derive(Debug, Clone)]
 pub struct ComponentConfig {
     /// The server's component port: host (name or IP literal) and port. Components do not
@@ -70,9 +71,23 @@ pub struct Component {
     pub domain: String,
 }
 
+impl Component {
+    /// Connects to the server's component port, opens a `jabber:component:accept` stream for
+    /// `domain` and proves the shared `secret`. A refusal is [`ConnectError::Login`] with the
+    /// server's stream error (e.g. `host-unknown`, `not-authorized`). The same entry point as
+    /// the blocking adapter's `Component::connect`; the free function [`connect_component`] is
+    /// the same.
+    pub async fn connect(
+        domain: &str,
+        secret: &str,
+        config: &ComponentConfig,
+    ) -> Result<Component, ConnectError> {
+        connect_component(domain, secret, config).await
+    }
+}
+
 /// Connects to the server's component port, opens a `jabber:component:accept` stream for
-/// `domain` and proves the shared `secret`. A refusal is [`ConnectError::Login`] with the
-/// server's stream error (e.g. `host-unknown`, `not-authorized`).
+/// `domain` and proves the shared `secret`: the same as [`Component::connect`].
 pub async fn connect_component(
     domain: &str,
     secret: &str,

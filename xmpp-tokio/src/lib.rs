@@ -1,8 +1,9 @@
 //! Tokio adapter for the sans-IO XMPP machines of [`xmpp_stream`]: a driver task per
-//! connection, a client [`connect`] with SRV resolution and happy eyeballs, a server accept
-//! loop ([`serve`]), and a complete IM server in one call ([`serve_im`]) on the sans-IO server
-//! core [`xmpp_server`] (re-exported). The adapter holds no protocol logic: bytes, timers and
-//! queues only.
+//! connection, a client [`Client::connect`] (the free [`connect`] is the same) with SRV
+//! resolution and happy eyeballs, a component [`Component::connect`], a server accept loop
+//! ([`serve`]), and a complete IM server in one call ([`serve_im`]) on the sans-IO server core
+//! [`xmpp_server`] (re-exported). The adapter holds no protocol logic: bytes, timers and queues
+//! only.
 //!
 //! The accept loop alone, with bind requests answered by hand ([`serve_im`]'s docs show the
 //! complete server):
@@ -48,9 +49,10 @@
 //! ```
 //!
 //! Modules: [`driver`] (the per-connection task, [`Handle`], [`Events`]), [`client`]
-//! ([`connect`]), [`server`] ([`serve`]), [`im_server`] ([`serve_im`]: the core shared by the
-//! connection tasks, and why a lock rather than a core task), [`resolve`] (SRV, A/AAAA, happy
-//! eyeballs), [`socket`] (DSCP), [`error`] ([`ConnectError`]).
+//! ([`Client::connect`]), [`component`] ([`Component::connect`]), [`server`] ([`serve`]),
+//! [`im_server`] ([`serve_im`]: the core shared by the connection tasks, and why a lock rather
+//! than a core task), [`resolve`] (SRV, A/AAAA, happy eyeballs), [`socket`] (DSCP), [`error`]
+//! ([`ConnectError`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

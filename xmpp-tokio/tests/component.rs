@@ -11,7 +11,9 @@ use xmpp_stream::profile::Profile;
 use xmpp_stream::stream_error::Condition;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::driver::{self, DriverConfig};
-use xmpp_tokio::{AuthMethod, ComponentConfig, ConnectError, Event, LoginError, connect_component};
+use xmpp_tokio::{
+    AuthMethod, Component, ComponentConfig, ConnectError, Event, LoginError, connect_component,
+};
 
 /// Accepts one component connection for `echo.localhost` (secret `s3cret`) and returns the
 /// server side's handle and events.
@@ -41,7 +43,9 @@ async fn a_component_connects_and_exchanges_stanzas() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(async move { accept_one(&listener).await });
-    let mut echo = connect_component(
+    // `Component::connect`, the same entry point as the blocking adapter's (and the same
+    // function as `connect_component`).
+    let mut echo = Component::connect(
         "echo.localhost",
         "s3cret",
         &ComponentConfig::new("127.0.0.1", port),

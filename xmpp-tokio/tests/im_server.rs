@@ -53,7 +53,7 @@ fn server() -> (Running, Target) {
     let target = Target::new(
         server.client_addrs()[0],
         server.component_addrs()[0],
-        scenarios::Trust::Certificates(vec![material.cert.clone()]),
+        &scenarios::Trust::certificates(vec![material.cert.clone()]),
     );
     let running = Running {
         runtime,

@@ -65,12 +65,11 @@ pub fn tls_server_custom(
 
 /// A client config for `server`, trusting `ca`.
 pub fn client_config(server: &ServerHandle, ca: &CertificateDer<'static>) -> ClientConfig {
-    ClientConfig {
-        trust: Trust::Certificates(vec![ca.clone()]),
-        server: Some(("127.0.0.1".into(), server.local_addr().port())),
-        login_timeout: Duration::from_secs(30),
-        ..ClientConfig::default()
-    }
+    let mut config = ClientConfig::trusting(&Trust::certificates(vec![ca.clone()]))
+        .unwrap()
+        .with_server("127.0.0.1", server.local_addr().port());
+    config.login_timeout = Duration::from_secs(30);
+    config
 }
 
 /// Newest modification time of the files under `dir`.
