@@ -61,6 +61,7 @@ pub mod profile;
 pub mod resolve;
 pub mod server_identity;
 pub mod stream_error;
+pub mod stream_management;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;

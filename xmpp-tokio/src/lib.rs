@@ -70,6 +70,7 @@ pub mod futures_driver;
 pub mod im_server;
 pub mod resolve;
 pub mod server;
+pub mod session;
 pub mod socket;
 
 pub use client::{Client, ClientConfig, connect};
@@ -80,6 +81,7 @@ pub use im_server::{ImServer, ImServerConfig, serve_im};
 /// The operating system's random generator, for [`MemoryStore::add_user`].
 pub use rand_core::OsRng;
 pub use server::{Incoming, Server, ServerConfig, serve};
+pub use session::{RequestError, Session, SessionEvent, SessionHandle};
 pub use xmpp_jid::{BareJid, FullJid, Jid};
 /// Accounts in memory (salted SCRAM keys), for [`ImServerConfig`].
 pub use xmpp_sasl::MemoryStore;

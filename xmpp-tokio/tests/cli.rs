@@ -150,7 +150,7 @@ fn server_and_client_examples_keep_their_command_line_contract() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-const EXAMPLES: &[&str] = &["client", "server", "demo"];
+const EXAMPLES: &[&str] = &["client", "server", "demo", "echo_bot"];
 
 #[test]
 fn every_example_prints_usage_on_help_and_exits_zero() {
