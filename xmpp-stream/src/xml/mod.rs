@@ -80,7 +80,7 @@ mod header;
 mod limits;
 mod names;
 pub mod ns;
-mod framing;
+mod scanner;
 mod reader;
 mod shared_str;
 mod tokens;

@@ -17,7 +17,7 @@ use bytes::{Buf, BytesMut};
 
 use super::element::Element;
 use super::error::{Limit, Restricted, XmlError};
-use super::framing::{
+use super::scanner::{
     Mode, Scan, ScanError, Sniff, Step, UnitKind, check_close, check_declaration, markup_decl,
     scan_unit, sniff_encoding,
 };
