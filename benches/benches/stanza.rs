@@ -37,7 +37,7 @@ use criterion::{Criterion, Throughput};
 use xmpp_stanza::Message;
 use xmpp_stanza::xep::chatstates::ChatState;
 use xmpp_stanza::xep::delay::Delay;
-use xmpp_stream::xml::{Element, Event, Reader, ReaderLimits};
+use xmpp_stream::xml::{Element, Reader, ReaderLimits, XmlEvent};
 
 const CHAT: &str = "<message xmlns='jabber:client' from='romeo@montague.lit/orchard' \
     to='juliet@capulet.lit/balcony' id='ktx72v49' type='chat' xml:lang='en'>\
@@ -67,7 +67,7 @@ impl Connection {
     fn read(&mut self, bytes: &[u8]) -> Element {
         self.reader.feed(bytes);
         match self.reader.next_event() {
-            Ok(Some(Event::Element(e))) => e,
+            Ok(Some(XmlEvent::Element(e))) => e,
             other => panic!("corpus must parse: {other:?}"),
         }
     }

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{Criterion, Throughput};
 use xmpp_benches::xml_corpus::{mixed_stream, samples};
-use xmpp_stream::xml::{Element, Event, Reader, ReaderLimits};
+use xmpp_stream::xml::{Element, Reader, ReaderLimits, XmlEvent};
 
 /// Counts allocations (and reallocations) on their way to the system allocator.
 struct Counting;
@@ -86,7 +86,7 @@ impl Connection {
     fn read(&mut self, bytes: &[u8]) -> Element {
         self.reader.feed(bytes);
         match self.reader.next_event() {
-            Ok(Some(Event::Element(e))) => e,
+            Ok(Some(XmlEvent::Element(e))) => e,
             other => panic!("corpus must parse: {other:?}"),
         }
     }
@@ -170,7 +170,7 @@ fn bench_stream(c: &mut Criterion) {
             reader.feed(black_box(&bytes));
             let mut n = 0;
             while let Some(event) = reader.next_event().expect("parses") {
-                n += usize::from(matches!(event, Event::Element(_)));
+                n += usize::from(matches!(event, XmlEvent::Element(_)));
                 black_box(event);
             }
             n

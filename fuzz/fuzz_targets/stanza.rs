@@ -18,7 +18,7 @@ use xmpp_stanza::xep::forward::Forwarded;
 use xmpp_stanza::xep::ping::Ping;
 use xmpp_stanza::xep::version::Version;
 use xmpp_stanza::{Payload, PendingIqs, Stanza, StanzaError, error_reply_element};
-use xmpp_stream::xml::{Element, Event, Reader};
+use xmpp_stream::xml::{Element, XmlEvent, Reader};
 
 const HEADER: &[u8] = b"<stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
     reader.feed(data);
     let mut pending = PendingIqs::with_limit(4);
     while let Ok(Some(event)) = reader.next_event() {
-        let Event::Element(e) = event else { continue };
+        let XmlEvent::Element(e) = event else { continue };
         match Stanza::try_from(&e) {
             Ok(s) => {
                 let back = Element::from(s.clone());

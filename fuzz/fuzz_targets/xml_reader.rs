@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xmpp_stream::xml::{Element, Event, Reader, ReaderLimits, Writer, XmlError};
+use xmpp_stream::xml::{Element, XmlEvent, Reader, ReaderLimits, Writer, XmlError};
 
 const HEADER: &[u8] = b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams' xml:lang='en' version='1.0'>";
@@ -18,7 +18,7 @@ const LIMITS: ReaderLimits = ReaderLimits {
 };
 
 /// Reads `input` in pieces whose sizes come from `seed`; checks the memory bound as it goes.
-fn read(input: &[u8], seed: u8) -> (Vec<Event>, Option<XmlError>) {
+fn read(input: &[u8], seed: u8) -> (Vec<XmlEvent>, Option<XmlError>) {
     let mut reader = Reader::with_limits(LIMITS);
     let mut events = Vec::new();
     let mut state = u32::from(seed) | 1;
@@ -31,9 +31,9 @@ fn read(input: &[u8], seed: u8) -> (Vec<Event>, Option<XmlError>) {
         reader.feed(piece);
         loop {
             match reader.next_event() {
-                Ok(Some(Event::Whitespace(n))) => match events.last_mut() {
-                    Some(Event::Whitespace(m)) => *m += n,
-                    _ => events.push(Event::Whitespace(n)),
+                Ok(Some(XmlEvent::Whitespace(n))) => match events.last_mut() {
+                    Some(XmlEvent::Whitespace(m)) => *m += n,
+                    _ => events.push(XmlEvent::Whitespace(n)),
                 },
                 Ok(Some(event)) => events.push(event),
                 Ok(None) => break,
@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
 
     for event in &whole.0 {
         match event {
-            Event::StreamHeader(header) => {
+            XmlEvent::StreamHeader(header) => {
                 let mut out = Vec::new();
                 let mut writer = Writer::new();
                 writer.write_stream_header(header, &mut out).expect("a read header writes");
@@ -71,19 +71,19 @@ fuzz_target!(|data: &[u8]| {
                 reader.feed(&out);
                 let mut again = None;
                 while let Some(event) = reader.next_event().expect("a written header reads") {
-                    if let Event::StreamHeader(h) = event {
+                    if let XmlEvent::StreamHeader(h) = event {
                         again = Some(h);
                     }
                 }
                 assert_eq!(again.as_ref(), Some(header));
             }
-            Event::Element(element) => {
+            XmlEvent::Element(element) => {
                 let xml = element.to_xml().expect("a read element writes");
                 let again = Element::parse(xml.as_bytes()).expect("a written element reads");
                 assert_eq!(&again, element);
                 assert_eq!(again.to_xml().expect("writes again"), xml);
             }
-            Event::Whitespace(_) | Event::StreamClose => {}
+            XmlEvent::Whitespace(_) | XmlEvent::StreamClose => {}
         }
     }
 });

@@ -1,4 +1,4 @@
-//! Bring your own event loop: a client machine driven by `Session::process` from a `mio`
+//! Bring your own event loop: a client machine driven by `Driver::process` from a `mio`
 //! poll loop over a non-blocking socket (no thread, no async runtime).
 //!
 //! ```text
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use mio::{Events, Interest, Poll, Token};
 use xmpp_blocking::xmpp_server::Config;
-use xmpp_blocking::{Event, ImServer, ServerConfig, Session};
+use xmpp_blocking::{Driver, Event, ImServer, ServerConfig};
 use xmpp_stream::connection::{Connection, InitiatorAuth, InitiatorConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::{Profile, TlsPolicy};
@@ -24,7 +24,7 @@ use xmpp_stream::xml::Element;
 const NS: &str = "jabber:client";
 const SOCKET: Token = Token(0);
 
-/// Bring your own event loop: a client machine driven by `Session::process` from a mio poll
+/// Bring your own event loop: a client machine driven by `Driver::process` from a mio poll
 /// loop over a non-blocking socket (no thread, no async runtime).
 ///
 /// Starts the crate's blocking server on loopback (TLS off), logs in as juliet@localhost, sends
@@ -72,23 +72,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Box::new(rand_core::OsRng),
         Instant::now(),
     )?;
-    let mut session = Session::new(conn, socket);
+    let mut driver = Driver::new(conn, socket);
     let mut events = Events::with_capacity(8);
     let give_up = Instant::now() + Duration::from_secs(30);
     let mut sent = false;
     loop {
         // One step: write what is pending, read what is there, fire due timers.
-        let step = session.process(Instant::now())?;
-        while let Some(event) = session.poll_event() {
+        let step = driver.process(Instant::now())?;
+        while let Some(event) = driver.poll_event() {
             match event {
                 Event::Established => {
-                    let me = session.connection().bound_jid().map(|j| j.to_string());
+                    let me = driver.connection().bound_jid().map(|j| j.to_string());
                     let mut msg = Element::new("message", NS);
                     msg.set_attr("to", me.unwrap_or_default());
                     let mut body = Element::new("body", NS);
                     body.push_text("hello from a mio loop");
                     msg.push_child(body);
-                    session.connection_mut().send(&msg)?;
+                    driver.connection_mut().send(&msg)?;
                     sent = true;
                 }
                 Event::Stanza(el) if el.name() == "message" && sent => {
@@ -97,7 +97,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         el.attr("from").unwrap_or(""),
                         el.child_text("body", NS).unwrap_or_default()
                     );
-                    session.connection_mut().close();
+                    driver.connection_mut().close();
                 }
                 Event::Closed(reason) => {
                     println!("closed: {reason:?}");
@@ -108,9 +108,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         // Answers and stanzas made while handling events go out now (a `WouldBlock` keeps
         // them for the next writable event).
-        session.flush()?;
+        driver.flush()?;
         if step.read_again
-            || session
+            || driver
                 .connection()
                 .poll_timeout()
                 .is_some_and(|t| t <= Instant::now())
@@ -124,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let wake = step.next_timeout.map_or(give_up, |t| t.min(give_up));
         poll.poll(&mut events, Some(wake.saturating_duration_since(now)))?;
-        if session.is_eof() {
+        if driver.is_eof() {
             return Err("the server closed the connection".into());
         }
     }

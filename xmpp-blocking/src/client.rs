@@ -15,9 +15,9 @@ use xmpp_stream::resolve::{self, PlanSource, ResolutionPlan, ServiceKind};
 use xmpp_stream::xml::Element;
 
 use crate::dns::{self, CachingSrvResolver, SrvResolver, SystemSrvResolver};
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::link::Link;
-use crate::session::Session;
 use crate::{Trust, TrustError};
 
 /// How [`Client::connect`] connects and negotiates: the same fields, under the same names, as
@@ -186,10 +186,10 @@ impl Client {
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;
-        let (link, logged_in) = Link::establish(Session::tcp(conn, stream), deadline)?;
+        let (link, logged_in) = Link::establish(Driver::tcp(conn, stream), deadline)?;
         let jid = logged_in
             .jid
-            .or_else(|| link.session().connection().bound_jid().cloned())
+            .or_else(|| link.driver().connection().bound_jid().cloned())
             .ok_or(Error::Login(LoginError::Negotiation(
                 NegotiationFailure::MalformedBindResult,
             )))?;
@@ -201,9 +201,9 @@ impl Client {
         &self.jid
     }
 
-    /// The session (machine and socket), for advanced use.
-    pub fn session_mut(&mut self) -> &mut Session<TcpStream> {
-        self.link.session_mut()
+    /// The driver (machine and socket), for advanced use.
+    pub fn driver_mut(&mut self) -> &mut Driver<TcpStream> {
+        self.link.driver_mut()
     }
 
     /// Sends a stanza.

@@ -25,9 +25,9 @@ use xmpp_stream::resolve::ResolutionPlan;
 use xmpp_stream::xml::Element;
 
 use crate::client::connect_plan;
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::link::Link;
-use crate::session::Session;
 
 /// How [`Component::connect`] connects: the same fields, under the same names, as the tokio
 /// adapter's `ComponentConfig`, plus `write_timeout`.
@@ -97,7 +97,7 @@ impl Component {
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;
-        let (link, _) = Link::establish(Session::tcp(conn, stream), deadline)?;
+        let (link, _) = Link::establish(Driver::tcp(conn, stream), deadline)?;
         Ok(Component {
             link,
             domain: domain.to_owned(),
@@ -109,9 +109,9 @@ impl Component {
         &self.domain
     }
 
-    /// The session (machine and socket), for advanced use.
-    pub fn session_mut(&mut self) -> &mut Session<TcpStream> {
-        self.link.session_mut()
+    /// The driver (machine and socket), for advanced use.
+    pub fn driver_mut(&mut self) -> &mut Driver<TcpStream> {
+        self.link.driver_mut()
     }
 
     /// Sends a stanza (its `from` must be the component's domain or an address under it).

@@ -6,21 +6,27 @@
 //!   [`Client::recv`] / [`Client::recv_timeout`] and [`Client::close`]. Keepalives and
 //!   protocol timers run from the machine's `poll_timeout` through socket read timeouts, no
 //!   background thread.
-//! - [`Session`]: bring your own socket. Any `Read + Write` drives a
-//!   [`Connection`](xmpp_stream::connection::Connection); [`Session::process`] is the
+//! - [`Session`]: the typed client on [`Client`] (the sans-IO
+//!   [`ClientSession`](xmpp_im::session::ClientSession) of `xmpp-im`): the roster and initial
+//!   presence in RFC 6121 order, typed [`SessionEvent`]s from [`Session::next_event`], an IQ
+//!   round trip as one blocking call ([`Session::request`], bounded, typed [`RequestError`]).
+//!   The same name and shape as the tokio adapter's `Session`.
+//! - [`Driver`]: bring your own socket. Any `Read + Write` drives a
+//!   [`Connection`](xmpp_stream::connection::Connection); [`Driver::process`] is the
 //!   single step for integrators with their own poll loop (see `examples/mio-poll.rs`).
 //! - [`ImServer`]: a complete IM server in one call, thread per connection, on the sans-IO
 //!   server core [`xmpp_server`] (re-exported): binding, routing, presence and rosters,
 //!   offline messages, the server's IQs, XEP-0114 components on their own listeners.
 //!
-//! Modules: [`client`], [`session`], [`server`], [`dns`] (SRV lookups feeding the core's
+//! Modules: [`client`], [`session`], [`driver`], [`server`], [`dns`] (SRV lookups feeding the core's
 //! resolution plan; why no DNS crate with an async runtime is used), [`socket`] (DSCP
 //! marking), [`error`]. Server certificate trust is [`Trust`] (PEM roots, the Mozilla roots,
 //! CRLs), the same type as the tokio adapter's: [`ClientConfig::trusting`] turns it into a
 //! configuration, [`ClientConfig::new`] takes a complete rustls configuration instead.
 //!
 //! Examples: `blocking-client` (the command-line contract of the tokio `client` example),
-//! `mio-poll` (bring your own event loop), `idle-memory` (resident memory of an idle client).
+//! `echo-bot` (a bot on [`Session`]), `mio-poll` (bring your own event loop), `idle-memory`
+//! (resident memory of an idle client).
 //!
 //! A complete server and a client on loopback (TLS switched off to keep the example short;
 //! every preset requires it):
@@ -66,6 +72,7 @@
 pub mod client;
 pub mod component;
 pub mod dns;
+pub mod driver;
 pub mod error;
 mod link;
 pub mod server;
@@ -74,9 +81,10 @@ pub mod socket;
 
 pub use client::{Client, ClientConfig};
 pub use component::{Component, ComponentConfig};
+pub use driver::{Driver, Step};
 pub use error::Error;
 pub use server::{ImServer, ServerConfig, ServerHandle};
-pub use session::{Session, Step};
+pub use session::{RequestError, Session, SessionEvent};
 /// The sans-IO server core [`ImServer`] drives (its `Config` is [`ServerConfig::core`]).
 pub use xmpp_server;
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};

@@ -10,30 +10,30 @@ use std::time::{Duration, Instant};
 use xmpp_stream::connection::{Event, LoggedIn, Login};
 use xmpp_stream::xml::Element;
 
+use crate::driver::Driver;
 use crate::error::Error;
-use crate::session::Session;
 
 /// A negotiated stream and the stanzas that arrived while negotiation was finishing.
 #[derive(Debug)]
 pub(crate) struct Link {
-    session: Session<TcpStream>,
+    driver: Driver<TcpStream>,
     early: VecDeque<Event>,
 }
 
 impl Link {
-    /// Drives `session` until its login is decided (by `deadline`).
+    /// Drives `driver` until its login is decided (by `deadline`).
     pub(crate) fn establish(
-        mut session: Session<TcpStream>,
+        mut driver: Driver<TcpStream>,
         deadline: Instant,
     ) -> Result<(Link, LoggedIn), Error> {
         let mut early = VecDeque::new();
         let mut login = Login::new();
         loop {
-            match session.next_event(Some(deadline)) {
+            match driver.next_event(Some(deadline)) {
                 Ok(None) => return Err(Error::Timeout { during: "login" }),
                 Ok(Some(ev @ Event::Stanza(_))) => early.push_back(ev),
                 Ok(Some(ev)) => match login.observe(&ev) {
-                    Some(Ok(done)) => return Ok((Link { session, early }, done)),
+                    Some(Ok(done)) => return Ok((Link { driver, early }, done)),
                     Some(Err(e)) => return Err(Error::Login(e)),
                     None => tracing::debug!(?ev, "negotiation event"),
                 },
@@ -43,16 +43,16 @@ impl Link {
         }
     }
 
-    pub(crate) fn session(&self) -> &Session<TcpStream> {
-        &self.session
+    pub(crate) fn driver(&self) -> &Driver<TcpStream> {
+        &self.driver
     }
 
-    pub(crate) fn session_mut(&mut self) -> &mut Session<TcpStream> {
-        &mut self.session
+    pub(crate) fn driver_mut(&mut self) -> &mut Driver<TcpStream> {
+        &mut self.driver
     }
 
     pub(crate) fn send(&mut self, stanza: &Element) -> Result<(), Error> {
-        self.session.send(stanza)
+        self.driver.send(stanza)
     }
 
     pub(crate) fn recv(&mut self) -> Result<Event, Error> {
@@ -60,7 +60,7 @@ impl Link {
             return Ok(ev);
         }
         loop {
-            if let Some(ev) = self.session.next_event(None)? {
+            if let Some(ev) = self.driver.next_event(None)? {
                 return Ok(ev);
             }
         }
@@ -70,13 +70,13 @@ impl Link {
         if let Some(ev) = self.early.pop_front() {
             return Ok(Some(ev));
         }
-        self.session.next_event(Some(Instant::now() + timeout))
+        self.driver.next_event(Some(Instant::now() + timeout))
     }
 
     pub(crate) fn close(mut self) -> Result<(), Error> {
-        self.session.connection_mut().close();
+        self.driver.connection_mut().close();
         loop {
-            match self.session.next_event(None) {
+            match self.driver.next_event(None) {
                 Ok(Some(Event::Closed(reason))) => {
                     return match Error::from_close(&reason) {
                         None | Some(Error::Closed(_)) => Ok(()),

@@ -25,6 +25,11 @@
 //! [`ImServer::bind_components`] (no TLS, the handshake against the core's
 //! [`components`](xmpp_server::Config::components)).
 //!
+//! Storage: [`ImServer::bind`] keeps rosters and offline messages in memory
+//! ([`MemoryStorage`]); [`ImServer::bind_with_storage`] takes any
+//! [`Storage`], such as `xmpp_store::Store` (SQLite or PostgreSQL),
+//! which the core then calls directly on the connection threads (blocking there is fine).
+//!
 //! Enough for tests, rigs, a component host or a small deployment; for thousands of
 //! connections use the async adapter (`xmpp_tokio::serve_im`), which drives the same core.
 //!
@@ -61,7 +66,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rustls::pki_types::CertificateDer;
 use xmpp_jid::BareJid;
-use xmpp_server::{Action, ConnectionId};
+use xmpp_server::{Action, ConnectionId, MemoryStorage, Storage};
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{CloseReason, Connection, Event, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
@@ -69,8 +74,8 @@ use xmpp_stream::profile::Profile;
 use xmpp_stream::stream_error::{Condition, StreamError};
 use xmpp_stream::xml::Element;
 
+use crate::driver::Driver;
 use crate::error::Error;
-use crate::session::Session;
 
 /// Inbox slots kept for commands other than stanzas: the core asks another connection's thread
 /// for at most one close (it forgets the session at once) and never for a bind.
@@ -177,21 +182,21 @@ struct Inbox {
 }
 
 /// The core and the inboxes, under one lock.
-struct State {
-    core: xmpp_server::Server,
+struct State<S: Storage> {
+    core: xmpp_server::Server<S>,
     inboxes: HashMap<ConnectionId, Inbox>,
 }
 
 /// What every thread of one server shares.
-struct Shared {
-    state: Mutex<State>,
+struct Shared<S: Storage> {
+    state: Mutex<State<S>>,
     config: ServerConfig,
     stop: AtomicBool,
     live: AtomicUsize,
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<S: Storage> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -222,7 +227,7 @@ impl Shared {
     }
 }
 
-impl State {
+impl<S: Storage> State<S> {
     /// Puts a command for another connection into its inbox.
     fn dispatch(&self, to: ConnectionId, command: Command, capacity: usize) {
         let Some(inbox) = self.inboxes.get(&to) else {
@@ -259,13 +264,13 @@ enum Role {
 
 /// An IM server with its listening sockets bound, not yet accepting (see the
 /// [module docs](self)).
-pub struct ImServer {
+pub struct ImServer<S: Storage + Send + 'static = MemoryStorage> {
     clients: TcpListener,
     components: Vec<TcpListener>,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<S>>,
 }
 
-impl fmt::Debug for ImServer {
+impl<S: Storage + Send + 'static> fmt::Debug for ImServer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImServer")
             .field("clients", &self.clients.local_addr().ok())
@@ -277,14 +282,14 @@ impl fmt::Debug for ImServer {
 
 /// A running [`ImServer`]: its accept loops and connections run in background threads until
 /// [`shutdown`](Self::shutdown) or drop.
-pub struct ServerHandle {
+pub struct ServerHandle<S: Storage + Send + 'static = MemoryStorage> {
     addr: SocketAddr,
     component_addrs: Vec<SocketAddr>,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<S>>,
     accept: Vec<JoinHandle<()>>,
 }
 
-impl fmt::Debug for ServerHandle {
+impl<S: Storage + Send + 'static> fmt::Debug for ServerHandle<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerHandle")
             .field("addr", &self.addr)
@@ -295,10 +300,31 @@ impl fmt::Debug for ServerHandle {
 }
 
 impl ImServer {
-    /// Binds the client listening socket and sets up the core (with the config's accounts).
+    /// Binds the client listening socket and sets up the core (with the config's accounts),
+    /// everything kept in memory ([`MemoryStorage`]).
     pub fn bind(addr: impl ToSocketAddrs, config: ServerConfig) -> io::Result<ImServer> {
+        let storage = MemoryStorage::new(config.core.max_offline_per_account);
+        ImServer::bind_with_storage(addr, config, storage)
+    }
+}
+
+impl<S: Storage + Send + 'static> ImServer<S> {
+    /// Binds the client listening socket and sets up the core on `storage` (with the config's
+    /// accounts), e.g. a database of `xmpp-store`. The core calls the storage while it handles
+    /// an event, on the connection thread that reported it, under the core's lock: a store
+    /// that blocks (a disk write, a database round trip) delays the other connections' events
+    /// meanwhile, never a runtime (there is none).
+    pub fn bind_with_storage(
+        addr: impl ToSocketAddrs,
+        config: ServerConfig,
+        storage: S,
+    ) -> io::Result<ImServer<S>> {
         let clients = TcpListener::bind(addr)?;
-        let mut core = xmpp_server::Server::new(config.core.clone(), Box::new(rand_core::OsRng));
+        let mut core = xmpp_server::Server::with_storage(
+            config.core.clone(),
+            storage,
+            Box::new(rand_core::OsRng),
+        );
         for account in &config.accounts {
             core.add_account(account)
                 .map_err(|e| io::Error::other(format!("account {account}: {e}")))?;
@@ -319,7 +345,7 @@ impl ImServer {
     }
 
     /// Also listens for XEP-0114 component streams on `addr` (call it once per address).
-    pub fn bind_components(mut self, addr: impl ToSocketAddrs) -> io::Result<ImServer> {
+    pub fn bind_components(mut self, addr: impl ToSocketAddrs) -> io::Result<ImServer<S>> {
         self.components.push(TcpListener::bind(addr)?);
         Ok(self)
     }
@@ -339,7 +365,7 @@ impl ImServer {
 
     /// Accepts connections in background threads (one per listener), each connection served
     /// by its own thread.
-    pub fn spawn(self) -> io::Result<ServerHandle> {
+    pub fn spawn(self) -> io::Result<ServerHandle<S>> {
         let addr = self.clients.local_addr()?;
         let component_addrs = self.component_addrs()?;
         let mut handle = ServerHandle {
@@ -375,7 +401,7 @@ impl ImServer {
     }
 }
 
-impl ServerHandle {
+impl<S: Storage + Send + 'static> ServerHandle<S> {
     /// The client listener's address.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -393,7 +419,7 @@ impl ServerHandle {
 
     /// Looks at the server core (bound resources, connected components, storage, rosters)
     /// under its lock; keep `f` short, every connection waits meanwhile.
-    pub fn inspect<R>(&self, f: impl FnOnce(&xmpp_server::Server) -> R) -> R {
+    pub fn inspect<R>(&self, f: impl FnOnce(&xmpp_server::Server<S>) -> R) -> R {
         f(&self.shared.lock().core)
     }
 
@@ -414,7 +440,7 @@ impl ServerHandle {
     }
 }
 
-impl Drop for ServerHandle {
+impl<S: Storage + Send + 'static> Drop for ServerHandle<S> {
     fn drop(&mut self) {
         if !self.accept.is_empty() {
             self.stop_now();
@@ -422,7 +448,11 @@ impl Drop for ServerHandle {
     }
 }
 
-fn accept_loop(listener: &TcpListener, role: Role, shared: &Arc<Shared>) {
+fn accept_loop<S: Storage + Send + 'static>(
+    listener: &TcpListener,
+    role: Role,
+    shared: &Arc<Shared<S>>,
+) {
     for stream in listener.incoming() {
         if shared.stop.load(Ordering::SeqCst) {
             break;
@@ -457,7 +487,11 @@ fn accept_loop(listener: &TcpListener, role: Role, shared: &Arc<Shared>) {
 }
 
 /// Serves one connection until it closes; the core always learns that it did.
-fn serve(stream: TcpStream, role: Role, shared: &Shared) -> Result<(), Error> {
+fn serve<S: Storage + Send + 'static>(
+    stream: TcpStream,
+    role: Role,
+    shared: &Shared<S>,
+) -> Result<(), Error> {
     let config = &shared.config;
     stream.set_nodelay(true)?;
     stream.set_write_timeout(Some(Duration::from_secs(30)))?;
@@ -486,7 +520,7 @@ fn serve(stream: TcpStream, role: Role, shared: &Shared) -> Result<(), Error> {
         Box::new(rand_core::OsRng),
         Instant::now(),
     )?;
-    let mut session = Session::tcp(machine, stream);
+    let mut session = Driver::tcp(machine, stream);
     let (tx, rx) = mpsc::sync_channel(config.inbox_capacity.max(1) + CONTROL_SLOTS);
     let stanzas = Arc::new(AtomicUsize::new(0));
     let conn = {
@@ -509,10 +543,10 @@ fn serve(stream: TcpStream, role: Role, shared: &Shared) -> Result<(), Error> {
     result
 }
 
-fn run_session(
-    session: &mut Session<TcpStream>,
+fn run_session<S: Storage + Send + 'static>(
+    session: &mut Driver<TcpStream>,
     conn: ConnectionId,
-    shared: &Shared,
+    shared: &Shared<S>,
     inbox: &Receiver<Command>,
     stanzas: &AtomicUsize,
 ) -> Result<(), Error> {

@@ -1,255 +1,372 @@
-//! Bring your own socket: a [`Connection`] driven over any `Read + Write`.
+//! [`Session`]: a logged-in client on [`xmpp_im::session::ClientSession`], with typed events
+//! ([`Session::next_event`]) and IQ round trips as one blocking call ([`Session::request`]).
 //!
-//! This module owns moving bytes between a transport and the machine: partial writes,
-//! read timeouts derived from the machine's [`poll_timeout`](Connection::poll_timeout)
-//! (keepalives and protocol timers run without a background thread), end of file, and the
-//! single-step [`Session::process`] for integrators who run their own poll loop over a
-//! non-blocking transport.
+//! No thread and no channel: the calls of the application pump the connection. Each one
+//! feeds what arrives to the sans-IO session and sends what the session wants sent (the roster
+//! get, initial presence, answers to roster pushes and pings). [`request`](Session::request)
+//! sends an IQ and reads until its response, keeping every other event for
+//! [`next_event`](Session::next_event), in order.
+//!
+//! An echo bot (the `echo-bot` example is the same with a command line):
+//!
+//! ```no_run
+//! use xmpp_blocking::{ClientConfig, Session, SessionEvent, Trust};
+//!
+//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let config = ClientConfig::trusting(&Trust::webpki_roots())?;
+//! let mut bot = Session::connect(&"bot@example.com".parse()?, "secret", &config)?;
+//! while let Some(event) = bot.next_event(None)? {
+//!     if let SessionEvent::Message(m) = event {
+//!         if let (Some(from), Some(body)) = (&m.from, m.body()) {
+//!             bot.send_chat(&from.to_bare(), body)?;
+//!         }
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! An IQ round trip, bounded:
+//!
+//! ```no_run
+//! # fn run(session: &mut xmpp_blocking::Session) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use xmpp_stanza::{Iq, xep::ping::Ping};
+//!
+//! let pong = session.request(Iq::get(Some("example.com".parse()?), "", Ping), Duration::from_secs(10))?;
+//! assert_eq!(pong, None, "a ping's result is empty");
+//! # Ok(()) }
+//! ```
 
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use xmpp_stream::connection::{Connection, Event};
+use rand_core::OsRng;
+use xmpp_im::client::SubscriptionRequest;
+use xmpp_im::session::ClientSession;
+pub use xmpp_im::session::SessionEvent;
+use xmpp_jid::{BareJid, FullJid};
+use xmpp_stanza::{Condition, Iq, PendingError, StanzaError};
+use xmpp_stream::connection::{CloseReason, Event, SendError};
 use xmpp_stream::xml::Element;
 
+use crate::client::{Client, ClientConfig};
 use crate::error::Error;
 
-/// Read buffer size (one TLS record plus its overhead).
-const READ_CHUNK: usize = 17 * 1024;
-/// Most bytes [`Session::process`] reads in one call before handing control back.
-const PROCESS_READ_BUDGET: usize = 64 * 1024;
-
-/// How a transport's read timeout is set (`None`: the transport has none).
-type SetReadTimeout<T> = fn(&T, Option<Duration>) -> io::Result<()>;
-
-/// What one [`Session::process`] step left behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Step {
-    /// When `process` must be called again at the latest (the machine's next timer).
-    pub next_timeout: Option<Instant>,
-    /// Output is still waiting for the transport to become writable.
-    pub wants_write: bool,
-    /// The read budget ran out before the transport said `WouldBlock`: call again.
-    pub read_again: bool,
-    /// The transport reached end of file.
-    pub eof: bool,
+/// Why an IQ request got no result: the same variants as the tokio adapter's `RequestError`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The entity answered with an error. A request the stream refuses to write (a character
+    /// XML forbids, an invalid name in the payload) is answered here with `bad-request`, as
+    /// a server would, without being sent.
+    #[error("the request was answered with an error: {0:?}")]
+    Error(StanzaError),
+    /// The request could not be registered (too many pending, or not a get/set).
+    #[error(transparent)]
+    Pending(#[from] PendingError),
+    /// No answer within the time given; the request is forgotten, a late answer is dropped.
+    #[error("no answer in time")]
+    Timeout,
+    /// The session ended before the answer came (or had ended before the request).
+    #[error("the session ended")]
+    Closed,
 }
 
-/// A machine and its transport.
+/// A logged-in client with typed events; see the [module docs](self).
 #[derive(Debug)]
-pub struct Session<T> {
-    conn: Connection,
-    io: T,
-    buf: Vec<u8>,
-    eof: bool,
-    set_read_timeout: Option<SetReadTimeout<T>>,
+pub struct Session {
+    client: Client,
+    session: ClientSession,
+    /// Events taken from the session while a request waited, for `next_event`.
+    queue: VecDeque<SessionEvent>,
+    /// Why the stream ended, once it did (the session has been told).
+    ended: Option<CloseReason>,
 }
 
-impl<T: Read + Write> Session<T> {
-    /// Drives `conn` over `io`. Blocking reads on a transport without read timeouts wait
-    /// for the next byte; timers are then only checked between reads.
-    pub fn new(conn: Connection, io: T) -> Self {
+impl Session {
+    /// Connects and logs in ([`Client::connect`]), then waits until the roster is in and
+    /// initial presence sent: the whole within `config.login_timeout`. The events up to
+    /// [`SessionEvent::Online`], `Online` included, are the first
+    /// [`next_event`](Self::next_event) returns (the same sequence as after
+    /// [`start`](Self::start)).
+    ///
+    /// # Errors
+    /// What [`Client::connect`] returns; [`Error::Timeout`] (`login`) when the roster did not
+    /// come in time; the stream's end ([`Error::from_close`]) when it ended before.
+    pub fn connect(jid: &BareJid, password: &str, config: &ClientConfig) -> Result<Session, Error> {
+        let deadline = Instant::now() + config.login_timeout;
+        let mut session = Session::start(Client::connect(jid, password, config)?);
+        session.wait_online(deadline)?;
+        Ok(session)
+    }
+
+    /// Runs the session on a logged-in client, without blocking: the roster get goes out with
+    /// the next call that does I/O, and [`SessionEvent::Online`] comes once its result is in.
+    /// Stanzas received before (read by `client` but not yet taken) are not lost.
+    pub fn start(client: Client) -> Session {
+        let mut session = ClientSession::new(client.jid().to_bare());
+        // The login consumed the machine's Bound and Established: the session starts from them.
+        session.handle(Event::Bound(client.jid().clone()), &mut OsRng);
+        session.handle(Event::Established, &mut OsRng);
         Session {
-            conn,
-            io,
-            buf: vec![0; READ_CHUNK],
-            eof: false,
-            set_read_timeout: None,
+            client,
+            session,
+            queue: VecDeque::new(),
+            ended: None,
         }
     }
 
-    /// Like [`new`](Self::new), with a function that sets the transport's read timeout, so
-    /// that [`next_event`](Self::next_event) wakes for the machine's timers and deadlines.
-    pub fn with_read_timeout(conn: Connection, io: T, set: SetReadTimeout<T>) -> Self {
-        let mut s = Session::new(conn, io);
-        s.set_read_timeout = Some(set);
-        s
+    /// The bound full JID.
+    pub fn jid(&self) -> &FullJid {
+        self.client.jid()
     }
 
-    /// The machine.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// Blocks until the next event, or for at most `timeout` (`Ok(None)`; `None` waits for
+    /// as long as it takes). Meanwhile the connection is pumped: what the session answers
+    /// itself goes out, keepalives and timers run. The end of the stream is
+    /// [`SessionEvent::Disconnected`]; after it, this returns [`Error::Closed`].
+    ///
+    /// # Errors
+    /// A transport failure (I/O, a write timeout): the session is over then, and
+    /// `Disconnected` (`TransportClosed`) follows on the next call. [`Error::Closed`] once
+    /// `Disconnected` was returned.
+    pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<SessionEvent>, Error> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            self.flush_internal(None)?;
+            if let Some(event) = self.queue.pop_front().or_else(|| self.session.poll_event()) {
+                return Ok(Some(event));
+            }
+            if let Some(reason) = &self.ended {
+                return Err(Error::Closed(reason.clone()));
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return Ok(None);
+            }
+            self.pump(deadline, None)?;
+        }
     }
 
-    /// The machine, to send or close through it directly (then call [`flush`](Self::flush)
-    /// or [`process`](Self::process)).
-    pub fn connection_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// Sends an IQ request (its id is replaced by a fresh one) and blocks until its answer,
+    /// for at most `timeout`: the result's payload, or why there is none. Other events that
+    /// arrive meanwhile are kept, in order, for [`next_event`](Self::next_event).
+    ///
+    /// # Errors
+    /// [`RequestError`]: an error answer, a refused registration, no answer in time (the
+    /// request is then forgotten: a late answer is dropped), or the end of the session
+    /// (before or while waiting; its `Disconnected` comes from `next_event`).
+    // The tokio adapter's shape (the error answer by value); a network round trip dwarfs the move.
+    #[allow(clippy::result_large_err)]
+    pub fn request(&mut self, iq: Iq, timeout: Duration) -> Result<Option<Element>, RequestError> {
+        if self.ended.is_some() {
+            return Err(RequestError::Closed);
+        }
+        let deadline = Instant::now() + timeout;
+        let id = self.session.request(iq, &mut OsRng)?;
+        // Everything queued before went out with the call that queued it: what the session
+        // has to send now is the request.
+        match self.flush(Some(&id)) {
+            Ok(None) => {}
+            Ok(Some(refused)) => {
+                self.session.cancel_request(&id);
+                return Err(match refused {
+                    SendError::Closed => RequestError::Closed,
+                    other => RequestError::Error(
+                        StanzaError::new(Condition::BadRequest).with_text(None, other.to_string()),
+                    ),
+                });
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "the transport failed while sending a request");
+                return Err(RequestError::Closed);
+            }
+        }
+        loop {
+            while let Some(event) = self.session.poll_event() {
+                match event {
+                    SessionEvent::IqResponse {
+                        id: answered,
+                        result,
+                    } if answered == id => {
+                        return result.map_err(RequestError::Error);
+                    }
+                    other => self.queue.push_back(other),
+                }
+            }
+            if self.ended.is_some() {
+                return Err(RequestError::Closed);
+            }
+            if deadline <= Instant::now() {
+                self.session.cancel_request(&id);
+                return Err(RequestError::Timeout);
+            }
+            let pumped = self
+                .pump(Some(deadline), Some(&id))
+                .and_then(|()| self.flush_internal(Some(&id)));
+            if let Err(e) = pumped {
+                tracing::debug!(error = %e, "the transport failed while a request waited");
+                return Err(RequestError::Closed);
+            }
+        }
     }
 
-    /// The transport.
-    pub fn get_ref(&self) -> &T {
-        &self.io
+    /// Sends a chat message to a contact (to the full JID the chat is locked to, if any).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once the session ended; the stream's refusal ([`Error::Send`]); a
+    /// transport failure.
+    pub fn send_chat(&mut self, to: &BareJid, body: &str) -> Result<(), Error> {
+        self.check_open()?;
+        self.session.send_chat(to, body);
+        self.flush_user()
     }
 
-    /// The transport, mutably.
-    pub fn get_mut(&mut self) -> &mut T {
-        &mut self.io
+    /// Sends any stanza as it is.
+    ///
+    /// # Errors
+    /// As [`send_chat`](Self::send_chat).
+    pub fn send(&mut self, stanza: impl Into<Element>) -> Result<(), Error> {
+        self.check_open()?;
+        self.session.send(stanza);
+        self.flush_user()
     }
 
-    /// The machine and the transport (output not yet written is dropped).
-    pub fn into_parts(self) -> (Connection, T) {
-        (self.conn, self.io)
+    /// Answers a [`SessionEvent::IqRequest`] with a result (`Ok`) or an error.
+    ///
+    /// # Errors
+    /// As [`send_chat`](Self::send_chat).
+    pub fn answer(
+        &mut self,
+        request: &Iq,
+        answer: Result<Option<Element>, StanzaError>,
+    ) -> Result<(), Error> {
+        self.check_open()?;
+        self.session.answer(request, answer);
+        self.flush_user()
     }
 
-    /// Whether the transport reached end of file.
-    pub fn is_eof(&self) -> bool {
-        self.eof
+    /// Asks, approves, refuses or cancels a subscription.
+    ///
+    /// # Errors
+    /// As [`send_chat`](Self::send_chat).
+    pub fn subscription(&mut self, request: SubscriptionRequest) -> Result<(), Error> {
+        self.check_open()?;
+        self.session.subscription(&request);
+        self.flush_user()
     }
 
-    /// Sends a stanza and writes it out (on a non-blocking transport, what does not fit now
-    /// is written by the next [`flush`](Self::flush) or [`process`](Self::process)).
-    pub fn send(&mut self, element: &Element) -> Result<(), Error> {
-        self.conn.send(element)?;
-        self.flush()?;
+    /// Closes the stream: sends what the session still had to send and the closing tag, and
+    /// waits (up to the profile's close timeout) for the server's. Events not taken yet are
+    /// dropped. `Ok` when the session had already ended.
+    ///
+    /// # Errors
+    /// As [`Client::close`].
+    pub fn close(mut self) -> Result<(), Error> {
+        if self.ended.is_some() {
+            return Ok(());
+        }
+        self.flush_internal(None)?;
+        self.client.close()
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        match &self.ended {
+            Some(reason) => Err(Error::Closed(reason.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Pumps until [`SessionEvent::Online`], keeping every event for `next_event`.
+    fn wait_online(&mut self, deadline: Instant) -> Result<(), Error> {
+        loop {
+            self.flush_internal(None)?;
+            while let Some(event) = self.session.poll_event() {
+                let online = matches!(event, SessionEvent::Online { .. });
+                self.queue.push_back(event);
+                if online {
+                    return Ok(());
+                }
+            }
+            if let Some(reason) = &self.ended {
+                return Err(Error::from_close(reason).unwrap_or(Error::Closed(reason.clone())));
+            }
+            if deadline <= Instant::now() {
+                return Err(Error::Timeout { during: "login" });
+            }
+            self.pump(Some(deadline), None)?;
+        }
+    }
+
+    /// Reads one event of the connection (until `deadline`) and feeds it to the session.
+    /// `waiting` is the request a caller blocks on: at the end of the stream it is forgotten
+    /// rather than answered with an error, so that the caller sees the end as such.
+    fn pump(&mut self, deadline: Option<Instant>, waiting: Option<&str>) -> Result<(), Error> {
+        let received = match deadline {
+            None => self.client.recv().map(Some),
+            Some(d) => self
+                .client
+                .recv_timeout(d.saturating_duration_since(Instant::now())),
+        };
+        match received {
+            Ok(Some(Event::Closed(reason))) | Err(Error::Closed(reason)) => {
+                self.end(reason, waiting);
+            }
+            Ok(Some(event)) => self.session.handle(event, &mut OsRng),
+            Ok(None) => {}
+            Err(e) => {
+                self.end(CloseReason::TransportClosed, waiting);
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
-    /// Writes all pending output. Returns `Ok(false)` if a non-blocking transport said
-    /// `WouldBlock` (the rest is kept for the next call).
-    pub fn flush(&mut self) -> Result<bool, Error> {
-        // Written straight from the machine's buffer; what does not fit stays there.
-        while !self.conn.pending_transmit().is_empty() {
-            match self.io.write(self.conn.pending_transmit()) {
-                Ok(0) => return Err(Error::Io(ErrorKind::WriteZero.into())),
-                Ok(n) => self.conn.consume_transmit(n),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == ErrorKind::TimedOut => {
-                    return Err(Error::Timeout { during: "write" });
-                }
-                Err(e) => return Err(Error::Io(e)),
-            }
+    /// Tells the session that the stream ended (once).
+    fn end(&mut self, reason: CloseReason, waiting: Option<&str>) {
+        if self.ended.is_some() {
+            return;
         }
-        match self.io.flush() {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(Error::Io(e)),
+        if let Some(id) = waiting {
+            self.session.cancel_request(id);
         }
+        self.ended = Some(reason.clone());
+        self.session.handle(Event::Closed(reason), &mut OsRng);
     }
 
-    /// [`flush`](Self::flush) on a blocking transport: anything left unwritten is a write
-    /// timeout.
-    fn flush_blocking(&mut self) -> Result<(), Error> {
-        if self.flush()? {
-            Ok(())
-        } else {
-            Err(Error::Timeout { during: "write" })
-        }
-    }
-
-    /// One step for an integrator's own poll loop over a non-blocking transport: writes
-    /// pending output, reads what is available (until `WouldBlock`, end of file or a read
-    /// budget), fires due timers, writes again. Take events with
-    /// [`poll_event`](Self::poll_event) afterwards, and call again when the transport is
-    /// readable or writable or at [`Step::next_timeout`].
-    pub fn process(&mut self, now: Instant) -> Result<Step, Error> {
-        self.flush()?;
-        let mut read = 0;
-        let mut read_again = false;
-        while !self.eof && !self.conn.is_closed() {
-            if read >= PROCESS_READ_BUDGET {
-                read_again = true;
-                break;
-            }
-            match self.io.read(&mut self.buf) {
-                Ok(0) => {
-                    self.eof = true;
-                    self.conn.handle_eof(now);
-                }
-                Ok(n) => {
-                    read += n;
-                    self.conn.handle_input(now, &self.buf[..n]);
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    break;
-                }
-                Err(e) => return Err(Error::Io(e)),
-            }
-        }
-        if self.conn.poll_timeout().is_some_and(|t| t <= now) {
-            self.conn.handle_timeout(now);
-        }
-        let written = self.flush()?;
-        Ok(Step {
-            next_timeout: self.conn.poll_timeout(),
-            wants_write: !written,
-            read_again,
-            eof: self.eof,
-        })
-    }
-
-    /// The next event already decoded, without any I/O.
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.conn.poll_event()
-    }
-
-    /// Blocks until the next event, or until `deadline` (`Ok(None)`). Output (answers the
-    /// machine made, keepalives) is written before waiting; the machine's timers fire on time
-    /// when the transport has read timeouts. After the stream is over and its
-    /// [`Event::Closed`] was returned, this returns [`Error::Closed`].
-    ///
-    /// Meant for blocking transports: on a non-blocking one without read timeouts it spins.
-    /// A blocking socket whose write timeout expires reports `WouldBlock` (Linux): that is
-    /// [`Error::Timeout`] here.
-    pub fn next_event(&mut self, deadline: Option<Instant>) -> Result<Option<Event>, Error> {
-        loop {
-            if let Some(event) = self.conn.poll_event() {
-                self.flush_blocking()?;
-                return Ok(Some(event));
-            }
-            self.flush_blocking()?;
-            if self.conn.is_closed() {
-                return Err(Error::Closed(
-                    xmpp_stream::connection::CloseReason::TransportClosed,
-                ));
-            }
-            let now = Instant::now();
-            if self.conn.poll_timeout().is_some_and(|t| t <= now) {
-                self.conn.handle_timeout(now);
+    /// Writes what the session queued, in order. A stanza the stream refuses is dropped (the
+    /// first refusal is returned once the rest went out); a transport failure ends the
+    /// session. Nothing is written after the end.
+    fn flush(&mut self, waiting: Option<&str>) -> Result<Option<SendError>, Error> {
+        let mut refused = None;
+        while let Some(stanza) = self.session.poll_transmit() {
+            if self.ended.is_some() {
                 continue;
             }
-            if deadline.is_some_and(|d| d <= now) {
-                return Ok(None);
-            }
-            if self.eof {
-                self.conn.handle_eof(now);
-                continue;
-            }
-            let wake = match (deadline, self.conn.poll_timeout()) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            if let Some(set) = self.set_read_timeout {
-                // A zero timeout means "block forever" to the OS: wait at least 1 ms.
-                let wait = wake.map(|w| {
-                    w.saturating_duration_since(now)
-                        .max(Duration::from_millis(1))
-                });
-                set(&self.io, wait)?;
-            }
-            match self.io.read(&mut self.buf) {
-                Ok(0) => {
-                    self.eof = true;
-                    self.conn.handle_eof(Instant::now());
+            match self.client.send(&stanza) {
+                Ok(()) => {}
+                Err(Error::Send(e)) => {
+                    tracing::debug!(error = %e, "a stanza was refused by the stream");
+                    refused.get_or_insert(e);
                 }
-                Ok(n) => self.conn.handle_input(Instant::now(), &self.buf[..n]),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                    ) => {}
-                Err(e) => return Err(Error::Io(e)),
+                Err(e) => {
+                    self.end(CloseReason::TransportClosed, waiting);
+                    return Err(e);
+                }
             }
         }
+        Ok(refused)
     }
-}
 
-impl Session<TcpStream> {
-    /// A session over a TCP stream, with read timeouts following the machine's timers.
-    pub fn tcp(conn: Connection, stream: TcpStream) -> Self {
-        Session::with_read_timeout(conn, stream, TcpStream::set_read_timeout)
+    /// [`flush`](Self::flush) of what the session queued by itself: refusals are only logged.
+    fn flush_internal(&mut self, waiting: Option<&str>) -> Result<(), Error> {
+        self.flush(waiting).map(drop)
+    }
+
+    /// [`flush`](Self::flush) after the application queued a stanza: a refusal is its error.
+    fn flush_user(&mut self) -> Result<(), Error> {
+        match self.flush(None)? {
+            None => Ok(()),
+            Some(refused) => Err(Error::Send(refused)),
+        }
     }
 }

@@ -1,13 +1,16 @@
 //! Public API properties: thread-safety of the handles, trust configuration errors.
 
-use xmpp_blocking::{Client, ClientConfig, Error, ServerHandle, Session, Trust, TrustError};
+use xmpp_blocking::{
+    Client, ClientConfig, Driver, Error, ServerHandle, Session, Trust, TrustError,
+};
 
 fn assert_send<T: Send>() {}
 
 #[test]
-fn client_and_session_can_move_to_another_thread() {
+fn client_driver_and_session_can_move_to_another_thread() {
     assert_send::<Client>();
-    assert_send::<Session<std::net::TcpStream>>();
+    assert_send::<Driver<std::net::TcpStream>>();
+    assert_send::<Session>();
     assert_send::<ServerHandle>();
     assert_send::<Error>();
 }

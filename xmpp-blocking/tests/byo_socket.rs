@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::pipe::{PipeEnd, pipe};
-use xmpp_blocking::{Event, Session};
+use xmpp_blocking::{Driver, Event};
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{
     Connection, InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig,
@@ -70,12 +70,12 @@ fn message(body: &str) -> Element {
     msg
 }
 
-/// Drains a session's events, answering bind requests; returns the stanzas.
-fn drain(session: &mut Session<PipeEnd>) -> Vec<Element> {
+/// Drains a driver's events, answering bind requests; returns the stanzas.
+fn drain(driver: &mut Driver<PipeEnd>) -> Vec<Element> {
     let mut stanzas = Vec::new();
-    while let Some(ev) = session.poll_event() {
+    while let Some(ev) = driver.poll_event() {
         match ev {
-            Event::BindRequest { resource } => session
+            Event::BindRequest { resource } => driver
                 .connection_mut()
                 .bind(BindDecision::Accept(resource.unwrap_or_else(|| "r".into())))
                 .unwrap(),
@@ -90,8 +90,8 @@ fn drain(session: &mut Session<PipeEnd>) -> Vec<Element> {
 fn ucr_tls_1_process_steps_negotiate_starttls_and_carry_a_stanza() {
     let (client, server) = machines(Profile::rfc6120());
     let (a, b) = pipe(true);
-    let mut client = Session::new(client, a);
-    let mut server = Session::new(server, b);
+    let mut client = Driver::new(client, a);
+    let mut server = Driver::new(server, b);
     let mut steps = 0;
     while !(client.connection().is_established() && server.connection().is_established()) {
         steps += 1;
@@ -127,7 +127,7 @@ fn ucr_tls_1_process_steps_negotiate_starttls_and_carry_a_stanza() {
 fn process_reports_eof_and_the_machine_closes() {
     let (client, _server) = machines(Profile::rfc6120());
     let (a, b) = pipe(true);
-    let mut client = Session::new(client, a);
+    let mut client = Driver::new(client, a);
     b.shutdown();
     let step = client.process(Instant::now()).unwrap();
     assert!(step.eof);
@@ -140,7 +140,7 @@ fn blocking_sessions_on_two_threads_exchange_a_message() {
     let (client, server) = machines(Profile::rfc6120());
     let (a, b) = pipe(false);
     let server_thread = std::thread::spawn(move || {
-        let mut server = Session::with_read_timeout(server, b, PipeEnd::set_read_timeout);
+        let mut server = Driver::with_read_timeout(server, b, PipeEnd::set_read_timeout);
         loop {
             match server.next_event(None).unwrap() {
                 Some(Event::BindRequest { resource }) => server
@@ -160,7 +160,7 @@ fn blocking_sessions_on_two_threads_exchange_a_message() {
             }
         }
     });
-    let mut client = Session::with_read_timeout(client, a, PipeEnd::set_read_timeout);
+    let mut client = Driver::with_read_timeout(client, a, PipeEnd::set_read_timeout);
     let deadline = Instant::now() + Duration::from_secs(60);
     let body = loop {
         match client.next_event(Some(deadline)).unwrap() {
@@ -182,8 +182,8 @@ fn keepalive_is_written_from_poll_timeout_without_a_thread() {
     let (client, server) = machines(profile);
     let (a, b) = pipe(true);
     let written = a.written.clone();
-    let mut client = Session::new(client, a);
-    let mut server = Session::new(server, b);
+    let mut client = Driver::new(client, a);
+    let mut server = Driver::new(server, b);
     while !(client.connection().is_established() && server.connection().is_established()) {
         let now = Instant::now();
         client.process(now).unwrap();

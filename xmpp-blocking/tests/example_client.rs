@@ -169,7 +169,7 @@ fn ca_and_insecure_exclude_each_other() {
 
 /// Every example of the crate is a command-line tool: `--help` prints the usage and exits 0,
 /// an unknown flag is a usage error (status 2, a message on stderr).
-const EXAMPLES: &[&str] = &["blocking-client", "idle-memory", "mio-poll"];
+const EXAMPLES: &[&str] = &["blocking-client", "echo-bot", "idle-memory", "mio-poll"];
 
 #[test]
 fn every_example_prints_usage_on_help_and_exits_zero() {

@@ -1,4 +1,4 @@
-//! The `mio-poll` example drives a client through `Session::process` from a mio loop.
+//! The `mio-poll` example drives a client through `Driver::process` from a mio loop.
 
 mod support;
 

@@ -67,7 +67,7 @@ fn login_roster_presence_and_messages(peer: &str) {
     )
     .unwrap_or_else(|e| panic!("bob could not log into {peer} over IPv6: {e}"));
     assert_eq!(alice.jid().as_str(), "alice@localhost/interop");
-    assert!(alice.session_mut().connection().is_tls());
+    assert!(alice.driver_mut().connection().is_tls());
 
     // Roster.
     let mut iq = Element::new("iq", NS);

@@ -31,7 +31,7 @@ fn ucr_tls_1_login_over_starttls_binds_a_resource() {
 }
 
 fn client_is_tls(mut client: Client) -> bool {
-    let tls = client.session_mut().connection().is_tls();
+    let tls = client.driver_mut().connection().is_tls();
     client.close().unwrap();
     tls
 }
@@ -247,7 +247,7 @@ fn ucr_dscp_1_client_marks_its_packets() {
     config.dscp = Some(34);
     let mut alice =
         Client::connect(&"alice@localhost".parse().unwrap(), "secret", &config).unwrap();
-    let stream = alice.session_mut().get_ref();
+    let stream = alice.driver_mut().get_ref();
     assert_eq!(xmpp_blocking::socket::dscp(stream).unwrap(), 34);
     alice.close().unwrap();
 }

@@ -226,6 +226,14 @@ impl ClientSession {
         Ok(id)
     }
 
+    /// Forgets a request sent with [`request`](Self::request) (the caller stopped waiting for
+    /// it, e.g. on its own timeout): a late answer is then dropped, no
+    /// [`SessionEvent::IqResponse`] comes for it (not even when the stream ends), and it no
+    /// longer counts against the limit of pending requests. Returns whether it was pending.
+    pub fn cancel_request(&mut self, id: &str) -> bool {
+        self.pending.cancel(id).is_some()
+    }
+
     /// Answers an [`SessionEvent::IqRequest`] with a result (`Ok`) or an error.
     pub fn answer(&mut self, request: &Iq, answer: Result<Option<Element>, StanzaError>) {
         let reply = match answer {

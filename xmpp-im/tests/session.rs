@@ -175,6 +175,53 @@ fn requests_are_matched_to_their_responses_and_spoofed_ones_ignored() {
 }
 
 #[test]
+fn a_cancelled_request_is_forgotten_and_its_late_answer_dropped() {
+    let mut t = T::new();
+    t.online("<query xmlns='jabber:iq:roster'/>");
+    let id =
+        t.s.request(
+            Iq::get(Some("example.com".parse().unwrap()), "", Ping),
+            &mut t.rng,
+        )
+        .unwrap();
+    t.out();
+    assert!(t.s.cancel_request(&id));
+    assert!(!t.s.cancel_request(&id), "only once");
+    assert!(!t.s.cancel_request("never-sent"));
+    // The late answer is no response to anything.
+    t.stanza(&format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='example.com'/>"
+    ));
+    assert!(t.events().is_empty());
+    assert!(t.out().is_empty());
+    // Nor is it answered when the stream ends; another one still waiting is.
+    let other =
+        t.s.request(
+            Iq::get(Some("example.com".parse().unwrap()), "", Ping),
+            &mut t.rng,
+        )
+        .unwrap();
+    let gone =
+        t.s.request(
+            Iq::get(Some("example.com".parse().unwrap()), "", Ping),
+            &mut t.rng,
+        )
+        .unwrap();
+    assert!(t.s.cancel_request(&gone));
+    t.ev(Event::Closed(CloseReason::TransportClosed));
+    let events = t.events();
+    let answered: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::IqResponse { id, .. } => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answered, [other]);
+    assert!(matches!(events.last(), Some(SessionEvent::Disconnected(_))));
+}
+
+#[test]
 fn requests_still_waiting_are_answered_when_the_stream_ends() {
     let mut t = T::new();
     t.online("<query xmlns='jabber:iq:roster'/>");

@@ -12,7 +12,7 @@ use xmpp_stanza::roster::{RosterQuery, Subscription};
 use xmpp_stanza::{
     Condition, IdGenerator, IqPayload, Message, Presence, PresenceType, Show, Stanza,
 };
-use xmpp_stream::xml::{Element, Event, Reader};
+use xmpp_stream::xml::{Element, Reader, XmlEvent};
 
 type Engine = ServerEngine<StanzaPresence, MemoryRosterStore<StanzaPresence>>;
 
@@ -31,10 +31,10 @@ fn stanza(xml: &str) -> Stanza {
     reader.feed(xml.as_bytes());
     assert!(matches!(
         reader.next_event(),
-        Ok(Some(Event::StreamHeader(_)))
+        Ok(Some(XmlEvent::StreamHeader(_)))
     ));
     match reader.next_event() {
-        Ok(Some(Event::Element(e))) => Stanza::try_from(&e).expect("valid stanza"),
+        Ok(Some(XmlEvent::Element(e))) => Stanza::try_from(&e).expect("valid stanza"),
         other => panic!("no element: {other:?}"),
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::profile::Limits;
 use crate::stream_error::{Condition, StreamError};
-use crate::xml::{Element, Event, Reader, ReaderLimits, StreamHeader, XmlCondition};
+use crate::xml::{Element, Reader, ReaderLimits, StreamHeader, XmlCondition, XmlEvent};
 
 /// What the peer sent, as the machine sees it (whitespace keepalives are dropped here).
 #[derive(Debug)]
@@ -44,7 +44,8 @@ impl Framer {
             ..ReaderLimits::default()
         };
         Framer {
-            reader: Reader::with_limits(reader_limits),
+            // The machine reads the header from its event and never asks the reader again.
+            reader: Reader::with_limits(reader_limits).without_header_copy(),
         }
     }
 
@@ -57,10 +58,10 @@ impl Framer {
         loop {
             return match self.reader.next_event() {
                 Ok(None) => Ok(None),
-                Ok(Some(Event::Whitespace(_))) => continue,
-                Ok(Some(Event::StreamHeader(h))) => Ok(Some(Inbound::Header(h))),
-                Ok(Some(Event::Element(e))) => Ok(Some(Inbound::Element(e))),
-                Ok(Some(Event::StreamClose)) => Ok(Some(Inbound::Close)),
+                Ok(Some(XmlEvent::Whitespace(_))) => continue,
+                Ok(Some(XmlEvent::StreamHeader(h))) => Ok(Some(Inbound::Header(h))),
+                Ok(Some(XmlEvent::Element(e))) => Ok(Some(Inbound::Element(e))),
+                Ok(Some(XmlEvent::StreamClose)) => Ok(Some(Inbound::Close)),
                 Err(e) => Err(StreamError::new(condition_of(e.condition()))),
             };
         }
@@ -77,6 +78,11 @@ impl Framer {
         if self.reader.buffered().is_empty() {
             drop(self.reader.take_buffered());
         }
+    }
+
+    /// Frees the reader's empty buffers (see [`Reader::release_buffers`]).
+    pub(crate) fn release_buffers(&mut self) {
+        self.reader.release_buffers();
     }
 
     /// Bytes waiting in the reader.

@@ -88,8 +88,9 @@ pub struct TlsLayer {
     conn: rustls::Connection,
     /// The verified server name (client side).
     server_name: Option<String>,
-    /// The server's own end-entity certificate (server side), for `tls-server-end-point`.
-    own_certificate: Option<CertificateDer<'static>>,
+    /// Server side: the `tls-server-end-point` hash of our own end-entity certificate, taken
+    /// when the session is made (the hash, not the certificate, stays with the connection).
+    own_end_point: Option<Vec<u8>>,
     peer_closed: bool,
 }
 
@@ -103,7 +104,7 @@ impl TlsLayer {
         Ok(TlsLayer {
             conn: rustls::Connection::Client(conn),
             server_name: Some(server_name.to_owned()),
-            own_certificate: None,
+            own_end_point: None,
             peer_closed: false,
         })
     }
@@ -118,7 +119,7 @@ impl TlsLayer {
         Ok(TlsLayer {
             conn: rustls::Connection::Server(conn),
             server_name: None,
-            own_certificate,
+            own_end_point: own_certificate.and_then(|c| server_end_point_hash(c.as_ref())),
             peer_closed: false,
         })
     }
@@ -249,13 +250,12 @@ impl TlsLayer {
                     .ok()?
                     .to_vec()
             }
-            ChannelBindingType::TlsServerEndPoint => {
-                let cert = match &self.conn {
-                    rustls::Connection::Client(c) => c.peer_certificates()?.first()?.clone(),
-                    rustls::Connection::Server(_) => self.own_certificate.clone()?,
-                };
-                server_end_point_hash(cert.as_ref())?
-            }
+            ChannelBindingType::TlsServerEndPoint => match &self.conn {
+                rustls::Connection::Client(c) => {
+                    server_end_point_hash(c.peer_certificates()?.first()?.as_ref())?
+                }
+                rustls::Connection::Server(_) => self.own_end_point.clone()?,
+            },
         };
         Some(ChannelBinding { kind, data })
     }

@@ -2,7 +2,7 @@
 //! reader gives the same events (or the same error) however its input is split.
 
 use proptest::prelude::*;
-use xmpp_stream::xml::{Element, Event, Reader, StreamHeader, Writer, XmlError, ns};
+use xmpp_stream::xml::{Element, Reader, StreamHeader, Writer, XmlError, XmlEvent, ns};
 
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -108,7 +108,7 @@ fn element() -> impl Strategy<Value = Element> {
 }
 
 /// Reads `input` fed in the pieces that `cuts` make.
-fn read_cut(input: &[u8], cuts: &[usize]) -> (Vec<Event>, Option<XmlError>) {
+fn read_cut(input: &[u8], cuts: &[usize]) -> (Vec<XmlEvent>, Option<XmlError>) {
     let mut reader = Reader::new();
     let mut events = Vec::new();
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
@@ -119,10 +119,10 @@ fn read_cut(input: &[u8], cuts: &[usize]) -> (Vec<Event>, Option<XmlError>) {
         reader.feed(&input[w[0]..w[1]]);
         loop {
             match reader.next_event() {
-                Ok(Some(Event::Whitespace(n))) => match events.last_mut() {
+                Ok(Some(XmlEvent::Whitespace(n))) => match events.last_mut() {
                     // Whitespace may come in pieces; merge them.
-                    Some(Event::Whitespace(m)) => *m += n,
-                    _ => events.push(Event::Whitespace(n)),
+                    Some(XmlEvent::Whitespace(m)) => *m += n,
+                    _ => events.push(XmlEvent::Whitespace(n)),
                 },
                 Ok(Some(e)) => events.push(e),
                 Ok(None) => break,
@@ -169,7 +169,7 @@ proptest! {
         let (events, err) = read_cut(&bytes, &[]);
         prop_assert_eq!(err, None);
         let read: Vec<Element> = events.into_iter().filter_map(|e| match e {
-            Event::Element(e) => Some(e),
+            XmlEvent::Element(e) => Some(e),
             _ => None,
         }).collect();
         prop_assert_eq!(read.len(), elements.len());

@@ -2,14 +2,14 @@
 //! limits, byte accounting for STARTTLS, restarts, and `xml:lang` inheritance.
 
 use xmpp_stream::xml::{
-    Element, Event, Limit, Reader, ReaderLimits, Restricted, XmlCondition, XmlError, ns,
+    Element, Limit, Reader, ReaderLimits, Restricted, XmlCondition, XmlError, XmlEvent, ns,
 };
 
 const HEADER: &str = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' \
      xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0' xml:lang='en'>";
 
 /// Feeds `input` in chunks of `chunk` bytes, collecting events until the first error.
-fn read_with(mut reader: Reader, input: &[u8], chunk: usize) -> (Vec<Event>, Option<XmlError>) {
+fn read_with(mut reader: Reader, input: &[u8], chunk: usize) -> (Vec<XmlEvent>, Option<XmlError>) {
     let mut events = Vec::new();
     for piece in input.chunks(chunk.max(1)) {
         reader.feed(piece);
@@ -24,7 +24,7 @@ fn read_with(mut reader: Reader, input: &[u8], chunk: usize) -> (Vec<Event>, Opt
     (events, None)
 }
 
-fn read(input: &[u8]) -> (Vec<Event>, Option<XmlError>) {
+fn read(input: &[u8]) -> (Vec<XmlEvent>, Option<XmlError>) {
     read_with(Reader::new(), input, input.len())
 }
 
@@ -51,11 +51,11 @@ fn condition_in_stream(body: &str) -> XmlCondition {
     error_in_stream(body).condition()
 }
 
-fn elements(events: &[Event]) -> Vec<&Element> {
+fn elements(events: &[XmlEvent]) -> Vec<&Element> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::Element(el) => Some(el),
+            XmlEvent::Element(el) => Some(el),
             _ => None,
         })
         .collect()
@@ -67,7 +67,7 @@ fn ucr_stream_3_header_elements_and_close_are_reported() {
         format!("{HEADER}<message to='a@b'><body>hi</body></message><presence/></stream:stream>");
     let (events, err) = read(input.as_bytes());
     assert_eq!(err, None);
-    let Event::StreamHeader(h) = &events[0] else {
+    let XmlEvent::StreamHeader(h) = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(h.content_ns(), Some(ns::CLIENT));
@@ -80,14 +80,17 @@ fn ucr_stream_3_header_elements_and_close_are_reported() {
     assert!(els[0].is("message", ns::CLIENT));
     assert_eq!(els[0].child("body", ns::CLIENT).unwrap().text(), "hi");
     assert!(els[1].is("presence", ns::CLIENT));
-    assert_eq!(events.last(), Some(&Event::StreamClose));
+    assert_eq!(events.last(), Some(&XmlEvent::StreamClose));
 }
 
 #[test]
 fn header_is_reported_without_waiting_for_anything_after_it() {
     let mut r = Reader::new();
     r.feed(HEADER.as_bytes());
-    assert!(matches!(r.next_event(), Ok(Some(Event::StreamHeader(_)))));
+    assert!(matches!(
+        r.next_event(),
+        Ok(Some(XmlEvent::StreamHeader(_)))
+    ));
     assert_eq!(r.next_event(), Ok(None));
     assert_eq!(r.consumed(), HEADER.len() as u64);
     assert!(r.stream_header().is_some());
@@ -442,7 +445,7 @@ fn ucr_xml_8_whitespace_keepalives_are_reported_not_errors() {
     let ws: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Whitespace(n) => Some(*n),
+            XmlEvent::Whitespace(n) => Some(*n),
             _ => None,
         })
         .collect();
@@ -453,7 +456,7 @@ fn ucr_xml_8_whitespace_keepalives_are_reported_not_errors() {
     let total: usize = events
         .iter()
         .map(|e| match e {
-            Event::Whitespace(n) => *n,
+            XmlEvent::Whitespace(n) => *n,
             _ => 0,
         })
         .sum();
@@ -559,7 +562,7 @@ fn prefixes_declared_on_the_stream_header_apply_to_stanzas() {
                  <db:result to='b' from='a'>key</db:result>";
     let (events, err) = read(input.as_bytes());
     assert_eq!(err, None);
-    let Event::StreamHeader(h) = &events[0] else {
+    let XmlEvent::StreamHeader(h) = &events[0] else {
         panic!()
     };
     assert_eq!(h.namespaces().len(), 1);
@@ -611,7 +614,7 @@ fn ucr_xml_3_stream_header_namespace_rules() {
 fn stream_close_must_match_the_root() {
     let (events, err) = read(format!("{HEADER}</stream:stream>").as_bytes());
     assert_eq!(err, None);
-    assert_eq!(events.last(), Some(&Event::StreamClose));
+    assert_eq!(events.last(), Some(&XmlEvent::StreamClose));
     let (_, err) = read(format!("{HEADER}</stream:other>").as_bytes());
     assert_eq!(err.unwrap().condition(), XmlCondition::NotWellFormed);
 }
@@ -621,7 +624,7 @@ fn nothing_is_read_after_the_stream_close() {
     let mut r = Reader::new();
     r.feed(format!("{HEADER}</stream:stream><presence/>").as_bytes());
     while let Ok(Some(e)) = r.next_event() {
-        assert!(!matches!(e, Event::Element(_)));
+        assert!(!matches!(e, XmlEvent::Element(_)));
     }
     assert!(r.is_closed());
     assert_eq!(r.buffered(), b"<presence/>");
@@ -633,8 +636,8 @@ fn empty_stream_root_is_opened_and_closed() {
         b"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'/>",
     );
     assert_eq!(err, None);
-    assert!(matches!(events[0], Event::StreamHeader(_)));
-    assert_eq!(events[1], Event::StreamClose);
+    assert!(matches!(events[0], XmlEvent::StreamHeader(_)));
+    assert_eq!(events[1], XmlEvent::StreamClose);
 }
 
 #[test]
@@ -678,7 +681,7 @@ fn ucr_tls_4_bytes_after_proceed_are_handed_back_exactly() {
     r.feed(&input);
     loop {
         match r.next_event().unwrap() {
-            Some(Event::Element(e)) if e.is("proceed", ns::TLS) => break,
+            Some(XmlEvent::Element(e)) if e.is("proceed", ns::TLS) => break,
             Some(_) => {}
             None => panic!("no proceed"),
         }
@@ -691,7 +694,10 @@ fn ucr_tls_4_bytes_after_proceed_are_handed_back_exactly() {
     r.reset();
     assert_eq!(r.consumed(), 0);
     r.feed(server_header.as_bytes());
-    assert!(matches!(r.next_event(), Ok(Some(Event::StreamHeader(_)))));
+    assert!(matches!(
+        r.next_event(),
+        Ok(Some(XmlEvent::StreamHeader(_)))
+    ));
 }
 
 #[test]
@@ -703,17 +709,20 @@ fn reset_after_sasl_success_reads_the_buffered_new_stream() {
     input.extend_from_slice(b"<iq type='get' id='1'/>");
     let mut r = Reader::new();
     r.feed(&input);
-    assert!(matches!(r.next_event(), Ok(Some(Event::StreamHeader(_)))));
-    let Ok(Some(Event::Element(success))) = r.next_event() else {
+    assert!(matches!(
+        r.next_event(),
+        Ok(Some(XmlEvent::StreamHeader(_)))
+    ));
+    let Ok(Some(XmlEvent::Element(success))) = r.next_event() else {
         panic!()
     };
     assert!(success.is("success", ns::SASL));
     r.reset();
-    let Ok(Some(Event::StreamHeader(h))) = r.next_event() else {
+    let Ok(Some(XmlEvent::StreamHeader(h))) = r.next_event() else {
         panic!()
     };
     assert_eq!(h.lang(), Some("fr"));
-    let Ok(Some(Event::Element(iq))) = r.next_event() else {
+    let Ok(Some(XmlEvent::Element(iq))) = r.next_event() else {
         panic!()
     };
     assert_eq!(iq.lang(), Some("fr"));
@@ -723,7 +732,10 @@ fn reset_after_sasl_success_reads_the_buffered_new_stream() {
 fn errors_are_sticky_until_reset() {
     let mut r = Reader::new();
     r.feed(format!("{HEADER}<!--x-->").as_bytes());
-    assert!(matches!(r.next_event(), Ok(Some(Event::StreamHeader(_)))));
+    assert!(matches!(
+        r.next_event(),
+        Ok(Some(XmlEvent::StreamHeader(_)))
+    ));
     let first = r.next_event().unwrap_err();
     assert_eq!(r.next_event().unwrap_err(), first);
     r.feed(b"<presence/>");
@@ -731,7 +743,10 @@ fn errors_are_sticky_until_reset() {
     r.take_buffered();
     r.reset();
     r.feed(HEADER.as_bytes());
-    assert!(matches!(r.next_event(), Ok(Some(Event::StreamHeader(_)))));
+    assert!(matches!(
+        r.next_event(),
+        Ok(Some(XmlEvent::StreamHeader(_)))
+    ));
 }
 
 #[test]
@@ -873,7 +888,7 @@ fn without_stream_reads_a_sequence_of_elements() {
     r.feed(b"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>");
     r.feed(b"<message xmlns='jabber:client'><body>x</body></message>");
     let mut names = Vec::new();
-    while let Some(Event::Element(e)) = r.next_event().unwrap() {
+    while let Some(XmlEvent::Element(e)) = r.next_event().unwrap() {
         names.push(e.name().to_owned());
     }
     assert_eq!(names, ["open", "message"]);

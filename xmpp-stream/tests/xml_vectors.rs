@@ -14,7 +14,9 @@
 //! - Element names wrapped over lines (`<restricted-xml\nxmlns=...`) are legal XML and read
 //!   as printed; the newlines between elements are whitespace between or inside elements.
 
-use xmpp_stream::xml::{Element, Event, Reader, StreamHeader, Writer, XmlCondition, XmlError, ns};
+use xmpp_stream::xml::{
+    Element, Reader, StreamHeader, Writer, XmlCondition, XmlError, XmlEvent, ns,
+};
 
 const V06: &str = "C: <?xml version='1.0'?>\n<stream:stream\nfrom='juliet@example.com'\nversion='1.0'\nxml:lang='en'\nxmlns='jabber:client'\nxmlns:stream='http://wrong.namespace.example.org/'>\nS: <?xml version='1.0'?>\n<stream:stream\nfrom='example.com'\nid='++TR84Sm6A3hnt3Q065SnAbbk3Y='\nto='juliet@example.com'\nversion='1.0'\nxml:lang='en'\nxmlns='jabber:client'\nxmlns:stream='http://etherx.jabber.org/streams'>\n<stream:error>\n<invalid-namespace\nxmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\n</stream:error>\n</stream:stream>\n";
 
@@ -58,7 +60,7 @@ fn turns(vector: &str) -> Vec<(&str, String)> {
 }
 
 /// Reads `input` in every split size from 1 to 9 and whole; all must agree.
-fn read_all(input: &str) -> (Vec<Event>, Option<XmlError>) {
+fn read_all(input: &str) -> (Vec<XmlEvent>, Option<XmlError>) {
     let whole = read_split(input.as_bytes(), input.len());
     for chunk in 1..10 {
         let split = read_split(input.as_bytes(), chunk);
@@ -72,7 +74,7 @@ fn read_all(input: &str) -> (Vec<Event>, Option<XmlError>) {
     whole
 }
 
-fn read_split(input: &[u8], chunk: usize) -> (Vec<Event>, Option<XmlError>) {
+fn read_split(input: &[u8], chunk: usize) -> (Vec<XmlEvent>, Option<XmlError>) {
     let mut reader = Reader::new();
     let mut events = Vec::new();
     for piece in input.chunks(chunk) {
@@ -88,10 +90,10 @@ fn read_split(input: &[u8], chunk: usize) -> (Vec<Event>, Option<XmlError>) {
     (events, None)
 }
 
-fn without_whitespace(events: &[Event]) -> Vec<&Event> {
+fn without_whitespace(events: &[XmlEvent]) -> Vec<&XmlEvent> {
     events
         .iter()
-        .filter(|e| !matches!(e, Event::Whitespace(_)))
+        .filter(|e| !matches!(e, XmlEvent::Whitespace(_)))
         .collect()
 }
 
@@ -109,11 +111,11 @@ fn our_stream_error(header: &str, condition: &str) -> String {
 
 /// The server turn of a vector reads as: header, `<stream:error>` with `condition`, close;
 /// and means the same as what our writer produces.
-fn check_server_turn(events: &[Event], condition: &str) {
+fn check_server_turn(events: &[XmlEvent], condition: &str) {
     let events = without_whitespace(events);
     assert_eq!(events.len(), 3, "{events:?}");
-    assert!(matches!(events[0], Event::StreamHeader(_)));
-    let Event::Element(error) = events[1] else {
+    assert!(matches!(events[0], XmlEvent::StreamHeader(_)));
+    let XmlEvent::Element(error) = events[1] else {
         panic!("{events:?}")
     };
     assert!(error.is("error", ns::STREAM));
@@ -121,11 +123,11 @@ fn check_server_turn(events: &[Event], condition: &str) {
     let conditions: Vec<_> = error.children_ns(ns::STREAM_ERRORS).collect();
     assert_eq!(conditions.len(), 1);
     assert_eq!(conditions[0].name(), condition);
-    assert_eq!(events[2], &Event::StreamClose);
+    assert_eq!(events[2], &XmlEvent::StreamClose);
 
     let ours = read_all(&our_stream_error(SERVER_HEADER, condition));
     assert_eq!(ours.1, None);
-    let Event::Element(our_error) = without_whitespace(&ours.0)[1] else {
+    let XmlEvent::Element(our_error) = without_whitespace(&ours.0)[1] else {
         panic!()
     };
     // Same element, apart from the pretty-printing newlines the draft puts between elements.
@@ -193,7 +195,7 @@ fn ucr_xml_3_vector_08_unbound_stream_prefix_is_bad_namespace_prefix() {
     let (events, err) = read_all(&turns[1].1);
     assert_eq!(err, None);
     check_server_turn(&events, "bad-namespace-prefix");
-    let Event::StreamHeader(h) = without_whitespace(&events)[0] else {
+    let XmlEvent::StreamHeader(h) = without_whitespace(&events)[0] else {
         panic!("{events:?}")
     };
     assert_eq!(h.id(), Some("++TR84Sm6A3hnt3Q065SnAbbk3Y="));

@@ -2,7 +2,7 @@
 //! one byte at a time is scanned about as many times as when it arrives whole, and
 //! tokenized exactly once. Checked with the reader's own work counters, not with time.
 
-use xmpp_stream::xml::{Event, Reader, ReaderLimits, ReaderStats};
+use xmpp_stream::xml::{Reader, ReaderLimits, ReaderStats, XmlEvent};
 
 const HEADER: &[u8] = b"<stream:stream xmlns='jabber:client' \
     xmlns:stream='http://etherx.jabber.org/streams'>";
@@ -24,7 +24,7 @@ fn work(stanza: &[u8], chunk: usize) -> ReaderStats {
     for piece in input.chunks(chunk) {
         reader.feed(piece);
         while let Some(event) = reader.next_event().unwrap() {
-            if let Event::Element(_) = event {
+            if let XmlEvent::Element(_) = event {
                 elements += 1;
             }
         }
@@ -98,7 +98,7 @@ fn many_stanzas_in_one_feed_are_linear() {
     reader.feed(&input);
     let mut elements = 0;
     while let Some(event) = reader.next_event().unwrap() {
-        if let Event::Element(_) = event {
+        if let XmlEvent::Element(_) = event {
             elements += 1;
         }
     }
@@ -121,7 +121,7 @@ fn text_split_by_many_cdata_sections_is_merged_in_linear_time() {
     reader.feed(HEADER);
     reader.feed(&stanza);
     reader.next_event().unwrap();
-    let Some(Event::Element(m)) = reader.next_event().unwrap() else {
+    let Some(XmlEvent::Element(m)) = reader.next_event().unwrap() else {
         panic!()
     };
     let body = m.nodes()[0].as_element().unwrap().nodes();

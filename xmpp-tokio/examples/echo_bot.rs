@@ -1,7 +1,7 @@
 //! An echo bot on the session API: every chat message comes back to its sender.
 //!
 //! cargo run -p xmpp-tokio --example echo_bot -- --jid bot@example.com --password secret \
-//!     [--server HOST:PORT] [--ca ca.pem]
+//!     [--connect HOST:PORT] [--ca ca.pem]
 use clap::Parser;
 use xmpp_tokio::{ClientConfig, Session, SessionEvent, Trust};
 
@@ -16,7 +16,7 @@ struct Args {
     password: String,
     /// Connect to HOST:PORT instead of resolving the domain.
     #[arg(long, value_parser = parse_server)]
-    server: Option<(String, u16)>,
+    connect: Option<(String, u16)>,
     /// Trust the CA certificates of this PEM file instead of the Mozilla roots.
     #[arg(long)]
     ca: Option<String>,
@@ -38,7 +38,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => Trust::webpki_roots(),
     };
     let mut config = ClientConfig::trusting(&trust)?;
-    config.server = args.server;
+    config.server = args.connect;
     let mut bot = Session::connect(&args.jid, &args.password, &config).await?;
     while let Some(event) = bot.events.recv().await {
         match event {

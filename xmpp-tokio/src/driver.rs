@@ -7,8 +7,12 @@
 //! read, writes wait and commands queue in a bounded channel.
 //!
 //! Memory: an idle connection keeps no read buffer (bytes are read into a buffer on the
-//! stack, only during the poll that finds them, and handed to the machine at once), and the
-//! channels carry boxed events and commands, so their pre-allocated slots stay small.
+//! stack, only during the poll that finds them, and handed to the machine at once); the
+//! machine's work buffers are released ([`Connection::release_buffers`]) once negotiation is
+//! over and again after [`RELEASE_BUFFERS_AFTER`] without input, commands or events; the
+//! channels carry boxed events and commands, so their pre-allocated slots stay small; and the
+//! machine is boxed, so the task holds it once (an `async fn` keeps its arguments apart from
+//! its locals).
 
 use std::pin::Pin;
 use std::task::Poll;
@@ -48,6 +52,12 @@ impl Default for DriverConfig {
 
 /// Upper bound of [`DriverConfig::read_buffer`]: the size of the on-stack read buffer.
 pub const MAX_READ_CHUNK: usize = 16 * 1024;
+
+/// A connection quiet for this long (no input, command or event; checked once per period,
+/// so the release comes one to two periods after the last activity) has its machine's work
+/// buffers released ([`Connection::release_buffers`]). A busy connection keeps them and
+/// does not allocate per stanza.
+pub const RELEASE_BUFFERS_AFTER: Duration = Duration::from_secs(1);
 
 /// Why a command could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -214,8 +224,32 @@ pub fn spawn<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    spawn_with(io, conn, config, shutdown, ())
+}
+
+/// [`spawn`], the task also holding `guard` until it ends (however it ends), so that what
+/// must outlive the connection needs no task of its own.
+pub(crate) fn spawn_with<S, G>(
+    io: S,
+    conn: Connection,
+    config: DriverConfig,
+    shutdown: Option<watch::Receiver<bool>>,
+    guard: G,
+) -> (Handle, Events, tokio::task::JoinHandle<()>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    G: Send + 'static,
+{
     let (handle, events, cmd_rx, ev_tx) = channels(&config);
-    let task = tokio::spawn(run(io, conn, cmd_rx, ev_tx, config, shutdown));
+    let task = tokio::spawn(run(
+        io,
+        Box::new(conn),
+        cmd_rx,
+        ev_tx,
+        config,
+        shutdown,
+        guard,
+    ));
     (handle, events, task)
 }
 
@@ -309,100 +343,163 @@ pub(crate) fn apply(conn: &mut Connection, cmd: Command) {
     }
 }
 
-async fn run<S>(
+/// The connection's task. A function returning an `async move` block rather than an
+/// `async fn`: the block uses what it captures in place, where an `async fn` keeps its
+/// arguments apart from its locals and the task would hold each twice.
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+fn run<S, G>(
     mut io: S,
-    mut conn: Connection,
+    mut conn: Box<Connection>,
     mut cmds: CommandRx,
     events: EventTx,
     config: DriverConfig,
     mut shutdown: Option<watch::Receiver<bool>>,
-) where
+    guard: G,
+) -> impl std::future::Future<Output = ()> + Send + 'static
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    G: Send + 'static,
 {
-    let chunk = config.read_buffer.clamp(512, MAX_READ_CHUNK);
-    let mut cmds_open = true;
-    let mut outbox = Outbox::default();
-    loop {
-        // Output and events, until the machine has nothing more (taking one may release
-        // held input, which can make more of both).
+    async move {
+        let chunk = config.read_buffer.clamp(512, MAX_READ_CHUNK);
+        let mut cmds_open = true;
+        let mut outbox = Outbox::default();
+        // One timer for the machine's deadline and the idle check, reset only when the time it
+        // must fire at changes (not once per loop).
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let mut armed: Option<tokio::time::Instant> = None;
+        // When to look whether the connection was quiet (`None`: buffers released, until the
+        // next activity), and whether anything happened since the last look.
+        let mut idle_check = Some(tokio::time::Instant::now() + RELEASE_BUFFERS_AFTER);
+        let mut active = false;
+        let mut negotiated = false;
         loop {
-            let mut progressed = false;
-            // Written from the machine's own buffer: no copy, no allocation per flush.
-            while !conn.pending_transmit().is_empty() {
-                progressed = true;
-                let n = conn.pending_transmit().len();
-                let write = tokio::time::timeout(
-                    config.write_timeout,
-                    io.write_all(conn.pending_transmit()),
-                );
-                match write.await {
-                    Ok(Ok(())) => conn.consume_transmit(n),
-                    Ok(Err(e)) => {
-                        tracing::debug!(error = %e, "write failed");
-                        conn.handle_eof(Instant::now());
-                        // The transport is gone: what is still pending can never be written.
-                        conn.consume_transmit(usize::MAX);
-                    }
-                    Err(_) => {
-                        tracing::debug!("write timed out");
-                        conn.handle_eof(Instant::now());
-                        conn.consume_transmit(usize::MAX);
+            // Output and events, until the machine has nothing more (taking one may release
+            // held input, which can make more of both).
+            loop {
+                let mut progressed = false;
+                // Written from the machine's own buffer: no copy, no allocation per flush.
+                while !conn.pending_transmit().is_empty() {
+                    progressed = true;
+                    let n = conn.pending_transmit().len();
+                    let write = tokio::time::timeout(
+                        config.write_timeout,
+                        io.write_all(conn.pending_transmit()),
+                    );
+                    match write.await {
+                        Ok(Ok(())) => conn.consume_transmit(n),
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, "write failed");
+                            conn.handle_eof(Instant::now());
+                            // The transport is gone: what is still pending can never be written.
+                            conn.consume_transmit(usize::MAX);
+                        }
+                        Err(_) => {
+                            tracing::debug!("write timed out");
+                            conn.handle_eof(Instant::now());
+                            conn.consume_transmit(usize::MAX);
+                        }
                     }
                 }
+                progressed |= outbox.pump(&mut conn, &events);
+                if !progressed {
+                    break;
+                }
             }
-            progressed |= outbox.pump(&mut conn, &events);
-            if !progressed {
+            if conn.is_closed() {
+                let _ = tokio::time::timeout(config.write_timeout, io.shutdown()).await;
+                let _ =
+                    tokio::time::timeout(config.write_timeout, outbox.drain(&mut conn, &events))
+                        .await;
                 break;
             }
-        }
-        if conn.is_closed() {
-            let _ = tokio::time::timeout(config.write_timeout, io.shutdown()).await;
-            let _ =
-                tokio::time::timeout(config.write_timeout, outbox.drain(&mut conn, &events)).await;
-            break;
-        }
-        let blocked = outbox.is_blocked();
-        let deadline = conn.poll_timeout();
-        let sleep = async {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
-                None => std::future::pending().await,
+            if !negotiated && conn.is_established() {
+                // The negotiation's buffers are not needed for the stanzas that follow: freed
+                // now, while other connections still negotiate and reuse the memory.
+                negotiated = true;
+                conn.release_buffers();
             }
-        };
-        let stop = async {
-            match shutdown.as_mut() {
-                Some(rx) => {
-                    if rx.wait_for(|v| *v).await.is_err() {
-                        std::future::pending::<()>().await;
+            let blocked = outbox.is_blocked();
+            let deadline = conn.poll_timeout().map(tokio::time::Instant::from_std);
+            let wake = match (deadline, idle_check) {
+                (Some(d), Some(i)) => Some(d.min(i)),
+                (d, i) => d.or(i),
+            };
+            if wake != armed {
+                if let Some(w) = wake {
+                    timer.as_mut().reset(w);
+                }
+                armed = wake;
+            }
+            let stop = async {
+                match shutdown.as_mut() {
+                    Some(rx) => {
+                        if rx.wait_for(|v| *v).await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
                     }
+                    None => std::future::pending().await,
                 }
-                None => std::future::pending().await,
+            };
+            tokio::select! {
+                permit = events.reserve(), if blocked => {
+                    active = true;
+                    match permit {
+                        Ok(p) => outbox.deliver(p),
+                        Err(_) => outbox.app_gone = true,
+                    }
+                },
+                r = read_input(&mut io, &mut conn, chunk), if !blocked => {
+                    active = true;
+                    if let Err(e) = r {
+                        tracing::debug!(error = %e, "read failed");
+                        conn.handle_eof(Instant::now());
+                    }
+                },
+                c = cmds.recv(), if cmds_open => {
+                    active = true;
+                    match c {
+                        Some(cmd) => apply(&mut conn, *cmd),
+                        None => {
+                            cmds_open = false;
+                            conn.close();
+                        }
+                    }
+                },
+                () = &mut timer, if armed.is_some() => {
+                    // Fired: the next loop arms it again if anything is still due.
+                    armed = None;
+                    let now = tokio::time::Instant::now();
+                    if deadline.is_some_and(|d| d <= now) {
+                        conn.handle_timeout(Instant::now());
+                    }
+                    if idle_check.is_some_and(|i| i <= now) {
+                        if active {
+                            active = false;
+                            idle_check = Some(now + RELEASE_BUFFERS_AFTER);
+                        } else {
+                            conn.release_buffers();
+                            idle_check = None;
+                        }
+                    }
+                },
+                () = stop => {
+                    shutdown = None;
+                    conn.close_with_error(StreamError::new(
+                        xmpp_stream::stream_error::Condition::SystemShutdown,
+                    ));
+                }
             }
-        };
-        tokio::select! {
-            permit = events.reserve(), if blocked => match permit {
-                Ok(p) => outbox.deliver(p),
-                Err(_) => outbox.app_gone = true,
-            },
-            r = read_input(&mut io, &mut conn, chunk), if !blocked => if let Err(e) = r {
-                tracing::debug!(error = %e, "read failed");
-                conn.handle_eof(Instant::now());
-            },
-            c = cmds.recv(), if cmds_open => match c {
-                Some(cmd) => apply(&mut conn, *cmd),
-                None => {
-                    cmds_open = false;
-                    conn.close();
-                }
-            },
-            () = sleep => conn.handle_timeout(Instant::now()),
-            () = stop => {
-                shutdown = None;
-                conn.close_with_error(StreamError::new(
-                    xmpp_stream::stream_error::Condition::SystemShutdown,
-                ));
+            if active && idle_check.is_none() {
+                // Busy again after a release: look again in a period.
+                active = false;
+                idle_check = Some(tokio::time::Instant::now() + RELEASE_BUFFERS_AFTER);
             }
         }
+
+        // Held until here (or until the task is dropped).
+        drop(guard);
     }
 }
 
@@ -431,4 +528,101 @@ where
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use xmpp_stream::bind::BindDecision;
+    use xmpp_stream::connection::Event;
+    use xmpp_stream::profile::{Profile, TlsPolicy};
+    use xmpp_stream::xml::Element;
+
+    use super::RELEASE_BUFFERS_AFTER;
+    use crate::{ClientConfig, ServerConfig, connect, serve};
+
+    fn chat(to: &str, body: &str) -> Element {
+        Element::builder("message", "jabber:client")
+            .attr("to", to.to_owned())
+            .child(Element::builder("body", "jabber:client").text(body.to_owned()))
+            .build()
+    }
+
+    async fn next_body(events: &mut super::Events) -> String {
+        loop {
+            let ev = tokio::time::timeout(std::time::Duration::from_secs(10), events.next())
+                .await
+                .expect("a stanza arrives");
+            match ev {
+                Some(Event::Stanza(el)) => {
+                    return el
+                        .child_text("body", "jabber:client")
+                        .unwrap_or_default()
+                        .into_owned();
+                }
+                Some(Event::Closed(r)) => panic!("closed: {r:?}"),
+                Some(_) => {}
+                None => panic!("connection gone"),
+            }
+        }
+    }
+
+    /// Both ends release their machines' buffers at the end of negotiation and after each
+    /// quiet period; stanzas keep flowing both ways across those releases.
+    #[tokio::test]
+    async fn stanzas_flow_across_idle_releases() {
+        let mut profile = Profile::rfc6120();
+        profile.tls = TlsPolicy::Disabled;
+        profile.allow_plaintext_auth = true;
+        let profile = Arc::new(profile);
+        let mut store = xmpp_sasl::MemoryStore::new().with_domain("localhost");
+        store
+            .add_user("idler", "secret", 4096, &mut rand_core::OsRng)
+            .unwrap();
+        let mut config = ServerConfig::new(vec!["localhost".into()], None, Arc::new(store));
+        config.profile = profile.clone();
+        let (tx, mut accepted) = tokio::sync::mpsc::channel(1);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = serve(listener, config, move |incoming| {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut incoming = incoming;
+                loop {
+                    match incoming.events.next().await {
+                        Some(Event::BindRequest { .. }) => {
+                            let _ = incoming.handle.bind(BindDecision::Accept("r".into())).await;
+                        }
+                        Some(Event::Established) => break,
+                        Some(_) => {}
+                        None => return,
+                    }
+                }
+                let _ = tx.send(incoming).await;
+            });
+        })
+        .unwrap();
+        let mut cfg = ClientConfig::plaintext(profile);
+        cfg.server = Some(("127.0.0.1".into(), server.local_addr().port()));
+        let mut client = connect(&"idler@localhost".parse().unwrap(), "secret", &cfg)
+            .await
+            .unwrap();
+        let mut at_server = accepted.recv().await.expect("the server side");
+        for round in 0..2 {
+            // Quiet for longer than two check periods: both ends release their buffers.
+            tokio::time::sleep(RELEASE_BUFFERS_AFTER * 2 + RELEASE_BUFFERS_AFTER / 2).await;
+            let down = format!("down {round} {}", "x".repeat(3000));
+            at_server
+                .handle
+                .send(chat("idler@localhost/r", &down))
+                .await
+                .unwrap();
+            assert_eq!(next_body(&mut client.events).await, down);
+            let up = format!("up {round}");
+            client.handle.send(chat("localhost", &up)).await.unwrap();
+            assert_eq!(next_body(&mut at_server.events).await, up);
+        }
+        client.handle.close().await.unwrap();
+        server.shutdown().await;
+    }
 }

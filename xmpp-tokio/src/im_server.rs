@@ -32,8 +32,25 @@
 //! close or bind for another connection is handed to a task that waits for room; an action
 //! for the task's own connection, and every later one for it, is awaited after the lock is
 //! released, in order, which slows the reading of that connection down (backpressure on the
-//! peer that causes the work). A storage that blocks (a database) would call for running the
-//! core off the runtime's threads; the in-memory storage does not.
+//! peer that causes the work).
+//!
+//! # Storage that blocks
+//!
+//! [`serve_im`] keeps rosters and offline messages in memory
+//! ([`MemoryStorage`]) and feeds the core on the connection tasks
+//! themselves. [`serve_im_with`] takes any [`Storage`], e.g.
+//! `xmpp_store::Store` (SQLite or PostgreSQL), whose calls block on disk or network: it feeds
+//! each event to the core on tokio's blocking pool ([`tokio::task::spawn_blocking`]), the
+//! connection task awaiting the result before it reads the connection's next event, so the
+//! runtime's worker threads never wait for the database and each connection's events still
+//! reach the core in order. This works on both runtime flavours (unlike
+//! [`tokio::task::block_in_place`], which needs the multi-thread one) and costs a hand-over
+//! to a pool thread per event. The core's lock is then held across the store's calls; while
+//! one event waits for the database, the others wait for the lock on pool threads. Two short
+//! steps still take the lock on a worker thread: registering an accepted connection, and the
+//! synthetic `Closed` of a task that ends without its machine's (cancelled at shutdown); and
+//! the SASL credential lookups of a database-backed credential store run on the connection
+//! tasks (one indexed read per login).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -78,7 +95,7 @@ use std::time::SystemTime;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use xmpp_jid::BareJid;
-use xmpp_server::{Action, ConnectionId};
+use xmpp_server::{Action, ConnectionId, MemoryStorage, Storage};
 use xmpp_stream::connection::{CloseReason, Event};
 
 use crate::driver::{Command, Handle, TryCommandError};
@@ -120,15 +137,16 @@ impl ImServerConfig {
     }
 }
 
-/// A running IM server (see the [module docs](self)): its accept loops and the core.
+/// A running IM server (see the [module docs](self)): its accept loops and the core, on the
+/// storage `S`.
 #[derive(Debug)]
-pub struct ImServer {
+pub struct ImServer<S: Storage + Send + 'static = MemoryStorage> {
     clients: Vec<Server>,
     components: Vec<Server>,
-    shared: Arc<Shared>,
+    shared: Arc<Shared<S>>,
 }
 
-impl ImServer {
+impl<S: Storage + Send + 'static> ImServer<S> {
     /// The client listeners' addresses, in the order given.
     pub fn client_addrs(&self) -> Vec<SocketAddr> {
         self.clients.iter().map(Server::local_addr).collect()
@@ -150,7 +168,7 @@ impl ImServer {
 
     /// Looks at the server core (bound resources, connected components, storage, rosters)
     /// under its lock; keep `f` short, every connection waits meanwhile.
-    pub fn inspect<R>(&self, f: impl FnOnce(&xmpp_server::Server) -> R) -> R {
+    pub fn inspect<R>(&self, f: impl FnOnce(&xmpp_server::Server<S>) -> R) -> R {
         f(&self.shared.lock().core)
     }
 
@@ -164,7 +182,8 @@ impl ImServer {
 }
 
 /// Serves IM on these listeners: clients on `clients`, XEP-0114 components on `components`
-/// (either may be empty), one core for all. Must be called within a tokio runtime.
+/// (either may be empty), one core for all, rosters and offline messages in memory. Must be
+/// called within a tokio runtime.
 ///
 /// # Errors
 /// A listener whose address cannot be read, or an account the core's storage refuses.
@@ -173,6 +192,32 @@ pub fn serve_im(
     components: impl IntoIterator<Item = TcpListener>,
     config: ImServerConfig,
 ) -> std::io::Result<ImServer> {
+    let storage = MemoryStorage::new(config.core.max_offline_per_account);
+    start(clients, components, config, storage, false)
+}
+
+/// [`serve_im`] on `storage` (e.g. `xmpp_store::Store`), whose calls may block: the core is
+/// fed on tokio's blocking pool (see [Storage that blocks](self#storage-that-blocks)). Must
+/// be called within a tokio runtime, of either flavour.
+///
+/// # Errors
+/// A listener whose address cannot be read, or an account the storage refuses.
+pub fn serve_im_with<S: Storage + Send + 'static>(
+    clients: impl IntoIterator<Item = TcpListener>,
+    components: impl IntoIterator<Item = TcpListener>,
+    config: ImServerConfig,
+    storage: S,
+) -> std::io::Result<ImServer<S>> {
+    start(clients, components, config, storage, true)
+}
+
+fn start<S: Storage + Send + 'static>(
+    clients: impl IntoIterator<Item = TcpListener>,
+    components: impl IntoIterator<Item = TcpListener>,
+    config: ImServerConfig,
+    storage: S,
+    blocking: bool,
+) -> std::io::Result<ImServer<S>> {
     let ImServerConfig {
         core,
         accounts,
@@ -180,7 +225,7 @@ pub fn serve_im(
     } = config;
     server.domains = core.domains();
     let component_auth = core.component_auth();
-    let mut core = xmpp_server::Server::new(core, Box::new(rand_core::OsRng));
+    let mut core = xmpp_server::Server::with_storage(core, storage, Box::new(rand_core::OsRng));
     for account in &accounts {
         core.add_account(account)
             .map_err(|e| std::io::Error::other(format!("account {account}: {e}")))?;
@@ -190,6 +235,7 @@ pub fn serve_im(
             core,
             handles: HashMap::new(),
         }),
+        blocking,
     });
     let mut im = ImServer {
         clients: Vec::new(),
@@ -222,24 +268,26 @@ pub fn serve_im(
 }
 
 /// The core and the command handle of every connection, under one lock.
-struct State {
-    core: xmpp_server::Server,
+struct State<S: Storage> {
+    core: xmpp_server::Server<S>,
     handles: HashMap<ConnectionId, Handle>,
 }
 
-struct Shared {
-    state: Mutex<State>,
+struct Shared<S: Storage> {
+    state: Mutex<State<S>>,
+    /// Feed the core on the blocking pool (its storage blocks).
+    blocking: bool,
 }
 
-impl std::fmt::Debug for Shared {
+impl<S: Storage> std::fmt::Debug for Shared<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Not the core: formatting must not take the lock.
         f.debug_struct("Shared").finish_non_exhaustive()
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<S: Storage + Send + 'static> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -323,12 +371,12 @@ fn command_of(action: Action) -> Option<Box<Command>> {
 
 /// Tells the core a connection is gone if its task ends without the machine's `Closed`
 /// (cancelled at runtime shutdown, or its events ended early).
-struct Registration {
-    shared: Arc<Shared>,
+struct Registration<S: Storage + Send + 'static> {
+    shared: Arc<Shared<S>>,
     conn: ConnectionId,
 }
 
-impl Drop for Registration {
+impl<S: Storage + Send + 'static> Drop for Registration<S> {
     fn drop(&mut self) {
         // After the machine's own `Closed`, the core refuses this one: nothing happens.
         let waiting = self
@@ -339,7 +387,11 @@ impl Drop for Registration {
 }
 
 /// Moves one connection's events to the core until it closes.
-async fn run_connection(shared: Arc<Shared>, conn: ConnectionId, mut incoming: Incoming) {
+async fn run_connection<S: Storage + Send + 'static>(
+    shared: Arc<Shared<S>>,
+    conn: ConnectionId,
+    mut incoming: Incoming,
+) {
     let registration = Registration {
         shared: shared.clone(),
         conn,
@@ -349,7 +401,20 @@ async fn run_connection(shared: Arc<Shared>, conn: ConnectionId, mut incoming: I
         if let Event::Closed(reason) = &event {
             tracing::debug!(%conn, peer = %incoming.peer, ?reason, "connection closed");
         }
-        for command in shared.feed(conn, event) {
+        let waiting = if shared.blocking {
+            let fed = shared.clone();
+            // A panic in the core (a bug) ends this connection like a closed one.
+            match tokio::task::spawn_blocking(move || fed.feed(conn, event)).await {
+                Ok(waiting) => waiting,
+                Err(e) => {
+                    tracing::error!(%conn, error = %e, "the server core failed");
+                    break;
+                }
+            }
+        } else {
+            shared.feed(conn, event)
+        };
+        for command in waiting {
             if incoming.handle.command(Box::new(command)).await.is_err() {
                 break;
             }

@@ -77,7 +77,7 @@ pub use client::{Client, ClientConfig, connect};
 pub use component::{Component, ComponentConfig, connect_component};
 pub use driver::{DriverConfig, DriverError, Events, Handle};
 pub use error::ConnectError;
-pub use im_server::{ImServer, ImServerConfig, serve_im};
+pub use im_server::{ImServer, ImServerConfig, serve_im, serve_im_with};
 /// The operating system's random generator, for [`MemoryStore::add_user`].
 pub use rand_core::OsRng;
 pub use server::{Incoming, Server, ServerConfig, serve};

@@ -237,12 +237,9 @@ async fn accept_loop<F>(
         };
         active.fetch_add(1, Ordering::SeqCst);
         let live = Live(active.clone());
-        let (handle, events, task) = driver::spawn(tcp, conn, config.driver, Some(stop.clone()));
-        tokio::spawn(async move {
-            let _ = task.await;
-            drop(live);
-            drop(permit);
-        });
+        // The connection's task holds its place in the count and its permit until it ends.
+        let (handle, events, _task) =
+            driver::spawn_with(tcp, conn, config.driver, Some(stop.clone()), (live, permit));
         tracing::debug!(%peer, "accepted");
         on_connection(Incoming {
             handle,

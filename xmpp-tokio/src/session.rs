@@ -58,6 +58,11 @@ pub enum RequestError {
     /// The request could not be registered (too many pending, or not a get/set).
     #[error(transparent)]
     Pending(#[from] PendingError),
+    /// No answer in time. The variant the blocking adapter's `request` returns after its
+    /// timeout, kept here so that both adapters share one error shape;
+    /// [`SessionHandle::request`] has no timeout of its own and does not return it.
+    #[error("no answer in time")]
+    Timeout,
     /// The session ended before the answer came.
     #[error("the session ended")]
     Closed,
@@ -200,9 +205,8 @@ async fn run(
     session.handle(Event::Established, &mut OsRng);
     let mut commands_open = true;
     loop {
-        if flush(&mut session, &client.handle).await.is_err() {
-            // The connection is gone; its Closed event still comes and ends the loop.
-        }
+        // A refusal was logged; a closed connection still reports Closed, which ends the loop.
+        let _ = flush(&mut session, &client.handle).await;
         while let Some(event) = session.poll_event() {
             match event {
                 SessionEvent::IqResponse { id, result } => match waiting.remove(&id) {
@@ -237,9 +241,23 @@ async fn run(
             },
             command = commands.recv(), if commands_open => match command {
                 Some(Command::Request(iq, reply)) => match session.request(*iq, &mut OsRng) {
-                    Ok(id) => {
-                        waiting.insert(id, reply);
-                    }
+                    // Everything queued before went out at the top of the loop: the request is
+                    // the only stanza waiting, so a refusal is the request's.
+                    Ok(id) => match flush(&mut session, &client.handle).await {
+                        Ok(()) => {
+                            waiting.insert(id, reply);
+                        }
+                        Err(e) => {
+                            session.cancel_request(&id);
+                            let _ = reply.send(Err(match e {
+                                DriverError::Closed => RequestError::Closed,
+                                other => RequestError::Error(
+                                    StanzaError::new(xmpp_stanza::Condition::BadRequest)
+                                        .with_text(None, other.to_string()),
+                                ),
+                            }));
+                        }
+                    },
                     Err(e) => {
                         let _ = reply.send(Err(e.into()));
                     }
@@ -258,10 +276,22 @@ async fn run(
     }
 }
 
-/// Sends what the session queued, in order, waiting for room (backpressure).
+/// Sends what the session queued, in order, waiting for room (backpressure). A stanza the
+/// machine refuses is skipped and the rest still go out; the first refusal is returned (and a
+/// closed connection at once).
 async fn flush(session: &mut ClientSession, handle: &Handle) -> Result<(), DriverError> {
+    let mut first = Ok(());
     while let Some(el) = session.poll_transmit() {
-        handle.send(el).await?;
+        match handle.send(el).await {
+            Ok(()) => {}
+            Err(DriverError::Closed) => return Err(DriverError::Closed),
+            Err(e) => {
+                tracing::debug!(error = %e, "the stream refused a stanza of the session");
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
     }
-    Ok(())
+    first
 }

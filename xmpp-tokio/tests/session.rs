@@ -141,3 +141,30 @@ async fn the_end_of_the_session_is_an_event_and_ends_waiting_requests() {
         .unwrap();
     assert_eq!(late, Err(RequestError::Closed));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_stream_refuses_to_write_fails_at_once() {
+    let (server, config) = server().await;
+    let alice = login("alice", &config).await;
+    let domain: xmpp_tokio::Jid = scenarios::DOMAIN.parse().unwrap();
+    // U+0001 is not allowed in XML 1.0: the machine refuses to serialize it.
+    let bad = xmpp_stream::xml::Element::builder("query", "urn:example:x")
+        .text("\u{1}")
+        .build();
+    let refused = tokio::time::timeout(
+        STEP,
+        alice.handle.request(Iq::get(Some(domain.clone()), "", bad)),
+    )
+    .await
+    .expect("an answer in time, not a hang");
+    match refused {
+        Err(RequestError::Error(e)) => assert_eq!(e.condition, Condition::BadRequest),
+        other => panic!("{other:?}"),
+    }
+    // The session still works.
+    assert_eq!(
+        alice.handle.request(Iq::get(Some(domain), "", Ping)).await,
+        Ok(None)
+    );
+    server.shutdown().await;
+}

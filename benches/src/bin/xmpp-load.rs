@@ -4,7 +4,7 @@
 //! xmpp-load --server 127.0.0.1:5222 --domain localhost --trust cert.pem \
 //!     [--prefix u] [--first 0] [--password secret] [--mechanism SCRAM-SHA-1] \
 //!     [--mode pairs|idle] [--clients 200] [--messages 100] [--window 10] [--concurrency 50] \
-//!     [--timeout 30] [--deadline 600] [--settle 2] [--server-pid PID]
+//!     [--timeout 30] [--deadline 600] [--settle 2] [--hold 0] [--server-pid PID]
 //! xmpp-load --help
 //! ```
 //!
@@ -19,7 +19,8 @@
 //!   messages per second (all received / time from the first send to the last receipt) and
 //!   the p50, p99 and maximum delivery latency over every message.
 //! - `idle`: logs the clients in and holds them, waits `--settle` seconds, and reports the
-//!   server's RSS growth per connection: `(RSS after - RSS before) / clients`.
+//!   server's RSS growth per connection: `(RSS after - RSS before) / clients`; then keeps the
+//!   clients connected `--hold` more seconds (for a profiler to look at the idle server).
 //!
 //! With `--server-pid`, the server's `VmRSS` and `VmHWM` (peak) are read from `/proc`.
 //! Everything is bounded: each login, send and wait by `--timeout`, the whole run by
@@ -120,6 +121,10 @@ struct Args {
     /// Idle mode: seconds to wait after the logins before reading the server's memory.
     #[arg(long, value_name = "SECS", default_value = "2", value_parser = seconds)]
     settle: Duration,
+    /// Idle mode: seconds to keep the clients connected after the report (to profile the
+    /// idle server meanwhile).
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = seconds)]
+    hold: Duration,
     /// Read the server's VmRSS and VmHWM (peak) from /proc/PID/status.
     #[arg(long, value_name = "PID")]
     server_pid: Option<u32>,
@@ -439,6 +444,7 @@ async fn run(a: Args) -> Result<(), String> {
                 let per = (af.rss_kib as f64 - b.rss_kib as f64) / clients.len() as f64;
                 println!("per_connection_kib={per:.1}");
             }
+            tokio::time::sleep(a.hold).await;
             close_all(clients, a.timeout).await;
         }
         Mode::Pairs => {

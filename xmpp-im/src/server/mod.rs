@@ -157,23 +157,82 @@ impl EngineConfig {
 }
 
 /// One connected resource.
+///
+/// Memory: a server keeps one per connected resource, so it stays small (72 bytes with
+/// `xmpp_stanza::Presence` as `P`): the last presence is boxed, and only while available.
 #[derive(Debug, Clone)]
 struct Session<P> {
     jid: FullJid,
     /// Asked for the roster: gets pushes (UCR-ROSTER-26).
     interested: bool,
     /// The last broadcast presence while available (UCR-PRES-16); `None` when not available.
-    presence: Option<P>,
+    presence: Option<Box<P>>,
     /// When it last became available.
     available_seq: u64,
     /// Entities it sent directed available presence to (RFC 6121 §4.6).
     directed: BTreeSet<Jid>,
 }
 
+/// The connected resources of one account, ordered by resource (the order a map keyed by
+/// resource would give), in a vector of exactly their number: most accounts have one or two,
+/// and a map's node would cost eleven slots for one.
+#[derive(Debug, Clone)]
+struct Resources<P>(Vec<Session<P>>);
+
+impl<P> Resources<P> {
+    fn new() -> Self {
+        Resources(Vec::new())
+    }
+
+    fn find(&self, resource: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|s| full_resource(&s.jid).cmp(resource))
+    }
+
+    fn get(&self, resource: &str) -> Option<&Session<P>> {
+        self.find(resource).ok().map(|i| &self.0[i])
+    }
+
+    fn get_mut(&mut self, resource: &str) -> Option<&mut Session<P>> {
+        self.find(resource).ok().map(|i| &mut self.0[i])
+    }
+
+    fn contains_key(&self, resource: &str) -> bool {
+        self.find(resource).is_ok()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds a session for a resource not yet present (the caller checked).
+    fn insert(&mut self, session: Session<P>) {
+        let at = match self.find(full_resource(&session.jid)) {
+            Ok(i) | Err(i) => i,
+        };
+        self.0.reserve_exact(1);
+        self.0.insert(at, session);
+    }
+
+    fn remove(&mut self, resource: &str) {
+        if let Ok(i) = self.find(resource) {
+            self.0.remove(i);
+        }
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, Session<P>> {
+        self.0.iter()
+    }
+}
+
 /// The in-memory state of an account with at least one connected resource.
 #[derive(Debug, Clone)]
 struct Online<P> {
-    resources: BTreeMap<String, Session<P>>,
+    resources: Resources<P>,
     /// Available presence received from contacts the user is subscribed to, per contact and
     /// sending JID, so that a new resource of the account can be told without probing again.
     contact_presence: BTreeMap<BareJid, BTreeMap<Jid, P>>,
@@ -184,7 +243,7 @@ struct Online<P> {
 impl<P> Online<P> {
     fn new() -> Self {
         Self {
-            resources: BTreeMap::new(),
+            resources: Resources::new(),
             contact_presence: BTreeMap::new(),
             errored: BTreeSet::new(),
         }
@@ -243,23 +302,19 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         }
         let max = self.config.max_resources_per_account;
         let online = self.online.entry(user.clone()).or_insert_with(Online::new);
-        let resource = full_resource(&jid).to_owned();
-        if online.resources.contains_key(&resource) {
+        if online.resources.contains_key(full_resource(&jid)) {
             return Err(EngineError::AlreadyBound(jid));
         }
         if online.resources.len() >= max {
             return Err(EngineError::TooManyResources { account: user, max });
         }
-        online.resources.insert(
-            resource,
-            Session {
-                jid,
-                interested: false,
-                presence: None,
-                available_seq: 0,
-                directed: BTreeSet::new(),
-            },
-        );
+        online.resources.insert(Session {
+            jid,
+            interested: false,
+            presence: None,
+            available_seq: 0,
+            directed: BTreeSet::new(),
+        });
         Ok(())
     }
 
@@ -285,7 +340,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             .map(|o| {
                 o.resources
                     .values()
-                    .filter_map(|s| Some((s.jid.clone(), s.presence.clone()?)))
+                    .filter_map(|s| Some((s.jid.clone(), P::clone(s.presence.as_deref()?))))
                     .collect()
             })
             .unwrap_or_default()
@@ -350,7 +405,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                     .map(|s| {
                         (
                             s.jid.clone(),
-                            s.presence.as_ref().map(PresencePayload::priority),
+                            s.presence.as_deref().map(PresencePayload::priority),
                             s.available_seq,
                         )
                     })

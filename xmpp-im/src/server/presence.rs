@@ -170,7 +170,10 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
             .presence
             .as_ref()
             .is_some_and(|old| old.priority() >= 0);
-        session.presence = Some(p.clone());
+        match &mut session.presence {
+            Some(last) => **last = p.clone(),
+            None => session.presence = Some(Box::new(p.clone())),
+        }
         if !was_available {
             session.available_seq = seq;
         }

@@ -115,6 +115,8 @@ mod headers;
 mod initiator;
 mod login;
 mod receiver;
+#[cfg(test)]
+mod release_tests;
 mod stanzas;
 mod state;
 
@@ -268,16 +270,22 @@ impl Connection {
                 ));
             }
         };
-        let tls = if config.direct_tls {
-            let (cfg, cert) = config.tls.clone().ok_or(ConfigError::MissingTls)?;
-            Some(Box::new(TlsLayer::server(cfg, cert)?))
-        } else {
-            None
+        // The certificate (for `tls-server-end-point`) goes to the TLS layer when it is made;
+        // the side keeps the configuration (STARTTLS is offered from it) without a second
+        // copy of the certificate.
+        let (tls, side_tls) = match config.tls {
+            Some((cfg, cert)) if config.direct_tls => (
+                Some(Box::new(TlsLayer::server(cfg.clone(), cert)?)),
+                Some((cfg, None)),
+            ),
+            Some(tls) => (None, Some(tls)),
+            None if config.direct_tls => return Err(ConfigError::MissingTls),
+            None => (None, None),
         };
         let side = Side::Receiver {
             phase: Phase::AwaitHeader,
             domains: config.domains,
-            tls: config.tls,
+            tls: side_tls,
             auth,
             components,
             local_domain: None,
@@ -482,6 +490,30 @@ impl Connection {
             }
         }
         self.resume();
+    }
+
+    /// Frees the machine's work buffers that hold nothing: the output buffer once written,
+    /// the encoding and decryption scratch buffers, the event queue once drained and the XML
+    /// reader's input buffer and tree-building scratch space. Nothing observable changes;
+    /// the next input or output allocates them again.
+    ///
+    /// A busy connection reuses these buffers from one stanza to the next (no allocation per
+    /// stanza); an idle one does not need them. A driver calls this when negotiation is over
+    /// and whenever a connection has been quiet for a while (the tokio driver: after a second
+    /// without input, commands or events), so that thousands of idle connections keep only
+    /// their state.
+    pub fn release_buffers(&mut self) {
+        if self.pending_out_len() == 0 {
+            self.out = Vec::new();
+            self.out_head = 0;
+        }
+        // Both are emptied before each use: their contents are never read again.
+        self.encode_buf = Vec::new();
+        self.scratch = Vec::new();
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        self.framer.release_buffers();
     }
 
     /// Bytes not yet handed to the transport.

@@ -177,11 +177,13 @@ impl Connection {
         let Side::Receiver {
             tls: Some((cfg, cert)),
             ..
-        } = &*self.side
+        } = &mut *self.side
         else {
             return;
         };
-        match TlsLayer::server(cfg.clone(), cert.clone()) {
+        // A stream negotiates TLS once: the certificate moves into the layer (the side keeps
+        // the configuration, which says that TLS is available).
+        match TlsLayer::server(cfg.clone(), cert.take()) {
             Ok(layer) => {
                 self.tls = Some(Box::new(layer));
                 self.set_phase(Phase::TlsHandshake);

@@ -7,9 +7,9 @@
 //! # Reading
 //!
 //! [`Reader`] is sans-IO: [`feed`](Reader::feed) it bytes in any split and pull
-//! [`Event`]s with [`next_event`](Reader::next_event): [`Event::StreamHeader`],
-//! [`Event::Element`] for each complete first-level element, [`Event::Whitespace`]
-//! (keepalives), [`Event::StreamClose`]. Total work is linear in the bytes received however
+//! [`XmlEvent`]s with [`next_event`](Reader::next_event): [`XmlEvent::StreamHeader`],
+//! [`XmlEvent::Element`] for each complete first-level element, [`XmlEvent::Whitespace`]
+//! (keepalives), [`XmlEvent::StreamClose`]. Total work is linear in the bytes received however
 //! they are split. Restricted XML (RFC 6120 §11) is enforced, limits ([`ReaderLimits`]) are
 //! on by default, and every refusal is an [`XmlError`] whose [`condition`](XmlError::condition)
 //! is the stream error to send ([`XmlCondition::as_str`]). [`Reader::consumed`],
@@ -17,11 +17,11 @@
 //! [`Element::parse`] (and `str::parse`) read one standalone element.
 //!
 //! ```
-//! use xmpp_stream::xml::{Event, Reader, XmlCondition};
+//! use xmpp_stream::xml::{XmlEvent, Reader, XmlCondition};
 //! let mut reader = Reader::new();
 //! reader.feed(b"<stream:stream xmlns='jabber:client' \
 //!               xmlns:stream='http://etherx.jabber.org/streams'><message><!-- x --></message>");
-//! assert!(matches!(reader.next_event(), Ok(Some(Event::StreamHeader(_)))));
+//! assert!(matches!(reader.next_event(), Ok(Some(XmlEvent::StreamHeader(_)))));
 //! let err = reader.next_event().unwrap_err();
 //! assert_eq!(err.condition(), XmlCondition::RestrictedXml);
 //! assert_eq!(err.condition().as_str(), "restricted-xml");
@@ -80,8 +80,8 @@ mod header;
 mod limits;
 mod names;
 pub mod ns;
-mod scanner;
 mod reader;
+mod scanner;
 mod shared_str;
 mod tokens;
 mod tree;
@@ -91,6 +91,6 @@ pub use element::{Attribute, Element, ElementBuilder, Node};
 pub use error::{Limit, Restricted, XmlCondition, XmlError};
 pub use header::StreamHeader;
 pub use limits::ReaderLimits;
-pub use reader::{Event, Reader, ReaderStats};
+pub use reader::{Reader, ReaderStats, XmlEvent};
 pub use shared_str::SharedStr;
 pub use writer::{WriteError, Writer};

@@ -1,7 +1,7 @@
 //! [`Reader`]: the incremental, sans-IO reader of an XML stream.
 //!
 //! Bytes go in with [`Reader::feed`] in any split; [`Reader::next_event`] hands out
-//! [`Event`]s: the stream header, each complete first-level element, whitespace between them,
+//! [`XmlEvent`]s: the stream header, each complete first-level element, whitespace between them,
 //! and the stream close.
 //!
 //! How it works, and why it is O(n): a small framing scanner finds where the current unit
@@ -17,18 +17,18 @@ use bytes::{Buf, BytesMut};
 
 use super::element::Element;
 use super::error::{Limit, Restricted, XmlError};
+use super::header::StreamHeader;
+use super::limits::ReaderLimits;
 use super::scanner::{
     Mode, Scan, ScanError, Sniff, Step, UnitKind, check_close, check_declaration, markup_decl,
     scan_unit, sniff_encoding,
 };
-use super::header::StreamHeader;
-use super::limits::ReaderLimits;
 use super::shared_str::SharedStr;
 use super::tree::{Context, RootName, TreeBuilder};
 
 /// What the reader found in the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum XmlEvent {
     /// The stream header `<stream:stream ...>`, as soon as its `>` arrives. Only in stream
     /// mode ([`Reader::new`]).
     StreamHeader(StreamHeader),
@@ -70,7 +70,7 @@ pub(super) enum Phase {
 /// blocks; the caller feeds it bytes and pulls events.
 ///
 /// ```
-/// use xmpp_stream::xml::{ns, Event, Reader};
+/// use xmpp_stream::xml::{ns, XmlEvent, Reader};
 /// let mut reader = Reader::new();
 /// let mut events = Vec::new();
 /// // Any split works, down to one byte at a time.
@@ -82,14 +82,14 @@ pub(super) enum Phase {
 ///         events.push(event);
 ///     }
 /// }
-/// let Event::StreamHeader(header) = &events[0] else { panic!() };
+/// let XmlEvent::StreamHeader(header) = &events[0] else { panic!() };
 /// assert_eq!(header.content_ns(), Some(ns::CLIENT));
-/// assert_eq!(events[1], Event::Whitespace(1));
-/// let Event::Element(message) = &events[2] else { panic!() };
+/// assert_eq!(events[1], XmlEvent::Whitespace(1));
+/// let XmlEvent::Element(message) = &events[2] else { panic!() };
 /// assert_eq!(message.attr("to"), Some("romeo@example.net"));
 /// assert_eq!(message.lang(), Some("en")); // inherited from the stream
 /// assert_eq!(message.child("body", ns::CLIENT).unwrap().text(), "Hi");
-/// assert_eq!(events[3], Event::StreamClose);
+/// assert_eq!(events[3], XmlEvent::StreamClose);
 /// # Ok::<(), xmpp_stream::xml::XmlError>(())
 /// ```
 ///
@@ -111,7 +111,10 @@ pub struct Reader {
     consumed: u64,
     ctx: Context,
     root: RootName,
-    header: Option<StreamHeader>,
+    /// Boxed: a reader that keeps no copy (a connection machine's) pays one pointer for it.
+    header: Option<Box<StreamHeader>>,
+    /// Whether to keep a copy of the header for [`stream_header`](Self::stream_header).
+    keep_header: bool,
     pending_close: bool,
     error: Option<XmlError>,
     tree: TreeBuilder,
@@ -146,6 +149,7 @@ impl Reader {
             ctx: Context::default(),
             root: RootName::default(),
             header: None,
+            keep_header: true,
             pending_close: false,
             error: None,
             tree: TreeBuilder::default(),
@@ -194,6 +198,26 @@ impl Reader {
         std::mem::take(&mut self.buf)
     }
 
+    /// The same reader without the copy of the header that
+    /// [`stream_header`](Self::stream_header) returns (which then stays `None`): for a user
+    /// that takes the header from its [`XmlEvent::StreamHeader`] and keeps what it needs, such
+    /// as the connection machine (a copy fewer per connection).
+    pub(crate) fn without_header_copy(mut self) -> Self {
+        self.keep_header = false;
+        self
+    }
+
+    /// Frees the buffers that hold nothing: the input buffer when no byte waits in it, and
+    /// the tree builder's scratch vectors (between two `next_event` calls they hold nothing
+    /// that is read again). Nothing observable changes; the next input allocates them again
+    /// (a connection machine calls this when its connection is idle).
+    pub(crate) fn release_buffers(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = BytesMut::new();
+        }
+        self.tree.release_buffers();
+    }
+
     /// Starts a new stream (a restart after TLS or SASL, RFC 6120 §4.3.3): forgets the
     /// header, namespace context, errors and counts; keeps the buffered bytes, which are
     /// read as the start of the new stream.
@@ -210,7 +234,7 @@ impl Reader {
 
     /// The current stream's header, once read.
     pub fn stream_header(&self) -> Option<&StreamHeader> {
-        self.header.as_ref()
+        self.header.as_deref()
     }
 
     /// Whether `</stream:stream>` has been read.
@@ -228,7 +252,7 @@ impl Reader {
     /// # Errors
     /// The [`XmlError`] that ends the stream; map it with [`XmlError::condition`]. The
     /// reader then stays failed (returns the same error) until [`reset`](Self::reset).
-    pub fn next_event(&mut self) -> Result<Option<Event>, XmlError> {
+    pub fn next_event(&mut self) -> Result<Option<XmlEvent>, XmlError> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
@@ -239,11 +263,11 @@ impl Reader {
         result
     }
 
-    fn next_inner(&mut self) -> Result<Option<Event>, XmlError> {
+    fn next_inner(&mut self) -> Result<Option<XmlEvent>, XmlError> {
         if self.pending_close {
             self.pending_close = false;
             self.phase = Phase::Closed;
-            return Ok(Some(Event::StreamClose));
+            return Ok(Some(XmlEvent::StreamClose));
         }
         loop {
             if self.phase == Phase::Closed {
@@ -252,7 +276,7 @@ impl Reader {
             let scan = match self.scan {
                 Some(scan) => scan,
                 None => match self.begin_unit()? {
-                    Begin::Event(event) => return Ok(Some(event)),
+                    Begin::XmlEvent(event) => return Ok(Some(event)),
                     Begin::NeedMore => return Ok(None),
                     Begin::Unit(scan) if scan.kind == UnitKind::Element => {
                         // One pass: the fast tokenizer frames the element and keeps its
@@ -323,7 +347,7 @@ impl Reader {
                 self.phase = Phase::Prolog;
             }
             self.consume(ws);
-            return Ok(Begin::Event(Event::Whitespace(ws)));
+            return Ok(Begin::XmlEvent(XmlEvent::Whitespace(ws)));
         }
         let Some(&first) = self.buf.first() else {
             return Ok(Begin::NeedMore);
@@ -461,7 +485,7 @@ impl Reader {
         kind: UnitKind,
         len: usize,
         framed: bool,
-    ) -> Result<Option<Event>, XmlError> {
+    ) -> Result<Option<XmlEvent>, XmlError> {
         let offset = self.offset();
         self.stats.bytes_tokenized += len as u64;
         match kind {
@@ -476,16 +500,18 @@ impl Reader {
                 let (header, ctx, root, empty) = self.tree.header(&unit, &self.limits, offset)?;
                 self.ctx = ctx;
                 self.root = root;
-                self.header = Some(header.clone());
+                if self.keep_header {
+                    self.header = Some(Box::new(header.clone()));
+                }
                 self.phase = Phase::Stream;
                 self.pending_close = empty;
-                Ok(Some(Event::StreamHeader(header)))
+                Ok(Some(XmlEvent::StreamHeader(header)))
             }
             UnitKind::Close => {
                 check_close(&self.buf[..len], &self.root, offset)?;
                 self.consume(len);
                 self.phase = Phase::Closed;
-                Ok(Some(Event::StreamClose))
+                Ok(Some(XmlEvent::StreamClose))
             }
             UnitKind::Element => {
                 let unit = self.split_unit(len, offset)?;
@@ -496,7 +522,7 @@ impl Reader {
                     self.phase = Phase::Prolog;
                 }
                 self.stats.elements += 1;
-                Ok(Some(Event::Element(element)))
+                Ok(Some(XmlEvent::Element(element)))
             }
         }
     }
@@ -511,7 +537,7 @@ impl Reader {
 }
 
 enum Begin {
-    Event(Event),
+    XmlEvent(XmlEvent),
     NeedMore,
     Unit(Scan),
 }
@@ -527,8 +553,8 @@ pub(crate) fn parse_single(input: &[u8]) -> Result<Element, XmlError> {
     let mut found = None;
     while let Some(event) = reader.next_event()? {
         match event {
-            Event::Element(e) if found.is_none() => found = Some(e),
-            Event::Element(_) => {
+            XmlEvent::Element(e) if found.is_none() => found = Some(e),
+            XmlEvent::Element(_) => {
                 return Err(XmlError::not_well_formed(
                     "more than one element",
                     reader.consumed(),

@@ -168,6 +168,8 @@ impl Writer {
             SharedStr::from_static(ns::STREAM),
         ));
         self.bindings.extend(header.namespaces.iter().cloned());
+        // Kept for the whole stream: no spare slots.
+        self.bindings.shrink_to_fit();
         self.in_stream = true;
     }
 

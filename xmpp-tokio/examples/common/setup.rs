@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use xmpp_store::Store;
 use xmpp_tokio::xmpp_server::{Component, Config};
 use xmpp_tokio::{ImServer, ImServerConfig};
 
@@ -27,6 +28,8 @@ pub struct Options {
     pub component_listen: Vec<SocketAddr>,
     /// The components admitted: (domain, secret).
     pub components: Vec<(String, String)>,
+    /// Keep rosters and offline messages in this database (`--data`) instead of memory.
+    pub data: Option<Store>,
 }
 
 /// What the reference server calls itself (disco#info, software version).
@@ -42,13 +45,7 @@ pub fn bulk_store(
     password: &str,
     iterations: u32,
 ) -> Result<(xmpp_sasl::MemoryStore, Vec<String>), String> {
-    let mut salt = [0u8; 16];
-    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
-    let creds = xmpp_sasl::ScramHash::ALL
-        .iter()
-        .map(|h| xmpp_sasl::ScramCredentials::derive(*h, password, &salt, iterations))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("credentials: {e}"))?;
+    let creds = shared_credentials(password, iterations)?;
     let mut store = xmpp_sasl::MemoryStore::new().with_domain(domain);
     let mut names = Vec::with_capacity(count);
     for i in 0..count {
@@ -63,9 +60,32 @@ pub fn bulk_store(
     Ok((store, names))
 }
 
+/// The server, on memory or on a database.
+pub enum Served {
+    /// Rosters and offline messages in memory.
+    Memory(ImServer),
+    /// Rosters and offline messages in an `xmpp-store` database (`--data`).
+    Data(ImServer<Store>),
+}
+
+/// SCRAM credentials for every hash, derived once with one random salt, to be shared by many
+/// accounts (load runs).
+pub fn shared_credentials(
+    password: &str,
+    iterations: u32,
+) -> Result<Vec<xmpp_sasl::ScramCredentials>, String> {
+    let mut salt = [0u8; 16];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut salt);
+    xmpp_sasl::ScramHash::ALL
+        .iter()
+        .map(|h| xmpp_sasl::ScramCredentials::derive(*h, password, &salt, iterations))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("credentials: {e}"))
+}
+
 /// A running reference server.
 pub struct Reference {
-    pub server: ImServer,
+    pub server: Served,
 }
 
 impl Reference {
@@ -98,15 +118,16 @@ impl Reference {
             profile,
             ..Options::default()
         };
-        Reference::start_store(listen, domain, store, &names, tls, options).await
+        Reference::start_store(listen, domain, Arc::new(store), &names, tls, options).await
     }
 
     /// Starts with accounts already in `store` (`names`: their user names, made known to the
-    /// server core so that messages to them wait offline before their first login).
+    /// server core so that messages to them wait offline before their first login; with
+    /// `options.data` the database already knows its accounts).
     pub async fn start_store(
         listen: &[SocketAddr],
         domain: &str,
-        store: xmpp_sasl::MemoryStore,
+        store: Arc<dyn xmpp_sasl::CredentialStore + Send + Sync>,
         names: &[String],
         tls: &TlsMaterial,
         options: Options,
@@ -122,7 +143,7 @@ impl Reference {
                 tls.server_config_with(options.client_certs.as_ref())?,
                 Some(tls.cert.clone()),
             )),
-            Arc::new(store),
+            store,
         );
         config.accounts = names
             .iter()
@@ -140,34 +161,54 @@ impl Reference {
         }
         let clients = bind_all(listen).await?;
         let components = bind_all(&options.component_listen).await?;
-        let server = xmpp_tokio::serve_im(clients, components, config)
-            .map_err(|e| format!("cannot serve: {e}"))?;
+        let server = match options.data {
+            Some(store) => {
+                xmpp_tokio::serve_im_with(clients, components, config, store).map(Served::Data)
+            }
+            None => xmpp_tokio::serve_im(clients, components, config).map(Served::Memory),
+        }
+        .map_err(|e| format!("cannot serve: {e}"))?;
         Ok(Reference { server })
     }
 
     /// The client addresses actually bound.
     pub fn addrs(&self) -> Vec<SocketAddr> {
-        self.server.client_addrs()
+        match &self.server {
+            Served::Memory(s) => s.client_addrs(),
+            Served::Data(s) => s.client_addrs(),
+        }
     }
 
     /// The component addresses actually bound.
     pub fn component_addrs(&self) -> Vec<SocketAddr> {
-        self.server.component_addrs()
+        match &self.server {
+            Served::Memory(s) => s.component_addrs(),
+            Served::Data(s) => s.component_addrs(),
+        }
     }
 
     /// Connection tasks alive, over every listener.
     pub fn active_connections(&self) -> usize {
-        self.server.active_connections()
+        match &self.server {
+            Served::Memory(s) => s.active_connections(),
+            Served::Data(s) => s.active_connections(),
+        }
     }
 
     /// Resources bound right now.
     pub fn sessions(&self) -> usize {
-        self.server.inspect(|core| core.bound_resources())
+        match &self.server {
+            Served::Memory(s) => s.inspect(|core| core.bound_resources()),
+            Served::Data(s) => s.inspect(|core| core.bound_resources()),
+        }
     }
 
     /// Stops every accept loop.
     pub async fn shutdown(self) {
-        self.server.shutdown().await;
+        match self.server {
+            Served::Memory(s) => s.shutdown().await,
+            Served::Data(s) => s.shutdown().await,
+        }
     }
 }
 

@@ -107,6 +107,25 @@ pub(crate) struct TreeBuilder {
     pub(super) toks: Vec<Tok>,
 }
 
+impl TreeBuilder {
+    /// Frees the scratch vectors, between units (the reader calls it between two
+    /// `next_event` calls): `frames`, `nodes` and `decls` are freed when empty, as they then
+    /// are; `attrs` and `toks` only hold what the last unit left there, which is cleared
+    /// before any later use (`start_tag`, `frame`), so they are freed in any case.
+    pub(crate) fn release_buffers(&mut self) {
+        fn free_if_empty<T>(v: &mut Vec<T>) {
+            if v.is_empty() {
+                *v = Vec::new();
+            }
+        }
+        free_if_empty(&mut self.frames);
+        free_if_empty(&mut self.nodes);
+        free_if_empty(&mut self.decls);
+        self.attrs = Vec::new();
+        self.toks = Vec::new();
+    }
+}
+
 /// A well-known namespace as a static string, so that it does not keep a buffer alive.
 pub(super) fn intern(uri: SharedStr) -> SharedStr {
     match ns::WELL_KNOWN.iter().find(|k| **k == uri.as_str()) {

@@ -163,6 +163,8 @@ impl TreeBuilder {
         }
         check_duplicates(&resolved, local, offset)?;
         self.clear();
+        // Kept for the whole stream: no spare slots.
+        ctx.bindings.shrink_to_fit();
         ctx.lang = resolved
             .iter()
             .find(|a| a.name == "lang" && a.ns == ns::XML)
