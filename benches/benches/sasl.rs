@@ -13,8 +13,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::Sha256;
 use xmpp_sasl::{
-    ClientPolicy, Credentials, Mechanism, MemoryStore, ScramCredentials, ScramHash, ServerConfig,
-    ServerContext, ServerOutcome, ServerSession, Transport, choose,
+    ClientPolicy, Credentials, Mechanism, MemoryStore, ScramCredentials, ScramHash, ServerContext,
+    ServerOutcome, ServerPolicy, ServerSession, Transport, choose,
 };
 
 const PASSWORD: &str = "r0m30myr0m30";
@@ -27,7 +27,7 @@ fn exchange(store: &MemoryStore, rng: &mut ChaCha20Rng) {
     let choice = choose(&["SCRAM-SHA-256"], &policy, &transport).unwrap();
     let credentials = Credentials::password("juliet", PASSWORD).unwrap();
     let mut client = choice.start(&credentials, rng).unwrap();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let initial = client.initial_response().unwrap();
     let mut ctx = ServerContext::new(store, rng, &transport);
     let mut outcome = session.auth(&mut ctx, Some("SCRAM-SHA-256"), initial.as_deref());

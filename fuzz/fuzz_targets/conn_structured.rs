@@ -45,7 +45,7 @@ use rustls::pki_types::CertificateDer;
 use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::CloseReason;
 use xmpp_stream::header::Role;
-use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::stream_error::{StreamCondition, StreamError};
 use xmpp_stream::testing::TestPki;
 use xmpp_stream::xml::Element;
 
@@ -892,7 +892,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
             }
             Op::CloseWithError => {
                 let was_closing = h.seen.we_closed || h.seen.closed;
-                h.mut_.close_with_error(StreamError::new(Condition::PolicyViolation));
+                h.mut_.close_with_error(StreamError::new(StreamCondition::PolicyViolation));
                 h.seen.we_closed |= was_closing;
                 let w = h.collect(closed_before);
                 h.peer.handle_input(h.clock.now(), &w);

@@ -25,7 +25,7 @@ use arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::roster::RosterItem;
+use xmpp_im::roster::RosterContact;
 use xmpp_im::server::{EngineConfig, ServerEngine};
 use xmpp_im::stanza_bridge::{
     Outbound, StanzaPresence, client_roster_push, client_roster_result, handle_client_presence,
@@ -339,7 +339,7 @@ impl World {
         for (r, tracker) in &self.rosters {
             let user = r.to_bare();
             let j: Jid = user.clone().into();
-            let server: Vec<RosterItem> = self
+            let server: Vec<RosterContact> = self
                 .engine_ref(&j)
                 .expect("local account")
                 .store()
@@ -348,7 +348,7 @@ impl World {
                 .iter()
                 .filter_map(Contact::roster_item)
                 .collect();
-            let client: Vec<RosterItem> = tracker.items().cloned().collect();
+            let client: Vec<RosterContact> = tracker.items().cloned().collect();
             assert_eq!(client, server, "roster of {r}");
         }
     }

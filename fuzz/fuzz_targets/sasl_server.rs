@@ -22,7 +22,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use xmpp_sasl::{
-    ChannelBinding, ChannelBindingType, Identity, Mechanism, ServerConfig, ServerContext,
+    ChannelBinding, ChannelBindingType, Identity, Mechanism, ServerPolicy, ServerContext,
     ServerOutcome, ServerSession, Transport,
 };
 
@@ -61,7 +61,7 @@ fn fuzzer_client(input: Input) {
     if input.peer_identity {
         transport = transport.with_peer_identity("example.com");
     }
-    let config = ServerConfig::nato_bcs().with_digest_md5("example.com");
+    let config = ServerPolicy::nato_bcs().with_digest_md5("example.com");
     let max_retries = u32::from(config.max_retries);
     let mut session = ServerSession::new(config);
     let mut rng = TestRng::new(7);

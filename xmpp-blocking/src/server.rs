@@ -71,7 +71,7 @@ use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{CloseReason, Connection, Event, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
-use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::stream_error::{StreamCondition, StreamError};
 use xmpp_stream::xml::Element;
 
 use crate::driver::Driver;
@@ -556,7 +556,7 @@ fn run_session<S: Storage + Send + 'static>(
             closing = true;
             session
                 .connection_mut()
-                .close_with_error(StreamError::new(Condition::SystemShutdown));
+                .close_with_error(StreamError::new(StreamCondition::SystemShutdown));
         }
         while let Ok(command) = inbox.try_recv() {
             if let Command::Send(_) = command {

@@ -5,7 +5,7 @@ mod support;
 use std::time::Duration;
 
 use xmpp_blocking::{Client, Component, ComponentConfig, Error, Event, LoginError};
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_stream::xml::Element;
 
 fn component_config(server: &xmpp_blocking::ServerHandle) -> ComponentConfig {
@@ -97,8 +97,14 @@ fn a_refused_component_gets_the_servers_reason() {
         }
         other => panic!("{domain}: {other:?}"),
     };
-    assert_eq!(refused("echo.localhost", "wrong"), Condition::NotAuthorized);
-    assert_eq!(refused("other.localhost", "s3cret"), Condition::HostUnknown);
+    assert_eq!(
+        refused("echo.localhost", "wrong"),
+        StreamCondition::NotAuthorized
+    );
+    assert_eq!(
+        refused("other.localhost", "s3cret"),
+        StreamCondition::HostUnknown
+    );
     Component::connect("echo.localhost", "s3cret", &component_config(&server))
         .unwrap()
         .close()
@@ -132,6 +138,6 @@ fn a_second_component_for_a_connected_domain_gets_conflict() {
             Err(e) => panic!("{e:?}"),
         }
     };
-    assert_eq!(condition, Condition::Conflict);
+    assert_eq!(condition, StreamCondition::Conflict);
     first.close().unwrap();
 }

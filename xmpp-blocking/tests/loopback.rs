@@ -47,7 +47,7 @@ fn wrong_password_is_an_auth_error() {
     .unwrap_err();
     match err {
         Error::Login(LoginError::Auth { condition, .. }) => {
-            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+            assert_eq!(condition, xmpp_sasl::SaslCondition::NotAuthorized)
         }
         other => panic!("expected an auth error, got {other:?}"),
     }

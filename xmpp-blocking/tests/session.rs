@@ -22,7 +22,7 @@ use xmpp_stanza::xep::ping::Ping;
 use xmpp_stanza::{Condition, Iq};
 use xmpp_stream::connection::CloseReason;
 use xmpp_stream::profile::Profile;
-use xmpp_stream::stream_error::Condition as StreamCondition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_stream::testing::TestPki;
 use xmpp_stream::xml::Element;
 

@@ -1,7 +1,7 @@
 //! Roster items, roster versions, and the validation of client roster requests (RFC 6121 §2).
 //!
 //! This module owns the roster data model shared by the server engine and the client tracker:
-//! [`RosterItem`] (what a client sees), [`RosterChange`]/[`RosterPush`] (what a push carries),
+//! [`RosterContact`] (what a client sees), [`RosterChange`]/[`RosterPush`] (what a push carries),
 //! [`RosterVersion`] (the `ver` strings of §2.6), and the rules that decide whether a client's
 //! roster get or roster set is acceptable ([`validate_get`], [`validate_set`], each bad request
 //! ending in a [`RosterError`] with its stanza error condition).
@@ -32,11 +32,11 @@ use std::str::FromStr;
 
 use crate::error::RosterError;
 use crate::jid::{BareJid, Jid, bare_of, resource_of};
-use crate::subscription::Subscription;
+use crate::subscription::RosterSubscription;
 
 /// One contact as a client sees it (RFC 6121 §2.1.2).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RosterItem {
+pub struct RosterContact {
     /// The contact's bare JID.
     pub jid: BareJid,
     /// The user's nickname for the contact.
@@ -44,21 +44,21 @@ pub struct RosterItem {
     /// The groups the item belongs to, in the order the user gave them, without duplicates.
     pub groups: Vec<String>,
     /// The `subscription` attribute.
-    pub subscription: Subscription,
+    pub subscription: RosterSubscription,
     /// `ask='subscribe'`: the user's request is pending ("Pending Out").
     pub ask: bool,
     /// `approved='true'`: the user pre-approved a request from the contact (RFC 6121 §3.4).
     pub approved: bool,
 }
 
-impl RosterItem {
+impl RosterContact {
     /// An item with no name, no group and subscription `none`.
     pub fn new(jid: BareJid) -> Self {
         Self {
             jid,
             name: None,
             groups: Vec::new(),
-            subscription: Subscription::None,
+            subscription: RosterSubscription::None,
             ask: false,
             approved: false,
         }
@@ -69,7 +69,7 @@ impl RosterItem {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RosterChange {
     /// The item was created or changed; this is its new content.
-    Update(RosterItem),
+    Update(RosterContact),
     /// The item was deleted (`subscription='remove'`).
     Remove(BareJid),
 }
@@ -266,7 +266,7 @@ impl RosterQuery {
     }
 }
 
-impl RosterItem {
+impl RosterContact {
     /// The item as it is written in a roster result or push.
     pub fn to_raw(&self) -> RawItem {
         RawItem {

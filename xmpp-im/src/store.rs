@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 
 use crate::error::StoreError;
 use crate::jid::BareJid;
-use crate::roster::{RosterChange, RosterItem, RosterVersion};
+use crate::roster::{RosterChange, RosterContact, RosterVersion};
 use crate::subscription::ContactState;
 
 /// The user-editable part of a roster item.
@@ -72,9 +72,9 @@ impl Contact {
     }
 
     /// The roster item a client sees, if the contact is in the roster.
-    pub fn roster_item(&self) -> Option<RosterItem> {
+    pub fn roster_item(&self) -> Option<RosterContact> {
         let meta = self.item.as_ref()?;
-        Some(RosterItem {
+        Some(RosterContact {
             jid: self.jid.clone(),
             name: meta.name.clone(),
             groups: meta.groups.clone(),
@@ -379,7 +379,7 @@ impl<P: Clone> RosterStore<P> for MemoryRosterStore<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::roster::RosterItem;
+    use crate::roster::RosterContact;
     use crate::subscription::SubscriptionState;
 
     fn j(s: &str) -> BareJid {
@@ -389,7 +389,7 @@ mod tests {
     fn upd(jid: &str, ver: u64) -> LoggedChange {
         LoggedChange {
             ver: RosterVersion::new(ver),
-            change: RosterChange::Update(RosterItem::new(j(jid))),
+            change: RosterChange::Update(RosterContact::new(j(jid))),
         }
     }
 

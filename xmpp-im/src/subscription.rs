@@ -29,7 +29,7 @@ use std::str::FromStr;
 
 /// The `subscription` attribute of a roster item (RFC 6121 §2.1.2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub enum Subscription {
+pub enum RosterSubscription {
     /// Neither party receives the other's presence (also the meaning of an absent attribute).
     #[default]
     None,
@@ -41,7 +41,7 @@ pub enum Subscription {
     Both,
 }
 
-impl Subscription {
+impl RosterSubscription {
     /// The attribute value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,7 +53,7 @@ impl Subscription {
     }
 }
 
-impl fmt::Display for Subscription {
+impl fmt::Display for RosterSubscription {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -64,7 +64,7 @@ impl fmt::Display for Subscription {
 #[error("unknown subscription value {0:?}")]
 pub struct UnknownSubscription(pub String);
 
-impl FromStr for Subscription {
+impl FromStr for RosterSubscription {
     type Err = UnknownSubscription;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
@@ -116,14 +116,14 @@ impl SubscriptionState {
     ];
 
     /// The roster `subscription` attribute for this state.
-    pub fn subscription(self) -> Subscription {
+    pub fn subscription(self) -> RosterSubscription {
         match self {
             Self::None | Self::NonePendingOut | Self::NonePendingIn | Self::NonePendingOutIn => {
-                Subscription::None
+                RosterSubscription::None
             }
-            Self::To | Self::ToPendingIn => Subscription::To,
-            Self::From | Self::FromPendingOut => Subscription::From,
-            Self::Both => Subscription::Both,
+            Self::To | Self::ToPendingIn => RosterSubscription::To,
+            Self::From | Self::FromPendingOut => RosterSubscription::From,
+            Self::Both => RosterSubscription::Both,
         }
     }
 
@@ -145,22 +145,28 @@ impl SubscriptionState {
 
     /// Whether the user receives the contact's presence (`to` or `both`).
     pub fn has_to(self) -> bool {
-        matches!(self.subscription(), Subscription::To | Subscription::Both)
+        matches!(
+            self.subscription(),
+            RosterSubscription::To | RosterSubscription::Both
+        )
     }
 
     /// Whether the contact receives the user's presence (`from` or `both`).
     pub fn has_from(self) -> bool {
-        matches!(self.subscription(), Subscription::From | Subscription::Both)
+        matches!(
+            self.subscription(),
+            RosterSubscription::From | RosterSubscription::Both
+        )
     }
 
     /// The state with these properties, or `None` for an impossible combination
     /// (pending out while already `to`, pending in while already `from`).
     pub fn from_parts(
-        subscription: Subscription,
+        subscription: RosterSubscription,
         pending_out: bool,
         pending_in: bool,
     ) -> Option<Self> {
-        use Subscription as S;
+        use RosterSubscription as S;
         Some(match (subscription, pending_out, pending_in) {
             (S::None, false, false) => Self::None,
             (S::None, true, false) => Self::NonePendingOut,
@@ -468,15 +474,15 @@ mod tests {
             );
         }
         assert_eq!(
-            SubscriptionState::from_parts(Subscription::To, true, false),
+            SubscriptionState::from_parts(RosterSubscription::To, true, false),
             None
         );
         assert_eq!(
-            SubscriptionState::from_parts(Subscription::From, false, true),
+            SubscriptionState::from_parts(RosterSubscription::From, false, true),
             None
         );
         assert_eq!(
-            SubscriptionState::from_parts(Subscription::Both, true, true),
+            SubscriptionState::from_parts(RosterSubscription::Both, true, true),
             None
         );
     }
@@ -484,15 +490,15 @@ mod tests {
     #[test]
     fn ucr_roster_3_subscription_values_parse() {
         for s in [
-            Subscription::None,
-            Subscription::To,
-            Subscription::From,
-            Subscription::Both,
+            RosterSubscription::None,
+            RosterSubscription::To,
+            RosterSubscription::From,
+            RosterSubscription::Both,
         ] {
-            assert_eq!(s.as_str().parse::<Subscription>(), Ok(s));
+            assert_eq!(s.as_str().parse::<RosterSubscription>(), Ok(s));
         }
-        assert!("remove".parse::<Subscription>().is_err());
-        assert_eq!(Subscription::default(), Subscription::None);
+        assert!("remove".parse::<RosterSubscription>().is_err());
+        assert_eq!(RosterSubscription::default(), RosterSubscription::None);
     }
 
     #[test]

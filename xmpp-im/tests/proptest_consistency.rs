@@ -18,7 +18,7 @@ use common::*;
 use proptest::prelude::*;
 use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::jid::{BareJid, FullJid, Jid};
-use xmpp_im::roster::{RosterItem, RosterQuery};
+use xmpp_im::roster::{RosterContact, RosterQuery};
 use xmpp_im::server::{Action, Presence, RosterResult};
 use xmpp_im::store::{Contact, RosterStore};
 use xmpp_im::subscription::{SubscriptionState, SubscriptionType};
@@ -211,7 +211,7 @@ impl World {
                     let mut tracker = RosterTracker::new(r.to_bare());
                     tracker.apply_result(&RosterQuery {
                         ver: ver.map(|v| v.to_string()),
-                        items: items.iter().map(RosterItem::to_raw).collect(),
+                        items: items.iter().map(RosterContact::to_raw).collect(),
                     });
                     self.rosters.insert(r.clone(), tracker);
                 }
@@ -419,7 +419,7 @@ impl World {
         for (r, tracker) in &self.rosters {
             let user = r.to_bare();
             let j: Jid = user.clone().into();
-            let server: Vec<RosterItem> = self
+            let server: Vec<RosterContact> = self
                 .engine_ref(&j)
                 .store()
                 .contacts(&user)
@@ -427,7 +427,7 @@ impl World {
                 .iter()
                 .filter_map(Contact::roster_item)
                 .collect();
-            let client: Vec<RosterItem> = tracker.items().cloned().collect();
+            let client: Vec<RosterContact> = tracker.items().cloned().collect();
             prop_assert_eq!(client, server, "roster of {}", r);
         }
         Ok(())

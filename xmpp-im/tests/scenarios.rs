@@ -8,10 +8,10 @@ use common::*;
 use xmpp_im::client::{PresenceTracker, RosterTracker};
 use xmpp_im::delivery::{MessageDelivery, MessageType, OfflinePolicy, TiePolicy};
 use xmpp_im::error::{RosterError, StanzaErrorCondition};
-use xmpp_im::roster::{RosterChange, RosterItem, RosterPush, RosterQuery, RosterVersion};
+use xmpp_im::roster::{RosterChange, RosterContact, RosterPush, RosterQuery, RosterVersion};
 use xmpp_im::server::{Action, EngineConfig, Presence, RosterResult, ServerEngine};
 use xmpp_im::store::{MemoryRosterStore, RosterStore};
-use xmpp_im::subscription::{Subscription, SubscriptionState as S, SubscriptionType as T};
+use xmpp_im::subscription::{RosterSubscription, SubscriptionState as S, SubscriptionType as T};
 
 const J: &str = "juliet@example.com";
 const R: &str = "romeo@example.com";
@@ -47,7 +47,7 @@ fn ucr_roster_13_ucr_roster_27_login_roster_get_has_one_item_per_contact() {
     assert_eq!(ver, Some(RosterVersion::INITIAL));
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].jid, bare(R));
-    assert_eq!(items[0].subscription, Subscription::Both);
+    assert_eq!(items[0].subscription, RosterSubscription::Both);
 }
 
 /// Initial presence goes, from the full JID, to the user's own available resources (the sender
@@ -664,7 +664,7 @@ fn ucr_sub_27_ucr_sub_28_ucr_sub_29_approval_delivers_subscribed_then_push_then_
         &|x| matches!(x, Action::DeliverPresence { to, presence: Presence::Subscription(T::Subscribed, _), .. } if *to == balcony),
     );
     let pushed = pos(
-        &|x| matches!(x, Action::RosterPush { to, push: RosterPush { change: RosterChange::Update(i), .. } } if *to == balcony && i.subscription == Subscription::To),
+        &|x| matches!(x, Action::RosterPush { to, push: RosterPush { change: RosterChange::Update(i), .. } } if *to == balcony && i.subscription == RosterSubscription::To),
     );
     let presence = pos(
         &|x| matches!(x, Action::DeliverPresence { to, presence: Presence::Available(p), .. } if *to == balcony && p.id == 2),
@@ -977,7 +977,7 @@ fn ucr_roster_36_ucr_roster_39_ucr_sub_1_d1_removed_contact_stops_receiving_pres
     assert!(to_romeo.contains(&(jid(J), Presence::Subscription(T::Unsubscribed, None))));
     assert_eq!(
         romeo_roster.get(&bare(J)).map(|i| i.subscription),
-        Some(Subscription::None)
+        Some(RosterSubscription::None)
     );
     assert_eq!(state(&e, R, J), Some(S::None));
     assert_eq!(state(&e, J, R), None);
@@ -1182,7 +1182,7 @@ fn nurse_added_with_two_interested_resources() -> (Engine, Vec<Action<Pres>>) {
     (e, a)
 }
 
-fn push(v: u64, item: RosterItem) -> RosterPush {
+fn push(v: u64, item: RosterContact) -> RosterPush {
     RosterPush {
         ver: Some(RosterVersion::new(v)),
         change: RosterChange::Update(item),
@@ -1194,10 +1194,10 @@ fn push(v: u64, item: RosterItem) -> RosterPush {
 #[test]
 fn ucr_roster_18_ucr_roster_19_ucr_roster_31_a_set_is_pushed_to_every_interested_resource() {
     let (_, a) = nurse_added_with_two_interested_resources();
-    let item = RosterItem {
+    let item = RosterContact {
         name: Some("Nurse".into()),
         groups: vec!["Servants".into(), "Friends".into()],
-        ..RosterItem::new(bare("nurse@example.com"))
+        ..RosterContact::new(bare("nurse@example.com"))
     };
     assert_eq!(
         a,
@@ -1259,9 +1259,9 @@ fn ucr_roster_33_ucr_roster_34_an_update_replaces_the_item_and_is_pushed() {
             &RosterQuery::set(nurse.clone(), None, vec!["Servants".into()]),
         )
         .unwrap();
-    let item2 = RosterItem {
+    let item2 = RosterContact {
         groups: vec!["Servants".into()],
-        ..RosterItem::new(nurse.clone())
+        ..RosterContact::new(nurse.clone())
     };
     assert_eq!(
         a,
@@ -1381,7 +1381,7 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
             pushes: vec![
                 RosterPush {
                     ver: Some(RosterVersion::new(2)),
-                    change: RosterChange::Update(RosterItem::new(bare("tybalt@example.com")))
+                    change: RosterChange::Update(RosterContact::new(bare("tybalt@example.com")))
                 },
                 RosterPush {
                     ver: Some(RosterVersion::new(3)),
@@ -1399,7 +1399,7 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
     );
     let full_roster = RosterResult::Full {
         ver: Some(RosterVersion::new(3)),
-        items: vec![RosterItem::new(bare("tybalt@example.com"))],
+        items: vec![RosterContact::new(bare("tybalt@example.com"))],
     };
     for foreign in [None, Some(""), Some("ver13"), Some("4")] {
         assert_eq!(get(&mut e, foreign), full_roster, "{foreign:?}");
@@ -1408,7 +1408,7 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
     let mut tracker = RosterTracker::new(bare(J));
     tracker.apply_result(&RosterQuery {
         ver: Some("1".into()),
-        items: vec![RosterItem::new(bare("nurse@example.com")).to_raw()],
+        items: vec![RosterContact::new(bare("nurse@example.com")).to_raw()],
     });
     if let RosterResult::Incremental { pushes, .. } = get(&mut e, tracker.request_ver()) {
         for p in pushes {
@@ -1417,7 +1417,7 @@ fn ucr_roster_2_versioned_gets_send_only_what_changed() {
     }
     assert_eq!(
         tracker.items().cloned().collect::<Vec<_>>(),
-        vec![RosterItem::new(bare("tybalt@example.com"))]
+        vec![RosterContact::new(bare("tybalt@example.com"))]
     );
     assert_eq!(tracker.request_ver(), Some("3"));
 }

@@ -515,7 +515,10 @@ fn ucr_roster_8_ucr_roster_9_both_sides_carry_ask_while_a_request_is_pending() {
     client_roster_push(&mut roster, &pushes[0]).unwrap();
     let item = roster.get(&romeo).unwrap();
     assert!(item.ask);
-    assert_eq!(item.subscription, xmpp_im::subscription::Subscription::None);
+    assert_eq!(
+        item.subscription,
+        xmpp_im::subscription::RosterSubscription::None
+    );
 
     // A roster result at login carries it too, and the tracker keeps it.
     let out = w.send(
@@ -550,7 +553,10 @@ fn ucr_roster_8_ucr_roster_9_both_sides_carry_ask_while_a_request_is_pending() {
     client_roster_push(&mut roster, &pushes[0]).unwrap();
     let item = roster.get(&romeo).unwrap();
     assert!(!item.ask);
-    assert_eq!(item.subscription, xmpp_im::subscription::Subscription::To);
+    assert_eq!(
+        item.subscription,
+        xmpp_im::subscription::RosterSubscription::To
+    );
 
     // Only the server sets ask: one sent in a roster set is not stored or pushed.
     let out = w.send(

@@ -10,7 +10,7 @@ mod common;
 
 use common::*;
 use xmpp_im::jid::Jid;
-use xmpp_im::roster::{RosterChange, RosterItem, RosterPush, RosterQuery, RosterVersion};
+use xmpp_im::roster::{RosterChange, RosterContact, RosterPush, RosterQuery, RosterVersion};
 use xmpp_im::server::{Action, Presence};
 use xmpp_im::store::{Contact, RosterStore};
 use xmpp_im::subscription::{ContactState, SubscriptionState as S, SubscriptionType as T};
@@ -72,11 +72,11 @@ fn pushes(old: ContactState, new: ContactState, out: &mut Vec<Action<Pres>>) {
     if visible(old) == visible(new) {
         return;
     }
-    let item = RosterItem {
+    let item = RosterContact {
         subscription: new.state.subscription(),
         ask: new.state.pending_out(),
         approved: new.approved,
-        ..RosterItem::new(bare("romeo@example.net"))
+        ..RosterContact::new(bare("romeo@example.net"))
     };
     for to in [BALCONY, CHAMBER] {
         out.push(Action::RosterPush {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 /// The stream layer writes it as the child element of `<failure/>` (namespace
 /// `urn:ietf:params:xml:ns:xmpp-sasl`) and parses a received one with [`FromStr`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Condition {
+pub enum SaslCondition {
     /// The initiating entity aborted the exchange (`<abort/>`), RFC 6120 §6.5.1.
     Aborted,
     /// The account has been disabled (temporarily or not), §6.5.2.
@@ -33,47 +33,47 @@ pub enum Condition {
     TemporaryAuthFailure,
 }
 
-impl Condition {
+impl SaslCondition {
     /// All eleven conditions, in the order of RFC 6120 §6.5.
-    pub const ALL: [Condition; 11] = [
-        Condition::Aborted,
-        Condition::AccountDisabled,
-        Condition::CredentialsExpired,
-        Condition::EncryptionRequired,
-        Condition::IncorrectEncoding,
-        Condition::InvalidAuthzid,
-        Condition::InvalidMechanism,
-        Condition::MalformedRequest,
-        Condition::MechanismTooWeak,
-        Condition::NotAuthorized,
-        Condition::TemporaryAuthFailure,
+    pub const ALL: [SaslCondition; 11] = [
+        SaslCondition::Aborted,
+        SaslCondition::AccountDisabled,
+        SaslCondition::CredentialsExpired,
+        SaslCondition::EncryptionRequired,
+        SaslCondition::IncorrectEncoding,
+        SaslCondition::InvalidAuthzid,
+        SaslCondition::InvalidMechanism,
+        SaslCondition::MalformedRequest,
+        SaslCondition::MechanismTooWeak,
+        SaslCondition::NotAuthorized,
+        SaslCondition::TemporaryAuthFailure,
     ];
 
     /// The element name of the condition, e.g. `"not-authorized"`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Condition::Aborted => "aborted",
-            Condition::AccountDisabled => "account-disabled",
-            Condition::CredentialsExpired => "credentials-expired",
-            Condition::EncryptionRequired => "encryption-required",
-            Condition::IncorrectEncoding => "incorrect-encoding",
-            Condition::InvalidAuthzid => "invalid-authzid",
-            Condition::InvalidMechanism => "invalid-mechanism",
-            Condition::MalformedRequest => "malformed-request",
-            Condition::MechanismTooWeak => "mechanism-too-weak",
-            Condition::NotAuthorized => "not-authorized",
-            Condition::TemporaryAuthFailure => "temporary-auth-failure",
+            SaslCondition::Aborted => "aborted",
+            SaslCondition::AccountDisabled => "account-disabled",
+            SaslCondition::CredentialsExpired => "credentials-expired",
+            SaslCondition::EncryptionRequired => "encryption-required",
+            SaslCondition::IncorrectEncoding => "incorrect-encoding",
+            SaslCondition::InvalidAuthzid => "invalid-authzid",
+            SaslCondition::InvalidMechanism => "invalid-mechanism",
+            SaslCondition::MalformedRequest => "malformed-request",
+            SaslCondition::MechanismTooWeak => "mechanism-too-weak",
+            SaslCondition::NotAuthorized => "not-authorized",
+            SaslCondition::TemporaryAuthFailure => "temporary-auth-failure",
         }
     }
 }
 
-impl fmt::Display for Condition {
+impl fmt::Display for SaslCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-/// The name given to [`Condition::from_str`] is not one of RFC 6120 §6.5.
+/// The name given to [`SaslCondition::from_str`] is not one of RFC 6120 §6.5.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown SASL failure condition `{name}`")]
 pub struct UnknownCondition {
@@ -81,11 +81,11 @@ pub struct UnknownCondition {
     pub name: String,
 }
 
-impl FromStr for Condition {
+impl FromStr for SaslCondition {
     type Err = UnknownCondition;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Condition::ALL
+        SaslCondition::ALL
             .iter()
             .copied()
             .find(|c| c.as_str() == s)
@@ -102,8 +102,8 @@ mod tests {
     /// UCR-SASL-29: the eleven RFC 6120 §6.5 conditions, each with its element name.
     #[test]
     fn ucr_sasl_29_all_conditions_round_trip_through_their_names() {
-        assert_eq!(Condition::ALL.len(), 11);
-        let names: Vec<&str> = Condition::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(SaslCondition::ALL.len(), 11);
+        let names: Vec<&str> = SaslCondition::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(
             names,
             [
@@ -120,9 +120,9 @@ mod tests {
                 "temporary-auth-failure"
             ]
         );
-        for c in Condition::ALL {
-            assert_eq!(c.to_string().parse::<Condition>(), Ok(c));
+        for c in SaslCondition::ALL {
+            assert_eq!(c.to_string().parse::<SaslCondition>(), Ok(c));
         }
-        assert!("xml-not-well-formed".parse::<Condition>().is_err());
+        assert!("xml-not-well-formed".parse::<SaslCondition>().is_err());
     }
 }

@@ -8,7 +8,7 @@
 //! when it is one of the certificate's identities or the store authorizes it.
 
 use crate::client::ClientMechanism;
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::credentials::Credentials;
 use crate::failure::{Cause, Failure};
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
@@ -92,7 +92,7 @@ impl ExternalServer {
             }
         } else {
             return Err(Failure::new(
-                Condition::InvalidAuthzid,
+                SaslCondition::InvalidAuthzid,
                 Cause::AuthzidRefused,
             ));
         };

@@ -1,11 +1,11 @@
 //! [`Failure`]: the outcome of a failed step, on either side, as an RFC 6120 §6.5 condition
 //! plus the precise [`Cause`] (for logs and tests; never sent to the peer).
 
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::mechanism::Mechanism;
 use crate::wire::WireError;
 
-/// Why an exchange failed: the [`Condition`] to report, optional human-readable text to send
+/// Why an exchange failed: the [`SaslCondition`] to report, optional human-readable text to send
 /// in `<text/>`, and the precise [`Cause`].
 ///
 /// On the server side the stream layer sends `<failure><condition/>[<text/>]</failure>`. The
@@ -15,14 +15,14 @@ use crate::wire::WireError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("SASL {condition}: {cause}")]
 pub struct Failure {
-    condition: Condition,
+    condition: SaslCondition,
     text: Option<String>,
     cause: Cause,
 }
 
 impl Failure {
     /// A failure with this condition and cause, and no text.
-    pub fn new(condition: Condition, cause: Cause) -> Self {
+    pub fn new(condition: SaslCondition, cause: Cause) -> Self {
         Failure {
             condition,
             text: None,
@@ -38,7 +38,7 @@ impl Failure {
     }
 
     /// The RFC 6120 §6.5 condition.
-    pub fn condition(&self) -> Condition {
+    pub fn condition(&self) -> SaslCondition {
         self.condition
     }
 
@@ -53,11 +53,11 @@ impl Failure {
     }
 
     pub(crate) fn malformed(what: &'static str) -> Self {
-        Failure::new(Condition::MalformedRequest, Cause::Malformed(what))
+        Failure::new(SaslCondition::MalformedRequest, Cause::Malformed(what))
     }
 
     pub(crate) fn not_authorized(cause: Cause) -> Self {
-        Failure::new(Condition::NotAuthorized, cause)
+        Failure::new(SaslCondition::NotAuthorized, cause)
     }
 }
 
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn ucr_sasl_29_failure_carries_condition_text_and_cause() {
         let f = Failure::not_authorized(Cause::UnknownUser).with_text("try again");
-        assert_eq!(f.condition(), Condition::NotAuthorized);
+        assert_eq!(f.condition(), SaslCondition::NotAuthorized);
         assert_eq!(f.text(), Some("try again"));
         assert_eq!(f.cause(), &Cause::UnknownUser);
         assert_eq!(f.to_string(), "SASL not-authorized: unknown user");

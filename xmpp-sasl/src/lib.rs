@@ -7,7 +7,7 @@
 //! use rand_chacha::ChaCha20Rng;
 //! use rand_core::SeedableRng;
 //! use xmpp_sasl::{
-//!     choose, ClientPolicy, Credentials, Identity, MemoryStore, ServerConfig, ServerContext,
+//!     choose, ClientPolicy, Credentials, Identity, MemoryStore, ServerPolicy, ServerContext,
 //!     ServerOutcome, ServerSession, Transport,
 //! };
 //!
@@ -16,7 +16,7 @@
 //! store.add_user("juliet", "r0m30myr0m30", 4096, &mut rng).unwrap();
 //!
 //! let transport = Transport::tls();
-//! let mut server = ServerSession::new(ServerConfig::rfc6120());
+//! let mut server = ServerSession::new(ServerPolicy::rfc6120());
 //! let offered = server.offered(&transport); // the <mechanism/> names to advertise
 //!
 //! // Client: choose from the advertised list and start.
@@ -58,10 +58,10 @@
 //!   outside and register the server side with [`ServerSession::with_extension`].
 //! - Client negotiation: [`ClientPolicy`] (presets `rfc6120`, `dod_ucr_2008`, `nato_bcs`),
 //!   [`choose`] → [`Choice`] → [`Choice::start`].
-//! - Server: [`ServerConfig`] (same presets), [`ServerSession`] (advertisement, dispatch, retry
+//! - Server: [`ServerPolicy`] (same presets), [`ServerSession`] (advertisement, dispatch, retry
 //!   counter), [`CredentialStore`] + [`MemoryStore`], [`ScramCredentials`] (salted keys, never
 //!   passwords).
-//! - Results: [`Failure`] = RFC 6120 §6.5 [`Condition`] + optional text + local [`Cause`].
+//! - Results: [`Failure`] = RFC 6120 §6.5 [`SaslCondition`] + optional text + local [`Cause`].
 //! - [`wire`]: the strict base64 of the SASL elements with the `=` empty-payload rule.
 //!
 //! # Channel binding and downgrades
@@ -99,7 +99,7 @@ mod negotiation;
 pub mod plain;
 pub mod scram;
 mod server;
-mod server_config;
+mod server_policy;
 mod session;
 mod single_message;
 mod store;
@@ -108,14 +108,14 @@ mod transport;
 pub mod wire;
 
 pub use client::ClientMechanism;
-pub use condition::{Condition, UnknownCondition};
+pub use condition::{SaslCondition, UnknownCondition};
 pub use credentials::{Credentials, CredentialsError, saslprep};
 pub use failure::{Cause, Failure};
 pub use mechanism::{Mechanism, UnknownMechanism, is_valid_mechanism_name};
 pub use negotiation::{Choice, ClientPolicy, NegotiationError, choose};
 pub use scram::{ChannelBindingMode, IterationLimits, ScramCredentials, ScramHash};
 pub use server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
-pub use server_config::ServerConfig;
+pub use server_policy::ServerPolicy;
 pub use session::{ServerMechanismFactory, ServerOutcome, ServerSession};
 pub use store::{AccountStatus, CredentialStore, MemoryStore, StoreError};
 pub use transport::{ChannelBinding, ChannelBindingType, Transport, UnknownChannelBindingType};

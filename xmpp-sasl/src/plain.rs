@@ -3,7 +3,7 @@
 //! on TLS-protected streams unless explicitly told otherwise (UCR-SASL-6).
 
 use crate::client::ClientMechanism;
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::credentials::{Credentials, CredentialsError, saslprep};
 use crate::failure::{Cause, Failure};
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
@@ -108,7 +108,7 @@ impl PlainServer {
             }
             Err(StoreError::Unavailable(why)) => {
                 return Err(Failure::new(
-                    Condition::TemporaryAuthFailure,
+                    SaslCondition::TemporaryAuthFailure,
                     Cause::Temporary(why),
                 ));
             }
@@ -117,13 +117,13 @@ impl PlainServer {
             AccountStatus::Active => {}
             AccountStatus::Disabled => {
                 return Err(Failure::new(
-                    Condition::AccountDisabled,
+                    SaslCondition::AccountDisabled,
                     Cause::AccountDisabled,
                 ));
             }
             AccountStatus::CredentialsExpired => {
                 return Err(Failure::new(
-                    Condition::CredentialsExpired,
+                    SaslCondition::CredentialsExpired,
                     Cause::CredentialsExpired,
                 ));
             }
@@ -132,7 +132,7 @@ impl PlainServer {
         if let Some(a) = &authzid {
             if !ctx.store.authorize(&user, a) {
                 return Err(Failure::new(
-                    Condition::InvalidAuthzid,
+                    SaslCondition::InvalidAuthzid,
                     Cause::AuthzidRefused,
                 ));
             }

@@ -1,5 +1,5 @@
 //! The server's per-connection SASL state: [`ServerSession`] (advertisement under its
-//! [`ServerConfig`], dispatch of `<auth/>`/`<response/>`/`<abort/>`, the failed-attempts
+//! [`ServerPolicy`], dispatch of `<auth/>`/`<response/>`/`<abort/>`, the failed-attempts
 //! counter) and [`ServerMechanismFactory`], the registration point for extension mechanisms
 //! such as GSSAPI.
 
@@ -7,18 +7,18 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::anonymous::AnonymousServer;
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::external::ExternalServer;
 use crate::failure::{Cause, Failure};
 use crate::mechanism::Mechanism;
 use crate::plain::PlainServer;
 use crate::scram::ScramServer;
 use crate::server::{ServerContext, ServerMechanism, ServerStep, Success};
-use crate::server_config::ServerConfig;
+use crate::server_policy::ServerPolicy;
 use crate::transport::{ChannelBindingType, Transport};
 
 /// A fresh built-in server mechanism, set up from `config`.
-fn start(config: &ServerConfig, mechanism: Mechanism) -> Box<dyn ServerMechanism> {
+fn start(config: &ServerPolicy, mechanism: Mechanism) -> Box<dyn ServerMechanism> {
     match mechanism {
         Mechanism::Plain => Box::new(PlainServer::new()),
         Mechanism::External => Box::new(ExternalServer::new()),
@@ -69,8 +69,8 @@ pub enum ServerOutcome {
 /// The SASL state of one server-side connection: current exchange and failed-attempt counter.
 ///
 /// ```
-/// use xmpp_sasl::{ServerConfig, ServerSession, Transport};
-/// let session = ServerSession::new(ServerConfig::dod_ucr_2008());
+/// use xmpp_sasl::{ServerPolicy, ServerSession, Transport};
+/// let session = ServerSession::new(ServerPolicy::dod_ucr_2008());
 /// // Before TLS nothing that needs TLS is offered; ANONYMOUS never is under the DoD profile.
 /// assert_eq!(
 ///     session.offered(&Transport::plaintext()),
@@ -80,7 +80,7 @@ pub enum ServerOutcome {
 /// ```
 #[derive(Debug)]
 pub struct ServerSession {
-    config: ServerConfig,
+    config: ServerPolicy,
     extensions: Vec<Arc<dyn ServerMechanismFactory>>,
     active: Option<Box<dyn ServerMechanism>>,
     mechanism: Option<String>,
@@ -90,7 +90,7 @@ pub struct ServerSession {
 
 impl ServerSession {
     /// A session with no attempt made yet.
-    pub fn new(config: ServerConfig) -> Self {
+    pub fn new(config: ServerPolicy) -> Self {
         ServerSession {
             config,
             extensions: Vec::new(),
@@ -110,7 +110,7 @@ impl ServerSession {
     }
 
     /// The configuration.
-    pub fn config(&self) -> &ServerConfig {
+    pub fn config(&self) -> &ServerPolicy {
         &self.config
     }
 
@@ -187,7 +187,7 @@ impl ServerSession {
     fn check_len(&self, data: Option<&[u8]>) -> Result<(), Failure> {
         match data {
             Some(d) if d.len() > self.config.max_message_len => Err(Failure::new(
-                Condition::MalformedRequest,
+                SaslCondition::MalformedRequest,
                 Cause::MessageTooLong {
                     len: d.len(),
                     max: self.config.max_message_len,
@@ -207,7 +207,7 @@ impl ServerSession {
     ) -> ServerOutcome {
         if self.authenticated || self.active.is_some() {
             return self.fail(Failure::new(
-                Condition::MalformedRequest,
+                SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             ));
         }
@@ -216,7 +216,7 @@ impl ServerSession {
         }
         let Some(name) = mechanism else {
             return self.fail(Failure::new(
-                Condition::InvalidMechanism,
+                SaslCondition::InvalidMechanism,
                 Cause::MissingMechanism,
             ));
         };
@@ -224,7 +224,7 @@ impl ServerSession {
         let mut mech = if let Some(ext) = self.extensions.iter().find(|e| e.name() == name) {
             if !ext.is_offered(ctx.transport) {
                 return self.fail(Failure::new(
-                    Condition::InvalidMechanism,
+                    SaslCondition::InvalidMechanism,
                     Cause::MechanismNotOffered(ext.name().to_owned()),
                 ));
             }
@@ -234,7 +234,7 @@ impl ServerSession {
                 Ok(m) => m,
                 Err(_) => {
                     return self.fail(Failure::new(
-                        Condition::InvalidMechanism,
+                        SaslCondition::InvalidMechanism,
                         Cause::UnknownMechanism(crate::text::truncate(name, 20)),
                     ));
                 }
@@ -252,7 +252,7 @@ impl ServerSession {
     pub fn response(&mut self, ctx: &mut ServerContext<'_>, data: &[u8]) -> ServerOutcome {
         let Some(mut mech) = self.active.take() else {
             return self.fail(Failure::new(
-                Condition::MalformedRequest,
+                SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             ));
         };
@@ -265,14 +265,14 @@ impl ServerSession {
 
     /// Handles `<abort/>`: answers `aborted` and counts the attempt.
     pub fn abort(&mut self) -> ServerOutcome {
-        self.fail(Failure::new(Condition::Aborted, Cause::Aborted))
+        self.fail(Failure::new(SaslCondition::Aborted, Cause::Aborted))
     }
 
     /// Turns a payload that did not decode (see [`wire`](crate::wire)) into the
     /// `incorrect-encoding` outcome, counting the attempt and ending any exchange in progress.
     pub fn bad_encoding(&mut self, error: crate::wire::WireError) -> ServerOutcome {
         self.fail(Failure::new(
-            Condition::IncorrectEncoding,
+            SaslCondition::IncorrectEncoding,
             Cause::Encoding(error),
         ))
     }

@@ -2,13 +2,13 @@
 //! initial response or after an empty challenge; the server decides on that message; nothing
 //! else may be exchanged. Each mechanism keeps only what its message means.
 
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::failure::{Cause, Failure};
 use crate::server::ServerStep;
 
 /// The failure for a message that the exchange does not allow at this point.
 pub(crate) fn unexpected() -> Failure {
-    Failure::new(Condition::MalformedRequest, Cause::UnexpectedMessage)
+    Failure::new(SaslCondition::MalformedRequest, Cause::UnexpectedMessage)
 }
 
 /// The client's half: when its one message may go out, and whether the outcome is acceptable.

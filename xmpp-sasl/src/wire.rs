@@ -29,7 +29,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 
 /// What was wrong with a base64 payload.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,8 +52,8 @@ pub enum WireError {
 
 impl WireError {
     /// The SASL condition for a payload that does not decode: `incorrect-encoding`.
-    pub fn condition(&self) -> Condition {
-        Condition::IncorrectEncoding
+    pub fn condition(&self) -> SaslCondition {
+        SaslCondition::IncorrectEncoding
     }
 }
 
@@ -148,7 +148,7 @@ mod tests {
             "YQ===",
         ] {
             let err = decode(bad).expect_err(bad);
-            assert_eq!(err.condition(), Condition::IncorrectEncoding);
+            assert_eq!(err.condition(), SaslCondition::IncorrectEncoding);
             assert!(decode_auth(bad).is_err(), "{bad}");
         }
     }
@@ -193,7 +193,7 @@ mod tests {
                     );
                     prop_assert!(data.len() <= text.len());
                 }
-                Err(e) => prop_assert_eq!(e.condition(), Condition::IncorrectEncoding),
+                Err(e) => prop_assert_eq!(e.condition(), SaslCondition::IncorrectEncoding),
             }
             match decode_auth(&text) {
                 Ok(None) => prop_assert!(trimmed.is_empty()),
@@ -202,7 +202,7 @@ mod tests {
                     prop_assert_eq!(decode(&text).unwrap(), data);
                 }
                 Err(e) => {
-                    prop_assert_eq!(e.condition(), Condition::IncorrectEncoding);
+                    prop_assert_eq!(e.condition(), SaslCondition::IncorrectEncoding);
                     prop_assert!(decode(&text).is_err());
                 }
             }

@@ -7,13 +7,13 @@ mod common;
 use common::*;
 use xmpp_sasl::digest_md5::{DigestMd5Client, DigestMd5Server};
 use xmpp_sasl::{
-    Cause, ClientMechanism, ClientPolicy, Condition, Credentials, Identity, Mechanism,
-    ServerConfig, ServerContext, ServerMechanism, ServerOutcome, ServerSession, ServerStep,
+    Cause, ClientMechanism, ClientPolicy, Credentials, Identity, Mechanism, SaslCondition,
+    ServerContext, ServerMechanism, ServerOutcome, ServerPolicy, ServerSession, ServerStep,
     Transport, choose, wire,
 };
 
-fn config() -> ServerConfig {
-    ServerConfig::rfc6120().with_digest_md5("example.com")
+fn config() -> ServerPolicy {
+    ServerPolicy::rfc6120().with_digest_md5("example.com")
 }
 
 fn client(user: &str, pw: &str) -> Box<dyn ClientMechanism> {
@@ -69,7 +69,10 @@ fn digest_md5_wrong_password_unknown_user_and_tampering() {
         &Transport::tls(),
         None,
     );
-    assert_eq!(end.server_failure().condition(), Condition::NotAuthorized);
+    assert_eq!(
+        end.server_failure().condition(),
+        SaslCondition::NotAuthorized
+    );
     // Tampered rspauth.
     let mut c = client("juliet", PASSWORD);
     let end = drive(
@@ -122,7 +125,7 @@ fn digest_md5_initial_response_rules_and_offering() {
     let mut session = ServerSession::new(config());
     match session.auth(&mut ctx, Some("DIGEST-MD5"), Some(b"username=x")) {
         ServerOutcome::Failure { failure, .. } => {
-            assert_eq!(failure.condition(), Condition::MalformedRequest)
+            assert_eq!(failure.condition(), SaslCondition::MalformedRequest)
         }
         other => panic!("{other:?}"),
     }
@@ -134,7 +137,7 @@ fn digest_md5_initial_response_rules_and_offering() {
     ));
     // Not offered without a realm, nor by default.
     assert!(
-        !ServerSession::new(ServerConfig::rfc6120())
+        !ServerSession::new(ServerPolicy::rfc6120())
             .offered(&t)
             .contains(&"DIGEST-MD5")
     );
@@ -172,7 +175,7 @@ fn digest_md5_malformed_responses_fail_cleanly() {
         assert!(
             matches!(
                 f.condition(),
-                Condition::MalformedRequest | Condition::NotAuthorized
+                SaslCondition::MalformedRequest | SaslCondition::NotAuthorized
             ),
             "{bad:?}"
         );

@@ -5,9 +5,9 @@ mod common;
 
 use common::*;
 use xmpp_sasl::{
-    AccountStatus, Cause, ChannelBindingMode, ChannelBindingType, ClientPolicy, Condition,
-    CredentialStore, Credentials, Identity, Mechanism, MemoryStore, ScramCredentials, ScramHash,
-    ServerConfig, ServerSession, StoreError, Transport, choose,
+    AccountStatus, Cause, ChannelBindingMode, ChannelBindingType, ClientPolicy, CredentialStore,
+    Credentials, Identity, Mechanism, MemoryStore, SaslCondition, ScramCredentials, ScramHash,
+    ServerPolicy, ServerSession, StoreError, Transport, choose,
 };
 
 fn juliet() -> Credentials {
@@ -20,7 +20,7 @@ fn run(
     client_transport: &Transport,
     server_transport: &Transport,
     store: &dyn CredentialStore,
-    config: ServerConfig,
+    config: ServerPolicy,
 ) -> End {
     let policy = ClientPolicy::rfc6120().with_preference([mechanism]);
     let choice = choose(&[mechanism.name()], &policy, &advertised(client_transport)).unwrap();
@@ -61,7 +61,7 @@ fn run_seeded(
     let policy = ClientPolicy::rfc6120().with_preference([mechanism]);
     let choice = choose(&[mechanism.name()], &policy, &advertised(client_transport)).unwrap();
     let mut client = choice.start(credentials, &mut rng(seed)).unwrap();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     drive_seeded(
         &mut *client,
         &mut session,
@@ -102,7 +102,7 @@ fn ucr_sasl_1_scram_matrix_succeeds() {
             &Transport::tls(),
             &server_tls(),
             &store,
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         assert_eq!(end.success().identity, user("juliet"), "{m}");
         for binding in [exporter(1), end_point(2)] {
@@ -113,7 +113,7 @@ fn ucr_sasl_1_scram_matrix_succeeds() {
                 &client_t,
                 &server_tls(),
                 &store,
-                ServerConfig::rfc6120(),
+                ServerPolicy::rfc6120(),
             );
             assert_eq!(end.success().identity, user("juliet"), "{m} {binding:?}");
         }
@@ -136,12 +136,12 @@ fn scram_wrong_password_and_unknown_user_look_the_same() {
             &client_t,
             &server_tls(),
             &store,
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         let f = end.server_failure();
         assert_eq!(
             (f.condition(), f.cause()),
-            (Condition::NotAuthorized, &Cause::InvalidCredentials),
+            (SaslCondition::NotAuthorized, &Cause::InvalidCredentials),
             "{m}"
         );
         let nobody = Credentials::password("romeo", PASSWORD).unwrap();
@@ -151,12 +151,12 @@ fn scram_wrong_password_and_unknown_user_look_the_same() {
             &client_t,
             &server_tls(),
             &store,
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         let f = end.server_failure();
         assert_eq!(
             (f.condition(), f.cause()),
-            (Condition::NotAuthorized, &Cause::UnknownUser),
+            (SaslCondition::NotAuthorized, &Cause::UnknownUser),
             "{m}"
         );
         assert_eq!(f.text(), None);
@@ -165,7 +165,7 @@ fn scram_wrong_password_and_unknown_user_look_the_same() {
 
 #[test]
 fn unknown_user_salt_is_stable_with_a_key_and_looks_real() {
-    let config = ServerConfig::rfc6120().with_unknown_user_key([9; 32]);
+    let config = ServerPolicy::rfc6120().with_unknown_user_key([9; 32]);
     let mut first = Vec::new();
     for attempt in 0..2 {
         let mut seen = Vec::new();
@@ -192,7 +192,10 @@ fn unknown_user_salt_is_stable_with_a_key_and_looks_real() {
                 },
             }),
         );
-        assert_eq!(end.server_failure().condition(), Condition::NotAuthorized);
+        assert_eq!(
+            end.server_failure().condition(),
+            SaslCondition::NotAuthorized
+        );
         let text = String::from_utf8(seen).unwrap();
         let salt_and_i = text.split_once(",s=").unwrap().1.to_owned();
         assert!(salt_and_i.ends_with(",i=4096"), "{salt_and_i}");
@@ -215,12 +218,12 @@ fn scram_wrong_channel_binding_data_is_refused() {
                 &client_t,
                 &server_tls(),
                 &store(),
-                ServerConfig::rfc6120(),
+                ServerPolicy::rfc6120(),
             );
             let f = end.server_failure();
             assert_eq!(
                 (f.condition(), f.cause()),
-                (Condition::NotAuthorized, &Cause::ChannelBindingMismatch),
+                (SaslCondition::NotAuthorized, &Cause::ChannelBindingMismatch),
                 "{m}"
             );
         }
@@ -237,10 +240,10 @@ fn scram_binding_type_the_server_lacks_is_refused() {
         &client_t,
         &server_t,
         &store(),
-        ServerConfig::rfc6120(),
+        ServerPolicy::rfc6120(),
     );
     let f = end.server_failure();
-    assert_eq!(f.condition(), Condition::NotAuthorized);
+    assert_eq!(f.condition(), SaslCondition::NotAuthorized);
     assert_eq!(
         f.cause(),
         &Cause::ChannelBindingUnsupported("tls-server-end-point".into())
@@ -260,17 +263,20 @@ fn scram_downgrade_is_detected_by_the_y_flag() {
         &ChannelBindingMode::ServerNotAdvertised
     );
     let mut client = choice.start(&juliet(), &mut rng(1)).unwrap();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let end = drive(&mut *client, &mut session, &store(), &server_tls(), None);
     let f = end.server_failure();
     assert_eq!(
         (f.condition(), f.cause()),
-        (Condition::NotAuthorized, &Cause::ChannelBindingDowngrade)
+        (
+            SaslCondition::NotAuthorized,
+            &Cause::ChannelBindingDowngrade
+        )
     );
 
     // A server without binding data accepts the same `y` exchange.
     let mut client = choice.start(&juliet(), &mut rng(1)).unwrap();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let end = drive(
         &mut *client,
         &mut session,
@@ -301,7 +307,10 @@ fn scram_tampered_server_signature_is_caught_by_the_client() {
         let f = end.client_failure();
         assert_eq!(
             (f.condition(), f.cause()),
-            (Condition::NotAuthorized, &Cause::ServerSignatureMismatch),
+            (
+                SaslCondition::NotAuthorized,
+                &Cause::ServerSignatureMismatch
+            ),
             "{m}"
         );
     }
@@ -396,7 +405,7 @@ fn scram_replayed_client_final_is_refused() {
     let f = end.server_failure();
     assert_eq!(
         (f.condition(), f.cause()),
-        (Condition::NotAuthorized, &Cause::NonceMismatch)
+        (SaslCondition::NotAuthorized, &Cause::NonceMismatch)
     );
 }
 
@@ -414,10 +423,10 @@ fn scram_iteration_count_below_minimum_is_refused_by_the_client() {
         &Transport::tls(),
         &Transport::tls(),
         &weak,
-        ServerConfig::rfc6120(),
+        ServerPolicy::rfc6120(),
     );
     let f = end.client_failure();
-    assert_eq!(f.condition(), Condition::MechanismTooWeak);
+    assert_eq!(f.condition(), SaslCondition::MechanismTooWeak);
     assert_eq!(
         f.cause(),
         &Cause::IterationCountTooLow {
@@ -456,7 +465,10 @@ fn scram_malformed_messages_fail_cleanly() {
             );
             let c = end.server_failure().condition();
             assert!(
-                matches!(c, Condition::MalformedRequest | Condition::NotAuthorized),
+                matches!(
+                    c,
+                    SaslCondition::MalformedRequest | SaslCondition::NotAuthorized
+                ),
                 "{m} step {step} {g:?}: {c}"
             );
         }
@@ -475,7 +487,10 @@ fn scram_malformed_messages_fail_cleanly() {
             );
             let c = end.client_failure().condition();
             assert!(
-                matches!(c, Condition::MalformedRequest | Condition::NotAuthorized),
+                matches!(
+                    c,
+                    SaslCondition::MalformedRequest | SaslCondition::NotAuthorized
+                ),
                 "{m} {g:?}: {c}"
             );
         }
@@ -532,7 +547,7 @@ fn authzid_allowed_or_refused() {
             &Transport::tls(),
             &server_tls(),
             &store(),
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         assert_eq!(
             end.success().identity,
@@ -548,11 +563,11 @@ fn authzid_allowed_or_refused() {
             &Transport::tls(),
             &server_tls(),
             &store(),
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         assert_eq!(
             end.server_failure().condition(),
-            Condition::InvalidAuthzid,
+            SaslCondition::InvalidAuthzid,
             "{m}"
         );
     }
@@ -563,10 +578,10 @@ fn authzid_allowed_or_refused() {
 #[test]
 fn ucr_sasl_29_account_status_after_verification() {
     for (status, condition) in [
-        (AccountStatus::Disabled, Condition::AccountDisabled),
+        (AccountStatus::Disabled, SaslCondition::AccountDisabled),
         (
             AccountStatus::CredentialsExpired,
-            Condition::CredentialsExpired,
+            SaslCondition::CredentialsExpired,
         ),
     ] {
         let mut s = store();
@@ -578,7 +593,7 @@ fn ucr_sasl_29_account_status_after_verification() {
                 &Transport::tls(),
                 &server_tls(),
                 &s,
-                ServerConfig::rfc6120(),
+                ServerPolicy::rfc6120(),
             );
             assert_eq!(end.server_failure().condition(), condition, "{m}");
             let wrong = Credentials::password("juliet", "nope").unwrap();
@@ -588,11 +603,11 @@ fn ucr_sasl_29_account_status_after_verification() {
                 &Transport::tls(),
                 &server_tls(),
                 &s,
-                ServerConfig::rfc6120(),
+                ServerPolicy::rfc6120(),
             );
             assert_eq!(
                 end.server_failure().condition(),
-                Condition::NotAuthorized,
+                SaslCondition::NotAuthorized,
                 "{m}"
             );
         }
@@ -616,11 +631,11 @@ fn ucr_sasl_29_store_unavailable_is_temporary() {
             &Transport::tls(),
             &server_tls(),
             &Down,
-            ServerConfig::rfc6120(),
+            ServerPolicy::rfc6120(),
         );
         assert_eq!(
             end.server_failure().condition(),
-            Condition::TemporaryAuthFailure,
+            SaslCondition::TemporaryAuthFailure,
             "{m}"
         );
     }
@@ -635,7 +650,7 @@ fn ucr_sasl_5_plain_over_tls() {
         &Transport::tls(),
         &Transport::tls(),
         &store(),
-        ServerConfig::dod_ucr_2008(),
+        ServerPolicy::dod_ucr_2008(),
     );
     assert_eq!(end.success().identity, user("juliet"));
     assert_eq!(end.success().additional_data, None);
@@ -646,9 +661,12 @@ fn ucr_sasl_5_plain_over_tls() {
         &Transport::tls(),
         &Transport::tls(),
         &store(),
-        ServerConfig::dod_ucr_2008(),
+        ServerPolicy::dod_ucr_2008(),
     );
-    assert_eq!(end.server_failure().condition(), Condition::NotAuthorized);
+    assert_eq!(
+        end.server_failure().condition(),
+        SaslCondition::NotAuthorized
+    );
 }
 
 /// RFC 4616 §4 second example, verified by the server: Kurt acting as Ursel.
@@ -667,7 +685,7 @@ fn ucr_sasl_10_rfc4616_authzid_example_verified() {
         &Transport::tls(),
         &Transport::tls(),
         &s,
-        ServerConfig::rfc6120(),
+        ServerPolicy::rfc6120(),
     );
     assert_eq!(
         end.success().identity,
@@ -683,7 +701,7 @@ fn ucr_sasl_10_rfc4616_authzid_example_verified() {
 fn saslprep_applies_on_the_server_side() {
     let mut s = MemoryStore::new();
     s.add_user("user", "IX", 4096, &mut rng(3)).unwrap();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let mut r = rng(4);
     let t = Transport::tls();
     let mut ctx = xmpp_sasl::ServerContext::new(&s, &mut r, &t);
@@ -696,7 +714,7 @@ fn saslprep_applies_on_the_server_side() {
         matches!(out, xmpp_sasl::ServerOutcome::Success(_)),
         "{out:?}"
     );
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let out = session.auth(&mut ctx, Some("PLAIN"), Some("\0user\0\u{0007}".as_bytes()));
     match out {
         xmpp_sasl::ServerOutcome::Failure { failure, .. } => {
@@ -712,7 +730,7 @@ fn saslprep_applies_on_the_server_side() {
         &Transport::tls(),
         &Transport::tls(),
         &s,
-        ServerConfig::rfc6120(),
+        ServerPolicy::rfc6120(),
     );
     assert_eq!(end.success().identity, user("user"));
 }
@@ -730,12 +748,16 @@ fn plain_malformed_messages() {
         b"a\0b\0c\0d",
         b"\0\xff\0pw",
     ] {
-        let mut session = ServerSession::new(ServerConfig::rfc6120());
+        let mut session = ServerSession::new(ServerPolicy::rfc6120());
         let mut r = rng(4);
         let mut ctx = xmpp_sasl::ServerContext::new(&s, &mut r, &t);
         match session.auth(&mut ctx, Some("PLAIN"), Some(bad)) {
             xmpp_sasl::ServerOutcome::Failure { failure, .. } => {
-                assert_eq!(failure.condition(), Condition::MalformedRequest, "{bad:?}")
+                assert_eq!(
+                    failure.condition(),
+                    SaslCondition::MalformedRequest,
+                    "{bad:?}"
+                )
             }
             other => panic!("{bad:?}: {other:?}"),
         }
@@ -750,7 +772,7 @@ fn ucr_sasl_19_ucr_xep_7_ucr_xep_13_external_empty_response() {
     let client_t = Transport::tls().with_client_certificate();
     let server_t = Transport::tls().with_peer_identity("example.com");
     let policy = ClientPolicy::rfc6120();
-    let offered = ServerSession::new(ServerConfig::dod_ucr_2008())
+    let offered = ServerSession::new(ServerPolicy::dod_ucr_2008())
         .offered(&server_t)
         .iter()
         .map(|s| s.to_string())
@@ -765,7 +787,7 @@ fn ucr_sasl_19_ucr_xep_7_ucr_xep_13_external_empty_response() {
     let mut client = choice
         .start(&Credentials::certificate(), &mut rng(1))
         .unwrap();
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     let end = drive(&mut *client, &mut session, &store(), &server_t, None);
     assert_eq!(
         end.success().identity,
@@ -792,7 +814,7 @@ fn ucr_sasl_20_ucr_xep_13_external_explicit_authzid() {
         &client_t,
         &server_t,
         &store(),
-        ServerConfig::dod_ucr_2008(),
+        ServerPolicy::dod_ucr_2008(),
     );
     assert_eq!(
         end.success().identity,
@@ -810,9 +832,12 @@ fn ucr_sasl_20_ucr_xep_13_external_explicit_authzid() {
         &client_t,
         &server_t,
         &store(),
-        ServerConfig::dod_ucr_2008(),
+        ServerPolicy::dod_ucr_2008(),
     );
-    assert_eq!(end.server_failure().condition(), Condition::InvalidAuthzid);
+    assert_eq!(
+        end.server_failure().condition(),
+        SaslCondition::InvalidAuthzid
+    );
 }
 
 /// The 2007 draft's s2s EXTERNAL vector sends `example.com\n` (trailing LF): that is not the
@@ -824,13 +849,13 @@ fn draft_external_vector_with_trailing_lf_is_refused() {
         .unwrap();
     assert_eq!(data, b"example.com\n");
     let server_t = Transport::tls().with_peer_identity("example.com");
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     let mut r = rng(1);
     let s = store();
     let mut ctx = xmpp_sasl::ServerContext::new(&s, &mut r, &server_t);
     match session.auth(&mut ctx, Some("EXTERNAL"), Some(&data)) {
         xmpp_sasl::ServerOutcome::Failure { failure, .. } => {
-            assert_eq!(failure.condition(), Condition::InvalidAuthzid)
+            assert_eq!(failure.condition(), SaslCondition::InvalidAuthzid)
         }
         other => panic!("{other:?}"),
     }
@@ -841,7 +866,7 @@ fn draft_external_vector_with_trailing_lf_is_refused() {
 fn external_without_initial_response_uses_a_challenge() {
     let server_t = Transport::tls().with_peer_identity("juliet@example.com");
     let s = store();
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     let mut r = rng(1);
     let mut ctx = xmpp_sasl::ServerContext::new(&s, &mut r, &server_t);
     assert_eq!(
@@ -870,7 +895,7 @@ fn anonymous_under_nato_profile() {
         &Transport::tls(),
         &Transport::tls(),
         &store(),
-        ServerConfig::nato_bcs(),
+        ServerPolicy::nato_bcs(),
     );
     assert_eq!(
         end.success().identity,
@@ -884,7 +909,7 @@ fn anonymous_under_nato_profile() {
         &Transport::tls(),
         &Transport::tls(),
         &store(),
-        ServerConfig::nato_bcs(),
+        ServerPolicy::nato_bcs(),
     );
     assert_eq!(end.success().identity, Identity::Anonymous { trace: None });
 }
@@ -901,7 +926,7 @@ fn every_mechanism_fails_the_client_on_junk_success_data() {
         client.initial_response().unwrap();
         assert_eq!(
             client.finish(Some(b"junk")).unwrap_err().condition(),
-            Condition::MalformedRequest,
+            SaslCondition::MalformedRequest,
             "{m}"
         );
         assert!(client.step(b"more").is_err());

@@ -8,15 +8,15 @@ use common::*;
 use proptest::prelude::*;
 use xmpp_sasl::{
     ChannelBindingType, ClientPolicy, Credentials, Identity, IterationLimits, Mechanism,
-    MemoryStore, ServerConfig, ServerContext, ServerOutcome, ServerSession, Transport, choose,
+    MemoryStore, ServerContext, ServerOutcome, ServerPolicy, ServerSession, Transport, choose,
 };
 
 fn all_mechanisms() -> Vec<Mechanism> {
     Mechanism::ALL.to_vec()
 }
 
-fn nato_with_everything() -> ServerConfig {
-    let c = ServerConfig::nato_bcs();
+fn nato_with_everything() -> ServerPolicy {
+    let c = ServerPolicy::nato_bcs();
     #[cfg(feature = "legacy-digest-md5")]
     let c = c.with_digest_md5("example.com");
     c
@@ -70,7 +70,7 @@ proptest! {
         let t = Transport::tls();
         let mut r = rng(1);
         let mut ctx = ServerContext::new(&s, &mut r, &t);
-        let mut session = ServerSession::new(ServerConfig::rfc6120());
+        let mut session = ServerSession::new(ServerPolicy::rfc6120());
         let first = session.auth(&mut ctx, Some("SCRAM-SHA-1"), Some(b"n,,n=juliet,r=abc"));
         prop_assert!(matches!(first, ServerOutcome::Challenge(_)));
         let end = session.response(&mut ctx, final_msg.as_bytes());
@@ -171,7 +171,7 @@ proptest! {
                 .unwrap()
                 .start(&creds, &mut rng(9))
                 .unwrap();
-            let mut session = ServerSession::new(ServerConfig::rfc6120());
+            let mut session = ServerSession::new(ServerPolicy::rfc6120());
             let end = drive(&mut *client, &mut session, &store, &Transport::tls(), None);
             let expected = Identity::User { authcid: creds.username().unwrap().to_owned(), authzid: None };
             prop_assert_eq!(&end.success().identity, &expected);

@@ -20,8 +20,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use common::*;
 use xmpp_sasl::{
-    Cause, ChannelBinding, ClientPolicy, Condition, Credentials, Identity, Mechanism, MemoryStore,
-    ServerConfig, ServerContext, ServerOutcome, ServerSession, Transport, choose,
+    Cause, ChannelBinding, ClientPolicy, Credentials, Identity, Mechanism, MemoryStore,
+    SaslCondition, ServerContext, ServerOutcome, ServerPolicy, ServerSession, Transport, choose,
 };
 
 fn ensure_scramp() {
@@ -190,7 +190,7 @@ fn their_client_with_peer_binding(
     if let Some(b) = binding {
         transport = transport.with_channel_binding(b.clone());
     }
-    let mut session = ServerSession::new(ServerConfig::rfc6120());
+    let mut session = ServerSession::new(ServerPolicy::rfc6120());
     assert!(session.offered(&transport).contains(&mech.name()));
     let mut r = rng(13);
     let mut ctx = ServerContext::new(&store, &mut r, &transport);
@@ -265,7 +265,7 @@ fn interop_wrong_password_both_directions() {
         let (outcome, status) = their_client(hash, "wrong", &None);
         match outcome {
             ServerOutcome::Failure { failure, .. } => {
-                assert_eq!(failure.condition(), Condition::NotAuthorized)
+                assert_eq!(failure.condition(), SaslCondition::NotAuthorized)
             }
             other => panic!("{other:?}"),
         }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use common::*;
 use xmpp_sasl::{
-    Cause, ChannelBindingMode, ChannelBindingType, ClientPolicy, Condition, Credentials, Failure,
-    Identity, Mechanism, NegotiationError, ServerConfig, ServerContext, ServerMechanism,
-    ServerMechanismFactory, ServerOutcome, ServerSession, ServerStep, Success, Transport, choose,
-    wire,
+    Cause, ChannelBindingMode, ChannelBindingType, ClientPolicy, Credentials, Failure, Identity,
+    Mechanism, NegotiationError, SaslCondition, ServerContext, ServerMechanism,
+    ServerMechanismFactory, ServerOutcome, ServerPolicy, ServerSession, ServerStep, Success,
+    Transport, choose, wire,
 };
 
 fn failure(outcome: ServerOutcome) -> (Failure, bool) {
@@ -35,7 +35,7 @@ fn auth(
 /// UCR-SASL-3: the DoD profile never advertises ANONYMOUS and refuses it when asked.
 #[test]
 fn ucr_sasl_3_dod_never_offers_or_accepts_anonymous() {
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     for t in [
         Transport::plaintext(),
         server_tls(),
@@ -49,9 +49,9 @@ fn ucr_sasl_3_dod_never_offers_or_accepts_anonymous() {
         Some("ANONYMOUS"),
         Some(b""),
     ));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
     assert!(
-        !ServerConfig::rfc6120()
+        !ServerPolicy::rfc6120()
             .mechanisms
             .contains(&Mechanism::Anonymous)
     );
@@ -71,13 +71,13 @@ fn ucr_sasl_3_dod_never_offers_or_accepts_anonymous() {
 /// NATO BCS S-13: ANONYMOUS, PLAIN, EXTERNAL are offered (after TLS).
 #[test]
 fn nato_profile_offers_anonymous_plain_external() {
-    let session = ServerSession::new(ServerConfig::nato_bcs());
+    let session = ServerSession::new(ServerPolicy::nato_bcs());
     let offered = session.offered(&Transport::tls().with_peer_identity("a.example"));
     for m in ["ANONYMOUS", "PLAIN", "EXTERNAL"] {
         assert!(offered.contains(&m), "{m} in {offered:?}");
     }
     assert!(
-        !ServerConfig::nato_bcs()
+        !ServerPolicy::nato_bcs()
             .with_anonymous(false)
             .mechanisms
             .contains(&Mechanism::Anonymous)
@@ -88,7 +88,7 @@ fn nato_profile_offers_anonymous_plain_external() {
 /// client does not choose it.
 #[test]
 fn ucr_sasl_6_plain_only_over_tls() {
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     assert!(!session.offered(&Transport::plaintext()).contains(&"PLAIN"));
     let (f, _) = failure(auth(
         &mut session,
@@ -96,7 +96,7 @@ fn ucr_sasl_6_plain_only_over_tls() {
         Some("PLAIN"),
         Some(b"\0juliet\0x"),
     ));
-    assert_eq!(f.condition(), Condition::EncryptionRequired);
+    assert_eq!(f.condition(), SaslCondition::EncryptionRequired);
     assert_eq!(
         choose(
             &["PLAIN"],
@@ -118,7 +118,7 @@ fn ucr_sasl_6_plain_only_over_tls() {
 /// UCR-SASL-8: after STARTTLS the DoD server offers PLAIN (E18 decided: together with SCRAM).
 #[test]
 fn ucr_sasl_8_plain_offered_after_tls() {
-    let session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     let offered = session.offered(&Transport::tls());
     assert!(offered.contains(&"PLAIN"));
     assert!(offered.contains(&"SCRAM-SHA-1"));
@@ -133,7 +133,7 @@ fn ucr_sasl_8_plain_offered_after_tls() {
 /// UCR-SASL-17: after mutual TLS the receiving server offers EXTERNAL, first.
 #[test]
 fn ucr_sasl_17_external_offered_first_after_mutual_tls() {
-    let session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     let offered = session.offered(&server_tls().with_peer_identity("example.net"));
     assert_eq!(offered[0], "EXTERNAL");
     assert_eq!(
@@ -150,21 +150,21 @@ fn ucr_sasl_17_external_offered_first_after_mutual_tls() {
         ]
     );
     // Without a proved identity EXTERNAL is neither offered nor accepted.
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     let (f, _) = failure(auth(
         &mut session,
         &server_tls(),
         Some("EXTERNAL"),
         Some(b""),
     ));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
     let (f, _) = failure(auth(
         &mut session,
         &Transport::plaintext().with_peer_identity("example.net"),
         Some("EXTERNAL"),
         Some(b""),
     ));
-    assert_eq!(f.condition(), Condition::EncryptionRequired);
+    assert_eq!(f.condition(), SaslCondition::EncryptionRequired);
 }
 
 /// UCR-SASL-7 / UCR-TLS-23: a client with a certificate prefers EXTERNAL over passwords.
@@ -203,7 +203,7 @@ fn ucr_sasl_4_dod_client_requires_tls() {
 /// the last retry tells the caller to close with a policy-violation stream error.
 #[test]
 fn ucr_sasl_27_ucr_sasl_28_dod_retries_within_2_to_3_then_close() {
-    let dod = ServerConfig::dod_ucr_2008();
+    let dod = ServerPolicy::dod_ucr_2008();
     assert_eq!(dod.retry_bounds, (2, 3));
     assert!((2..=3).contains(&dod.max_retries));
     let mut session = ServerSession::new(dod);
@@ -215,20 +215,20 @@ fn ucr_sasl_27_ucr_sasl_28_dod_retries_within_2_to_3_then_close() {
             Some("PLAIN"),
             Some(b"\0juliet\0wrong"),
         ));
-        assert_eq!(f.condition(), Condition::NotAuthorized);
+        assert_eq!(f.condition(), SaslCondition::NotAuthorized);
         assert_eq!(close, attempt == 3, "attempt {attempt}");
         assert_eq!(session.failures(), attempt);
     }
     assert_eq!(
-        ServerConfig::dod_ucr_2008().with_max_retries(5).max_retries,
+        ServerPolicy::dod_ucr_2008().with_max_retries(5).max_retries,
         3
     );
     assert_eq!(
-        ServerConfig::dod_ucr_2008().with_max_retries(0).max_retries,
+        ServerPolicy::dod_ucr_2008().with_max_retries(0).max_retries,
         2
     );
     // With the other allowed value, 3 retries: the fourth failure closes.
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008().with_max_retries(3));
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008().with_max_retries(3));
     for attempt in 1..=4 {
         let (_, close) = failure(auth(
             &mut session,
@@ -238,19 +238,19 @@ fn ucr_sasl_27_ucr_sasl_28_dod_retries_within_2_to_3_then_close() {
         ));
         assert_eq!(close, attempt == 4, "attempt {attempt}");
     }
-    assert_eq!(ServerConfig::rfc6120().with_max_retries(9).max_retries, 5);
+    assert_eq!(ServerPolicy::rfc6120().with_max_retries(9).max_retries, 5);
 }
 
 /// Aborts count as attempts too (RFC 6120 §6.4.4 with §6.4.5).
 #[test]
 fn ucr_sasl_29_abort_answers_aborted_and_counts() {
-    let mut session = ServerSession::new(ServerConfig::dod_ucr_2008());
+    let mut session = ServerSession::new(ServerPolicy::dod_ucr_2008());
     assert!(
         matches!(auth(&mut session, &server_tls(), Some("SCRAM-SHA-256"), None), ServerOutcome::Challenge(c) if c.is_empty())
     );
     assert!(session.in_progress());
     let (f, close) = failure(session.abort());
-    assert_eq!((f.condition(), close), (Condition::Aborted, false));
+    assert_eq!((f.condition(), close), (SaslCondition::Aborted, false));
     assert!(!session.in_progress());
     failure(session.abort());
     let (_, close) = failure(session.abort());
@@ -261,25 +261,25 @@ fn ucr_sasl_29_abort_answers_aborted_and_counts() {
 #[test]
 fn ucr_sasl_26_dispatch_conditions() {
     let t = server_tls();
-    let mut s = ServerSession::new(ServerConfig::rfc6120());
+    let mut s = ServerSession::new(ServerPolicy::rfc6120());
     assert_eq!(
         failure(auth(&mut s, &t, None, None)).0.cause(),
         &Cause::MissingMechanism
     );
     let (f, _) = failure(auth(&mut s, &t, Some("X-UNKNOWN"), None));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
     // Response without an exchange.
     let st = store();
     let mut r = rng(1);
     let mut ctx = ServerContext::new(&st, &mut r, &t);
     let (f, _) = failure(s.response(&mut ctx, b"x"));
-    assert_eq!(f.condition(), Condition::MalformedRequest);
+    assert_eq!(f.condition(), SaslCondition::MalformedRequest);
     // Bad base64 from the stream layer.
     let err = wire::decode("=AAA").unwrap_err();
     let (f, _) = failure(s.bad_encoding(err));
-    assert_eq!(f.condition(), Condition::IncorrectEncoding);
+    assert_eq!(f.condition(), SaslCondition::IncorrectEncoding);
     // Too long.
-    let mut s = ServerSession::new(ServerConfig::rfc6120());
+    let mut s = ServerSession::new(ServerPolicy::rfc6120());
     let big = vec![b'a'; 20_000];
     let (f, _) = failure(auth(&mut s, &t, Some("PLAIN"), Some(&big)));
     assert_eq!(
@@ -291,28 +291,28 @@ fn ucr_sasl_26_dispatch_conditions() {
     );
     // Mechanism weaker than the policy: only SCRAM-SHA-256 enabled, PLAIN asked.
     let mut s =
-        ServerSession::new(ServerConfig::rfc6120().with_mechanisms([Mechanism::ScramSha256]));
+        ServerSession::new(ServerPolicy::rfc6120().with_mechanisms([Mechanism::ScramSha256]));
     let (f, _) = failure(auth(&mut s, &t, Some("PLAIN"), Some(b"\0juliet\0x")));
-    assert_eq!(f.condition(), Condition::MechanismTooWeak);
+    assert_eq!(f.condition(), SaslCondition::MechanismTooWeak);
     let (f, _) = failure(auth(&mut s, &t, Some("SCRAM-SHA-1"), None));
-    assert_eq!(f.condition(), Condition::MechanismTooWeak);
+    assert_eq!(f.condition(), SaslCondition::MechanismTooWeak);
     let (f, _) = failure(auth(&mut s, &t, Some("EXTERNAL"), None));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
     // -PLUS without binding data on the connection.
-    let mut s = ServerSession::new(ServerConfig::rfc6120());
+    let mut s = ServerSession::new(ServerPolicy::rfc6120());
     let (f, _) = failure(auth(
         &mut s,
         &Transport::tls(),
         Some("SCRAM-SHA-256-PLUS"),
         None,
     ));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
 }
 
 #[test]
 fn second_auth_during_an_exchange_and_after_success_fails() {
     let t = server_tls();
-    let mut s = ServerSession::new(ServerConfig::rfc6120());
+    let mut s = ServerSession::new(ServerPolicy::rfc6120());
     assert!(matches!(
         auth(&mut s, &t, Some("PLAIN"), None),
         ServerOutcome::Challenge(_)
@@ -482,7 +482,7 @@ fn gs2_flag_rules() {
 /// offers no -PLUS mechanism.
 #[test]
 fn server_advertises_the_binding_types_it_can_compute() {
-    let s = ServerSession::new(ServerConfig::rfc6120());
+    let s = ServerSession::new(ServerPolicy::rfc6120());
     assert_eq!(
         s.channel_binding_types(&server_tls()),
         vec![
@@ -497,7 +497,7 @@ fn server_advertises_the_binding_types_it_can_compute() {
     );
     assert!(s.channel_binding_types(&Transport::tls()).is_empty());
     assert!(s.channel_binding_types(&Transport::plaintext()).is_empty());
-    let mut no_plus = ServerConfig::rfc6120();
+    let mut no_plus = ServerPolicy::rfc6120();
     no_plus.mechanisms.retain(|m| !m.is_plus());
     assert!(
         ServerSession::new(no_plus)
@@ -535,7 +535,7 @@ impl ServerMechanism for Toy {
             }))
         } else {
             Err(Failure::new(
-                Condition::NotAuthorized,
+                SaslCondition::NotAuthorized,
                 Cause::Extension("not me".into()),
             ))
         }
@@ -561,11 +561,11 @@ impl ServerMechanismFactory for ToyFactory {
 /// built-ins, failures counted.
 #[test]
 fn extension_mechanism_is_advertised_and_driven() {
-    let mut s = ServerSession::new(ServerConfig::rfc6120()).with_extension(Arc::new(ToyFactory));
+    let mut s = ServerSession::new(ServerPolicy::rfc6120()).with_extension(Arc::new(ToyFactory));
     assert_eq!(s.offered(&Transport::tls())[0], "X-TOY");
     assert!(!s.offered(&Transport::plaintext()).contains(&"X-TOY"));
     let (f, _) = failure(auth(&mut s, &Transport::plaintext(), Some("X-TOY"), None));
-    assert_eq!(f.condition(), Condition::InvalidMechanism);
+    assert_eq!(f.condition(), SaslCondition::InvalidMechanism);
     let t = Transport::tls();
     let st = store();
     let mut r = rng(1);
@@ -589,7 +589,7 @@ fn extension_mechanism_is_advertised_and_driven() {
 
 #[test]
 fn config_debug_redacts_the_unknown_user_key() {
-    let c = ServerConfig::rfc6120().with_unknown_user_key([0x42; 32]);
+    let c = ServerPolicy::rfc6120().with_unknown_user_key([0x42; 32]);
     let d = format!("{c:?}");
     assert!(d.contains("<redacted>") && !d.contains("66"), "{d}");
 }

@@ -20,7 +20,7 @@ use xmpp_stanza::{
     Condition, Iq, Message, Presence, PresenceType, Stanza, StanzaError, StanzaNs,
     error_reply_element,
 };
-use xmpp_stream::stream_error::Condition as StreamCondition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_stream::xml::Element;
 
 use crate::action::{Action, ConnectionId};

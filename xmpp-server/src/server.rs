@@ -12,7 +12,7 @@ use xmpp_im::server::ServerEngine;
 use xmpp_stanza::{IdGenerator, Presence};
 use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::Event;
-use xmpp_stream::stream_error::{Condition as StreamCondition, StreamError};
+use xmpp_stream::stream_error::{StreamCondition, StreamError};
 
 use crate::action::{Action, ConnectionId};
 use crate::config::{Config, ResourceConflict};

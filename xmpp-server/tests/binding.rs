@@ -6,7 +6,7 @@ mod support;
 use support::{Harness, error_condition, sent, to};
 use xmpp_server::{Action, Config, ResourceConflict};
 use xmpp_stream::bind::{BindDecision, BindError};
-use xmpp_stream::stream_error::Condition as StreamCondition;
+use xmpp_stream::stream_error::StreamCondition;
 
 #[test]
 fn ucr_bind_2_ucr_gen_6_one_account_keeps_several_resources_connected_at_once() {

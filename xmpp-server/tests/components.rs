@@ -7,7 +7,7 @@ mod support;
 use support::{Harness, error_condition, sent, to};
 use xmpp_server::{Action, Component, Config};
 use xmpp_stanza::xep::disco::DiscoItems;
-use xmpp_stream::stream_error::Condition as StreamCondition;
+use xmpp_stream::stream_error::StreamCondition;
 
 const MUC: &str = "conference.example.com";
 

@@ -7,7 +7,7 @@ use support::{Harness, error_condition, sent, to};
 use xmpp_server::{Action, Config};
 use xmpp_stanza::Message;
 use xmpp_stanza::xep::delay::Delay;
-use xmpp_stream::stream_error::Condition as StreamCondition;
+use xmpp_stream::stream_error::StreamCondition;
 
 #[test]
 fn ucr_stanza_10_from_is_the_senders_full_jid_whatever_the_client_wrote() {

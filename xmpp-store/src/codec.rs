@@ -1,7 +1,7 @@
 //! How values become columns: subscription states by name, group lists length-prefixed,
 //! stanzas as the XML the stream writer makes (read back with the stanza parsers).
 
-use xmpp_im::subscription::{Subscription, SubscriptionState};
+use xmpp_im::subscription::{RosterSubscription, SubscriptionState};
 use xmpp_stanza::{Message, Presence};
 use xmpp_stream::xml::Element;
 
@@ -32,7 +32,7 @@ pub(crate) fn state_of(name: &str) -> Result<SubscriptionState, Error> {
 }
 
 /// The `subscription` attribute named `name`.
-pub(crate) fn subscription_of(name: &str) -> Result<Subscription, Error> {
+pub(crate) fn subscription_of(name: &str) -> Result<RosterSubscription, Error> {
     name.parse()
         .map_err(|e| Error::Database(format!("roster log: {e}")))
 }

@@ -2,7 +2,7 @@
 //! statement or one write transaction over [`Db`].
 
 use xmpp_im::jid::BareJid;
-use xmpp_im::roster::{RosterChange, RosterItem, RosterVersion};
+use xmpp_im::roster::{RosterChange, RosterContact, RosterVersion};
 use xmpp_im::store::{Contact, ItemMeta, LoggedChange};
 use xmpp_im::subscription::ContactState;
 use xmpp_sasl::{ScramCredentials, ScramHash};
@@ -166,7 +166,7 @@ fn log_change(
     let ver = version_value(change.ver)?;
     let (removed, item) = match &change.change {
         RosterChange::Update(item) => (false, item.clone()),
-        RosterChange::Remove(j) => (true, RosterItem::new(j.clone())),
+        RosterChange::Remove(j) => (true, RosterContact::new(j.clone())),
     };
     db.execute(
         "INSERT INTO roster_log \
@@ -285,7 +285,7 @@ fn logged_change_of(row: &Row) -> Result<LoggedChange, Error> {
     let change = if int(row, 2)? != 0 {
         RosterChange::Remove(contact)
     } else {
-        RosterChange::Update(RosterItem {
+        RosterChange::Update(RosterContact {
             jid: contact,
             name: opt_text(row, 3)?.map(str::to_owned),
             groups: codec::groups_of(text(row, 4)?)?,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use xmpp_im::jid::BareJid;
-use xmpp_im::roster::{RosterChange, RosterItem, RosterVersion};
+use xmpp_im::roster::{RosterChange, RosterContact, RosterVersion};
 use xmpp_im::store::{Contact, LoggedChange, RosterStore};
 use xmpp_im::subscription::{ContactState, SubscriptionState};
 use xmpp_sasl::{CredentialStore, ScramHash, StoreError};
@@ -50,7 +50,7 @@ fn everything_survives_closing_and_reopening() {
     let (juliet, romeo) = (j("juliet@example.com"), j("romeo@example.net"));
     let change = LoggedChange {
         ver: RosterVersion::new(1),
-        change: RosterChange::Update(RosterItem::new(romeo.clone())),
+        change: RosterChange::Update(RosterContact::new(romeo.clone())),
     };
     let mut request = Presence::new(PresenceType::Subscribe);
     request.from = Some(romeo.clone().into());

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use rand_core::CryptoRngCore;
 use rustls::pki_types::{CertificateDer, ServerName};
 use xmpp_sasl::{
-    ClientMechanism, ClientPolicy, CredentialStore, Credentials, Identity, Mechanism, ServerConfig,
-    ServerContext, ServerOutcome, ServerSession, Transport,
+    ClientMechanism, ClientPolicy, CredentialStore, Credentials, Identity, Mechanism,
+    ServerContext, ServerOutcome, ServerPolicy, ServerSession, Transport,
 };
 
 use crate::connection::{AuthMethod, NegotiationFailure};
@@ -72,8 +72,8 @@ fn client_policy(profile: &Profile) -> ClientPolicy {
 }
 
 /// The server SASL configuration a profile implies.
-pub(crate) fn server_config(profile: &Profile) -> ServerConfig {
-    let mut config = ServerConfig::rfc6120().with_anonymous(profile.allow_anonymous);
+pub(crate) fn server_policy(profile: &Profile) -> ServerPolicy {
+    let mut config = ServerPolicy::rfc6120().with_anonymous(profile.allow_anonymous);
     config.mechanisms.retain(|m| profile.mechanism_allowed(*m));
     if profile.allow_plaintext_auth {
         config.plain_requires_tls = false;
@@ -155,7 +155,7 @@ impl ClientAuth {
         match self.mechanism.as_mut() {
             Some(m) => m.finish(additional),
             None => Err(xmpp_sasl::Failure::new(
-                xmpp_sasl::Condition::NotAuthorized,
+                xmpp_sasl::SaslCondition::NotAuthorized,
                 xmpp_sasl::Cause::UnexpectedMessage,
             )),
         }
@@ -177,7 +177,7 @@ pub(crate) enum ServerAuthStep {
         additional: Option<Vec<u8>>,
     },
     Failure {
-        condition: xmpp_sasl::Condition,
+        condition: xmpp_sasl::SaslCondition,
         text: Option<String>,
         close: bool,
     },
@@ -193,7 +193,7 @@ impl ServerAuth {
 
     fn session(&mut self, profile: &Profile) -> &mut ServerSession {
         self.session
-            .get_or_insert_with(|| ServerSession::new(server_config(profile)))
+            .get_or_insert_with(|| ServerSession::new(server_policy(profile)))
     }
 
     /// The channel-binding type names to advertise on this transport (XEP-0440); empty when
@@ -290,11 +290,11 @@ mod tests {
 
     #[test]
     fn ucr_sasl_3_profiles_shape_the_server_offer() {
-        let dod = server_config(&Profile::dod_ucr_2008());
+        let dod = server_policy(&Profile::dod_ucr_2008());
         assert!(!dod.mechanisms.contains(&Mechanism::Anonymous));
-        let nato = server_config(&Profile::nato_bcs());
+        let nato = server_policy(&Profile::nato_bcs());
         assert!(nato.mechanisms.contains(&Mechanism::Anonymous));
-        let s = ServerSession::new(server_config(&Profile::rfc6120()));
+        let s = ServerSession::new(server_policy(&Profile::rfc6120()));
         // UCR-SASL-6: PLAIN only over TLS.
         assert!(!s.offered(&Transport::plaintext()).contains(&"PLAIN"));
         assert!(s.offered(&Transport::tls()).contains(&"PLAIN"));
@@ -307,9 +307,9 @@ mod tests {
         for (attempts, retries) in [(3, 2), (4, 3)] {
             let mut p = Profile::dod_ucr_2008();
             p.sasl_max_attempts = attempts;
-            assert_eq!(server_config(&p).max_retries, retries);
+            assert_eq!(server_policy(&p).max_retries, retries);
         }
-        let dod = server_config(&Profile::dod_ucr_2008());
+        let dod = server_policy(&Profile::dod_ucr_2008());
         assert_eq!(
             u32::from(dod.max_retries) + 1,
             u32::from(Profile::dod_ucr_2008().sasl_max_attempts)

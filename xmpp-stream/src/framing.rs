@@ -5,7 +5,7 @@
 //! [`StreamError`] and the byte-exact hand-over of buffered bytes when TLS starts.
 
 use crate::profile::Limits;
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::xml::{Element, Reader, ReaderLimits, StreamHeader, XmlCondition, XmlEvent};
 
 /// What the peer sent, as the machine sees it (whitespace keepalives are dropped here).
@@ -23,15 +23,15 @@ pub(crate) struct Framer {
 }
 
 /// The stream error condition of an XML-level problem.
-pub(crate) fn condition_of(c: XmlCondition) -> Condition {
+pub(crate) fn condition_of(c: XmlCondition) -> StreamCondition {
     match c {
-        XmlCondition::BadFormat => Condition::BadFormat,
-        XmlCondition::BadNamespacePrefix => Condition::BadNamespacePrefix,
-        XmlCondition::InvalidNamespace => Condition::InvalidNamespace,
-        XmlCondition::NotWellFormed => Condition::NotWellFormed,
-        XmlCondition::PolicyViolation => Condition::PolicyViolation,
-        XmlCondition::RestrictedXml => Condition::RestrictedXml,
-        XmlCondition::UnsupportedEncoding => Condition::UnsupportedEncoding,
+        XmlCondition::BadFormat => StreamCondition::BadFormat,
+        XmlCondition::BadNamespacePrefix => StreamCondition::BadNamespacePrefix,
+        XmlCondition::InvalidNamespace => StreamCondition::InvalidNamespace,
+        XmlCondition::NotWellFormed => StreamCondition::NotWellFormed,
+        XmlCondition::PolicyViolation => StreamCondition::PolicyViolation,
+        XmlCondition::RestrictedXml => StreamCondition::RestrictedXml,
+        XmlCondition::UnsupportedEncoding => StreamCondition::UnsupportedEncoding,
     }
 }
 

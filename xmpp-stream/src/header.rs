@@ -16,7 +16,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 
 /// The streams namespace (`stream:` prefix).
 pub const NS_STREAMS: &str = "http://etherx.jabber.org/streams";
@@ -197,20 +197,22 @@ pub fn check_initial_header(
     legacy_allowed: bool,
 ) -> Result<Option<Version>, StreamError> {
     if header.content_ns != kind.content_ns() {
-        return Err(StreamError::new(Condition::InvalidNamespace));
+        return Err(StreamError::new(StreamCondition::InvalidNamespace));
     }
     if let Some(lang) = &header.lang {
         if !is_valid_lang(lang) {
-            return Err(StreamError::new(Condition::BadFormat).with_text("en", "invalid xml:lang"));
+            return Err(
+                StreamError::new(StreamCondition::BadFormat).with_text("en", "invalid xml:lang")
+            );
         }
     }
     match header.version {
         // Component streams (XEP-0114) carry no version at all.
         None if kind == StreamKind::Component => Ok(None),
         None if legacy_allowed => Ok(None),
-        None => Err(StreamError::new(Condition::UnsupportedVersion).with_text("en", "1.0")),
+        None => Err(StreamError::new(StreamCondition::UnsupportedVersion).with_text("en", "1.0")),
         Some(v) if v.major < 1 && !legacy_allowed => {
-            Err(StreamError::new(Condition::UnsupportedVersion).with_text("en", "1.0"))
+            Err(StreamError::new(StreamCondition::UnsupportedVersion).with_text("en", "1.0"))
         }
         Some(v) if v.major < 1 => Ok(None),
         // RFC 6120 §4.7.5: a higher version is answered with ours (the lower); it is the
@@ -225,19 +227,23 @@ pub fn check_response_header(
     kind: StreamKind,
 ) -> Result<(), StreamError> {
     if header.content_ns != kind.content_ns() {
-        return Err(StreamError::new(Condition::InvalidNamespace));
+        return Err(StreamError::new(StreamCondition::InvalidNamespace));
     }
     match header.id.as_deref() {
         Some(id) if !id.is_empty() => {}
         _ => {
-            return Err(StreamError::new(Condition::InvalidXml)
+            return Err(StreamError::new(StreamCondition::InvalidXml)
                 .with_text("en", "response header without id"));
         }
     }
     if kind.negotiates_features() {
         match header.version {
             Some(v) if v.major == 1 => {}
-            _ => return Err(StreamError::new(Condition::UnsupportedVersion).with_text("en", "1.0")),
+            _ => {
+                return Err(
+                    StreamError::new(StreamCondition::UnsupportedVersion).with_text("en", "1.0")
+                );
+            }
         }
     }
     Ok(())
@@ -303,7 +309,11 @@ mod tests {
         );
         for bad in [None, Some("0.9"), Some("0.0")] {
             let e = check_initial_header(&header(bad, NS_CLIENT), k, false).unwrap_err();
-            assert_eq!(e.condition(), Condition::UnsupportedVersion, "{bad:?}");
+            assert_eq!(
+                e.condition(),
+                StreamCondition::UnsupportedVersion,
+                "{bad:?}"
+            );
         }
         // Legacy support: a missing version is answered without a version.
         assert_eq!(
@@ -325,10 +335,10 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(e.condition(), Condition::InvalidNamespace);
+        assert_eq!(e.condition(), StreamCondition::InvalidNamespace);
         let e = check_initial_header(&header(Some("1.0"), NS_SERVER), StreamKind::Client, false)
             .unwrap_err();
-        assert_eq!(e.condition(), Condition::InvalidNamespace);
+        assert_eq!(e.condition(), StreamCondition::InvalidNamespace);
     }
 
     #[test]
@@ -342,7 +352,7 @@ mod tests {
             check_response_header(&h, StreamKind::Client)
                 .unwrap_err()
                 .condition(),
-            Condition::UnsupportedVersion
+            StreamCondition::UnsupportedVersion
         );
     }
 

@@ -6,11 +6,11 @@
 //! `<stream:error/>` element lives here too.
 //!
 //! ```
-//! use xmpp_stream::stream_error::{Condition, StreamError};
-//! let cond: Condition = "xml-not-well-formed".parse().unwrap(); // RFC 3920 name accepted
-//! assert_eq!(cond, Condition::NotWellFormed);
+//! use xmpp_stream::stream_error::{StreamCondition, StreamError};
+//! let cond: StreamCondition = "xml-not-well-formed".parse().unwrap(); // RFC 3920 name accepted
+//! assert_eq!(cond, StreamCondition::NotWellFormed);
 //! assert_eq!(cond.as_str(), "not-well-formed"); // RFC 6120 name emitted
-//! let err = StreamError::new(Condition::PolicyViolation).with_text("en", "stanza too large");
+//! let err = StreamError::new(StreamCondition::PolicyViolation).with_text("en", "stanza too large");
 //! assert_eq!(err.text(), Some("stanza too large"));
 //! ```
 
@@ -28,30 +28,30 @@ macro_rules! conditions {
         /// RFC 3920 / the 2007 draft, still used by dialback).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum Condition {
+        pub enum StreamCondition {
             $( $(#[$doc])* $variant, )*
         }
 
-        impl Condition {
+        impl StreamCondition {
             /// Every condition, in RFC 6120 order (the legacy `invalid-id` after `invalid-from`).
-            pub const ALL: &'static [Condition] = &[ $( Condition::$variant, )* ];
+            pub const ALL: &'static [StreamCondition] = &[ $( StreamCondition::$variant, )* ];
 
             /// The element name of the condition, as emitted (RFC 6120 spelling).
             pub fn as_str(self) -> &'static str {
                 match self {
-                    $( Condition::$variant => $name, )*
+                    $( StreamCondition::$variant => $name, )*
                 }
             }
         }
 
-        impl FromStr for Condition {
+        impl FromStr for StreamCondition {
             type Err = UnknownCondition;
             /// Parses a condition element name. The RFC 3920 name `xml-not-well-formed`
-            /// is accepted as [`Condition::NotWellFormed`].
+            /// is accepted as [`StreamCondition::NotWellFormed`].
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
-                    $( $name => Ok(Condition::$variant), )*
-                    "xml-not-well-formed" => Ok(Condition::NotWellFormed),
+                    $( $name => Ok(StreamCondition::$variant), )*
+                    "xml-not-well-formed" => Ok(StreamCondition::NotWellFormed),
                     _ => Err(UnknownCondition(s.chars().take(64).collect())),
                 }
             }
@@ -114,7 +114,7 @@ conditions! {
     UnsupportedVersion => "unsupported-version",
 }
 
-impl fmt::Display for Condition {
+impl fmt::Display for StreamCondition {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -134,7 +134,7 @@ pub struct NotStreamError;
 /// redirect target for `see-other-host`, and an optional application-specific child.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamError {
-    condition: Condition,
+    condition: StreamCondition,
     other_host: Option<String>,
     text: Option<String>,
     lang: Option<String>,
@@ -143,7 +143,7 @@ pub struct StreamError {
 
 impl StreamError {
     /// An error with only a condition.
-    pub fn new(condition: Condition) -> Self {
+    pub fn new(condition: StreamCondition) -> Self {
         StreamError {
             condition,
             other_host: None,
@@ -155,7 +155,7 @@ impl StreamError {
 
     /// A `see-other-host` redirect to `host` (a domain or IP literal, optionally `:port`).
     pub fn see_other_host(host: impl Into<String>) -> Self {
-        let mut e = StreamError::new(Condition::SeeOtherHost);
+        let mut e = StreamError::new(StreamCondition::SeeOtherHost);
         e.other_host = Some(host.into());
         e
     }
@@ -208,7 +208,7 @@ impl StreamError {
         if !el.is("error", ns::STREAM) {
             return Err(NotStreamError);
         }
-        let mut err = StreamError::new(Condition::UndefinedCondition);
+        let mut err = StreamError::new(StreamCondition::UndefinedCondition);
         let mut have_condition = false;
         for child in el.children() {
             if child.ns() == NS_STREAM_ERRORS {
@@ -216,10 +216,10 @@ impl StreamError {
                     err.text = Some(child.text().trim().to_owned());
                     err.lang = child.lang().map(str::to_owned);
                 } else if !have_condition {
-                    if let Ok(c) = child.name().parse::<Condition>() {
+                    if let Ok(c) = child.name().parse::<StreamCondition>() {
                         err.condition = c;
                         have_condition = true;
-                        if c == Condition::SeeOtherHost {
+                        if c == StreamCondition::SeeOtherHost {
                             let host = child.text();
                             let host = host.trim();
                             if !host.is_empty() {
@@ -236,7 +236,7 @@ impl StreamError {
     }
 
     /// The defined condition.
-    pub fn condition(&self) -> Condition {
+    pub fn condition(&self) -> StreamCondition {
         self.condition
     }
 
@@ -256,8 +256,8 @@ impl StreamError {
     }
 }
 
-impl From<Condition> for StreamError {
-    fn from(c: Condition) -> Self {
+impl From<StreamCondition> for StreamError {
+    fn from(c: StreamCondition) -> Self {
         StreamError::new(c)
     }
 }
@@ -312,25 +312,25 @@ mod tests {
         ];
         assert_eq!(rfc6120.len(), 25);
         for name in rfc6120 {
-            let c: Condition = name.parse().expect(name);
+            let c: StreamCondition = name.parse().expect(name);
             assert_eq!(c.as_str(), name);
             assert_eq!(c.to_string(), name);
         }
         // The enum holds exactly these plus the legacy invalid-id.
-        assert_eq!(Condition::ALL.len(), 26);
-        assert!(Condition::ALL.contains(&Condition::InvalidId));
+        assert_eq!(StreamCondition::ALL.len(), 26);
+        assert!(StreamCondition::ALL.contains(&StreamCondition::InvalidId));
     }
 
     #[test]
     fn ucr_serr_5_legacy_name_parses_and_is_emitted_modern() {
-        let c: Condition = "xml-not-well-formed".parse().unwrap();
-        assert_eq!(c, Condition::NotWellFormed);
+        let c: StreamCondition = "xml-not-well-formed".parse().unwrap();
+        assert_eq!(c, StreamCondition::NotWellFormed);
         assert_eq!(c.as_str(), "not-well-formed");
     }
 
     #[test]
     fn unknown_condition_is_an_error_with_the_name() {
-        let e = "no-such-thing".parse::<Condition>().unwrap_err();
+        let e = "no-such-thing".parse::<StreamCondition>().unwrap_err();
         assert_eq!(e, UnknownCondition("no-such-thing".into()));
         assert!(e.to_string().contains("no-such-thing"));
     }
@@ -338,7 +338,7 @@ mod tests {
     #[test]
     fn text_and_redirect_accessors() {
         let e = StreamError::see_other_host("xmpp.example.com:9090").with_text("en", "moved");
-        assert_eq!(e.condition(), Condition::SeeOtherHost);
+        assert_eq!(e.condition(), StreamCondition::SeeOtherHost);
         assert_eq!(e.other_host(), Some("xmpp.example.com:9090"));
         assert_eq!(e.text(), Some("moved"));
         assert_eq!(e.text_lang(), Some("en"));
@@ -346,14 +346,14 @@ mod tests {
             e.to_string(),
             "stream error <see-other-host/> to xmpp.example.com:9090: moved"
         );
-        let e = StreamError::new(Condition::Conflict).with_text("", "x");
+        let e = StreamError::new(StreamCondition::Conflict).with_text("", "x");
         assert_eq!(e.text_lang(), None);
     }
 
     #[test]
     fn ucr_serr_5_element_round_trip_with_text_and_app_condition() {
         let app = Element::new("escape-your-data", "application-ns");
-        let e = StreamError::new(Condition::Conflict)
+        let e = StreamError::new(StreamCondition::Conflict)
             .with_text("en", "Replaced by new connection")
             .with_app_condition(app.clone());
         let el = e.to_element();
@@ -387,7 +387,7 @@ mod tests {
             .build();
         assert_eq!(
             StreamError::from_element(&el).unwrap().condition(),
-            Condition::UndefinedCondition
+            StreamCondition::UndefinedCondition
         );
     }
 }

@@ -5,7 +5,7 @@ mod conn_support;
 
 use conn_support::*;
 use xmpp_stream::connection::{CloseReason, Connection, Event};
-use xmpp_stream::stream_error::{Condition, StreamError};
+use xmpp_stream::stream_error::{StreamCondition, StreamError};
 
 const NS_ERR: &str = "urn:ietf:params:xml:ns:xmpp-streams";
 
@@ -25,7 +25,7 @@ fn error_bytes(cond: &str) -> String {
 const CLIENT_HEADER: &str = "<?xml version='1.0'?><stream:stream to='example.com' version='1.0' \
     xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
 
-fn local_error(events: &[Event]) -> Option<Condition> {
+fn local_error(events: &[Event]) -> Option<StreamCondition> {
     events.iter().find_map(|e| match e {
         Event::Closed(CloseReason::LocalError(err)) => Some(err.condition()),
         _ => None,
@@ -63,7 +63,10 @@ fn ucr_serr_4_garbage_before_the_header_gets_header_error_close() {
         format!("{}{}", server_header(&id, None), error_bytes(cond.as_str()))
     );
     assert!(
-        matches!(cond, Condition::NotWellFormed | Condition::BadFormat),
+        matches!(
+            cond,
+            StreamCondition::NotWellFormed | StreamCondition::BadFormat
+        ),
         "{cond:?}"
     );
     assert!(s.is_closed());
@@ -87,7 +90,10 @@ fn ucr_ns_2_wrong_streams_namespace_is_invalid_namespace() {
             error_bytes("invalid-namespace")
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::InvalidNamespace)
+    );
 }
 
 #[test]
@@ -108,7 +114,10 @@ fn ucr_ns_4_wrong_content_namespace_is_invalid_namespace() {
             error_bytes("invalid-namespace")
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::InvalidNamespace)
+    );
 }
 
 #[test]
@@ -129,7 +138,10 @@ fn missing_version_is_unsupported_version_unless_legacy() {
             server_header(&id, None)
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::UnsupportedVersion));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::UnsupportedVersion)
+    );
 }
 
 #[test]
@@ -150,7 +162,7 @@ fn unknown_host_is_host_unknown_after_our_header() {
             error_bytes("host-unknown")
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::HostUnknown));
+    assert_eq!(local_error(&events), Some(StreamCondition::HostUnknown));
 }
 
 #[test]
@@ -160,7 +172,10 @@ fn header_twice_is_bad_format() {
     let cond = local_error(&events).expect("error");
     assert_eq!(out, error_bytes(cond.as_str()));
     assert!(
-        matches!(cond, Condition::BadFormat | Condition::NotWellFormed),
+        matches!(
+            cond,
+            StreamCondition::BadFormat | StreamCondition::NotWellFormed
+        ),
         "{cond:?}"
     );
 }
@@ -174,7 +189,7 @@ fn ucr_stream_2_stanza_before_authentication_is_not_authorized() {
         b"<message to='romeo@example.net'><body>hi</body></message>",
     );
     assert_eq!(out, error_bytes("not-authorized"));
-    assert_eq!(local_error(&events), Some(Condition::NotAuthorized));
+    assert_eq!(local_error(&events), Some(StreamCondition::NotAuthorized));
     // The stanza itself was never delivered.
     assert!(!events.iter().any(|e| matches!(e, Event::Stanza(_))));
 }
@@ -189,7 +204,7 @@ fn ucr_xml_2_restricted_xml_comment_in_a_stanza() {
         b"<message to='juliet@example.com'>\n<!--<subject/>-->\n<body>This message has no subject.</body>\n</message>",
     );
     assert_eq!(out, error_bytes("restricted-xml"));
-    assert_eq!(local_error(&events), Some(Condition::RestrictedXml));
+    assert_eq!(local_error(&events), Some(StreamCondition::RestrictedXml));
 }
 
 #[test]
@@ -205,7 +220,10 @@ fn ucr_xml_7_utf16_declaration_is_unsupported_encoding() {
             error_bytes("unsupported-encoding")
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::UnsupportedEncoding));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::UnsupportedEncoding)
+    );
 }
 
 #[test]
@@ -216,7 +234,7 @@ fn oversized_stanza_is_policy_violation() {
     big.extend_from_slice(b"</body></message>");
     let (out, events) = feed(&mut s, secs(1), &big);
     assert_eq!(out, error_bytes("policy-violation"));
-    assert_eq!(local_error(&events), Some(Condition::PolicyViolation));
+    assert_eq!(local_error(&events), Some(StreamCondition::PolicyViolation));
 }
 
 #[test]
@@ -244,7 +262,7 @@ fn ucr_stanza_7_spoofed_from_is_invalid_from_and_missing_from_is_stamped() {
         b"<message from='romeo@example.net/orchard' to='nurse@example.com'/>",
     );
     assert_eq!(out, error_bytes("invalid-from"));
-    assert_eq!(local_error(&events), Some(Condition::InvalidFrom));
+    assert_eq!(local_error(&events), Some(StreamCondition::InvalidFrom));
 }
 
 #[test]
@@ -256,7 +274,10 @@ fn ucr_ns_8_first_level_element_in_another_content_namespace() {
         b"<message xmlns='jabber:server' from='a@b' to='c@d'/>",
     );
     assert_eq!(out, error_bytes("invalid-namespace"));
-    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::InvalidNamespace)
+    );
 }
 
 #[test]
@@ -264,21 +285,24 @@ fn unknown_first_level_element_in_content_namespace_is_unsupported_stanza_type()
     let (_c, mut s) = established();
     let (out, events) = feed(&mut s, secs(1), b"<pubsub/>");
     assert_eq!(out, error_bytes("unsupported-stanza-type"));
-    assert_eq!(local_error(&events), Some(Condition::UnsupportedStanzaType));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::UnsupportedStanzaType)
+    );
 }
 
 #[test]
 fn ucr_serr_5_every_condition_sent_and_received() {
-    for &cond in Condition::ALL {
+    for &cond in StreamCondition::ALL {
         let (mut c, mut s) = established();
-        let err = if cond == Condition::SeeOtherHost {
+        let err = if cond == StreamCondition::SeeOtherHost {
             StreamError::see_other_host("xmpp.example.com:9090")
         } else {
             StreamError::new(cond)
         };
         s.close_with_error(err.clone());
         let (out, events) = drain(&mut s);
-        let expected = if cond == Condition::SeeOtherHost {
+        let expected = if cond == StreamCondition::SeeOtherHost {
             format!(
                 "<stream:error><see-other-host xmlns='{NS_ERR}'>xmpp.example.com:9090</see-other-host>\
                  </stream:error></stream:stream>"
@@ -321,7 +345,7 @@ fn received_error_with_text_and_app_condition() {
     let Event::StreamError(e) = &events[0] else {
         panic!("{events:?}")
     };
-    assert_eq!(e.condition(), Condition::Conflict);
+    assert_eq!(e.condition(), StreamCondition::Conflict);
     assert_eq!(e.text(), Some("Replaced"));
     assert_eq!(e.text_lang(), Some("en"));
     assert_eq!(
@@ -367,7 +391,10 @@ fn negotiation_timeout_is_connection_timeout() {
              negotiation took too long</text></stream:error></stream:stream>"
         )
     );
-    assert_eq!(local_error(&events), Some(Condition::ConnectionTimeout));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::ConnectionTimeout)
+    );
 }
 
 #[test]
@@ -409,7 +436,7 @@ fn received_stream_error_in_every_initiator_stage_closes_the_stream() {
         };
         let (out, events) = feed(&mut c, secs(0), input.as_bytes());
         assert_eq!(out, "</stream:stream>", "stage {n}");
-        let expected = StreamError::new(Condition::SystemShutdown);
+        let expected = StreamError::new(StreamCondition::SystemShutdown);
         assert_eq!(
             &events[events.len() - 2..],
             &[
@@ -425,12 +452,12 @@ fn received_stream_error_in_every_initiator_stage_closes_the_stream() {
 /// side: malformed XML and restricted XML from the peer, at the receiver and at the initiator.
 #[test]
 fn ucr_serr_1_the_side_that_detects_a_problem_sends_the_stream_error() {
-    let cases: [(&[u8], Condition); 2] = [
+    let cases: [(&[u8], StreamCondition); 2] = [
         (
             b"<message to='romeo@example.net'><body>x</bod></message>",
-            Condition::NotWellFormed,
+            StreamCondition::NotWellFormed,
         ),
-        (b"<!-- a comment -->", Condition::RestrictedXml),
+        (b"<!-- a comment -->", StreamCondition::RestrictedXml),
     ];
     for (bad, cond) in cases {
         // The receiver detects it in what the initiator sent.
@@ -473,7 +500,10 @@ fn ucr_serr_1_the_side_that_detects_a_problem_sends_the_stream_error() {
         )),
         "{out}"
     );
-    assert_eq!(local_error(&events), Some(Condition::InvalidNamespace));
+    assert_eq!(
+        local_error(&events),
+        Some(StreamCondition::InvalidNamespace)
+    );
 }
 
 /// The receiver sends a stream error at each stage: after its header, during SASL, at the
@@ -496,19 +526,19 @@ fn ucr_serr_2_sent_stream_error_in_every_receiver_stage() {
         if n == 1 {
             assert!(out.contains("<challenge"), "{out}");
         }
-        s.close_with_error(StreamError::new(Condition::ResourceConstraint));
+        s.close_with_error(StreamError::new(StreamCondition::ResourceConstraint));
         let (out, events) = drain(&mut s);
         assert_eq!(out, error_bytes("resource-constraint"), "stage {n}");
         assert_eq!(
             events,
             vec![Event::Closed(CloseReason::LocalError(StreamError::new(
-                Condition::ResourceConstraint
+                StreamCondition::ResourceConstraint
             )))]
         );
     }
     // Before any header: our header first (UCR-SERR-4).
     let mut s = plaintext_server();
-    s.close_with_error(StreamError::new(Condition::SystemShutdown));
+    s.close_with_error(StreamError::new(StreamCondition::SystemShutdown));
     let (out, _) = drain(&mut s);
     let id = s.stream_id().unwrap().to_owned();
     assert_eq!(
@@ -610,7 +640,7 @@ fn input_flood_while_a_bind_decision_is_pending_is_policy_violation() {
     let mut closed = false;
     for _ in 0..8 {
         let (out, events) = feed(&mut s, secs(0), &chunk);
-        if local_error(&events) == Some(Condition::PolicyViolation) {
+        if local_error(&events) == Some(StreamCondition::PolicyViolation) {
             assert!(out.contains("<policy-violation"));
             closed = true;
             break;

@@ -13,7 +13,7 @@ use xmpp_stream::connection::{
 };
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::{Profile, TlsPolicy};
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 
 const ODD_HEADER: &[u8] =
     b"<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' \
@@ -67,7 +67,7 @@ fn the_peers_stream_error_after_an_odd_header_is_what_is_reported() {
         });
         match closed {
             Some(CloseReason::PeerError(e)) => {
-                assert_eq!(e.condition(), Condition::HostUnknown, "split {at}")
+                assert_eq!(e.condition(), StreamCondition::HostUnknown, "split {at}")
             }
             other => panic!("split {at}: {other:?}"),
         }
@@ -76,7 +76,7 @@ fn the_peers_stream_error_after_an_odd_header_is_what_is_reported() {
         let outcome = events.iter().find_map(|e| login.observe(e));
         assert!(
             matches!(outcome, Some(Err(LoginError::Stream { ref error, by_peer: true }))
-                if error.condition() == Condition::HostUnknown),
+                if error.condition() == StreamCondition::HostUnknown),
             "split {at}: {outcome:?}"
         );
     }

@@ -14,7 +14,7 @@ use xmpp_stream::connection::{
 };
 use xmpp_stream::header::{StreamKind, Version};
 use xmpp_stream::profile::{Profile, TlsPolicy};
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_stream::xml::Element;
 
 fn ids(events: &[Event]) -> Vec<String> {
@@ -418,7 +418,7 @@ fn ucr_sasl_25_wrong_password_fails_and_client_closes() {
     pump(&mut c, &mut s, secs(0), &mut t);
     assert!(t.client_events.iter().any(|e| matches!(
         e,
-        Event::AuthFailed { condition, .. } if *condition == xmpp_sasl::Condition::NotAuthorized
+        Event::AuthFailed { condition, .. } if *condition == xmpp_sasl::SaslCondition::NotAuthorized
     )));
     assert!(matches!(
         t.client_events.last(),
@@ -478,7 +478,7 @@ fn ucr_sasl_27_ucr_sasl_28_dod_receiver_allows_its_retries_then_policy_violation
         );
         assert!(matches!(
             events.last(),
-            Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == Condition::PolicyViolation
+            Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == StreamCondition::PolicyViolation
         ));
         assert!(s.is_closed());
         // Even the right password is not heard any more.
@@ -701,7 +701,7 @@ fn bind_takeover_policy_old_session_gets_conflict_stream_error() {
     let mut t = Transcript::default();
     pump_with(&mut c, &mut s, secs(0), &mut t, &mut |s, _| {
         old_s.close_with_error(xmpp_stream::stream_error::StreamError::new(
-            Condition::Conflict,
+            StreamCondition::Conflict,
         ));
         s.bind(BindDecision::Accept("balcony".into())).unwrap();
     });
@@ -710,7 +710,7 @@ fn bind_takeover_policy_old_session_gets_conflict_stream_error() {
     pump(&mut old_c, &mut old_s, secs(1), &mut t2);
     assert!(matches!(
         t2.client_events.first(),
-        Some(Event::StreamError(e)) if e.condition() == Condition::Conflict
+        Some(Event::StreamError(e)) if e.condition() == StreamCondition::Conflict
     ));
     assert!(old_c.is_closed());
 }
@@ -1062,14 +1062,14 @@ fn ucr_stanza_5_ucr_stanza_12_ucr_stanza_13_s2s_address_checks() {
             Element::builder("message", "jabber:server")
                 .attr("to", "juliet@example.com")
                 .build(),
-            Condition::ImproperAddressing,
+            StreamCondition::ImproperAddressing,
         ),
         // UCR-STANZA-5: no `to`.
         (
             Element::builder("message", "jabber:server")
                 .attr("from", "romeo@example.org/x")
                 .build(),
-            Condition::ImproperAddressing,
+            StreamCondition::ImproperAddressing,
         ),
         // UCR-STANZA-13: `from` outside the authenticated domain.
         (
@@ -1077,7 +1077,7 @@ fn ucr_stanza_5_ucr_stanza_12_ucr_stanza_13_s2s_address_checks() {
                 .attr("from", "mallory@evil.example")
                 .attr("to", "juliet@example.com")
                 .build(),
-            Condition::InvalidFrom,
+            StreamCondition::InvalidFrom,
         ),
         // `to` a domain this server does not serve.
         (
@@ -1085,7 +1085,7 @@ fn ucr_stanza_5_ucr_stanza_12_ucr_stanza_13_s2s_address_checks() {
                 .attr("from", "romeo@example.org")
                 .attr("to", "someone@elsewhere.example")
                 .build(),
-            Condition::HostUnknown,
+            StreamCondition::HostUnknown,
         ),
     ] {
         let (mut i, mut r) = s2s_pair(&pki);
@@ -1147,7 +1147,7 @@ fn component_handshake_xep_0114() {
     pump(&mut comp, &mut srv, secs(1), &mut t);
     assert!(matches!(
         t.client_events.first(),
-        Some(Event::StreamError(e)) if e.condition() == Condition::InvalidFrom
+        Some(Event::StreamError(e)) if e.condition() == StreamCondition::InvalidFrom
     ));
 }
 
@@ -1158,7 +1158,7 @@ fn component_wrong_secret_is_not_authorized() {
     pump(&mut comp, &mut srv, secs(0), &mut t);
     assert!(matches!(
         t.client_events.iter().find(|e| matches!(e, Event::StreamError(_))),
-        Some(Event::StreamError(e)) if e.condition() == Condition::NotAuthorized
+        Some(Event::StreamError(e)) if e.condition() == StreamCondition::NotAuthorized
     ));
     assert!(comp.is_closed() && srv.is_closed());
 }

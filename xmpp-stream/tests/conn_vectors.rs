@@ -25,7 +25,7 @@ use conn_support::*;
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{CloseReason, Connection, Event};
 use xmpp_stream::profile::Profile;
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 
 fn vector(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -350,7 +350,7 @@ fn vector_05_malformed_external_auth_ends_the_stream() {
     );
     assert!(matches!(
         events.last(),
-        Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == Condition::BadFormat
+        Some(Event::Closed(CloseReason::LocalError(e))) if e.condition() == StreamCondition::BadFormat
     ));
     // The fixed copy: `<auth ...>`, authzid without the stray LF.
     let fixed = normalize(&auth.1)

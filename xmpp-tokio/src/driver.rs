@@ -487,7 +487,7 @@ where
                 () = stop => {
                     shutdown = None;
                     conn.close_with_error(StreamError::new(
-                        xmpp_stream::stream_error::Condition::SystemShutdown,
+                        xmpp_stream::stream_error::StreamCondition::SystemShutdown,
                     ));
                 }
             }

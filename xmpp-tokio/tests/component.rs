@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use xmpp_stream::connection::{Connection, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_stream::xml::Element;
 use xmpp_tokio::driver::{self, DriverConfig};
 use xmpp_tokio::{
@@ -111,8 +111,8 @@ async fn a_component_connects_and_exchanges_stanzas() {
 #[tokio::test]
 async fn a_refused_component_gets_the_servers_reason() {
     for (domain, secret, expected) in [
-        ("echo.localhost", "wrong", Condition::NotAuthorized),
-        ("other.localhost", "s3cret", Condition::HostUnknown),
+        ("echo.localhost", "wrong", StreamCondition::NotAuthorized),
+        ("other.localhost", "s3cret", StreamCondition::HostUnknown),
     ] {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

@@ -44,7 +44,7 @@ async fn ucr_sasl_29_wrong_password_is_a_sasl_error_with_its_condition() {
     .unwrap_err();
     match err {
         ConnectError::Login(LoginError::Auth { condition, .. }) => {
-            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+            assert_eq!(condition, xmpp_sasl::SaslCondition::NotAuthorized)
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -151,7 +151,7 @@ async fn unknown_domain_is_a_stream_error() {
         ConnectError::Login(LoginError::Stream { error, by_peer }) => {
             assert_eq!(
                 error.condition(),
-                xmpp_stream::stream_error::Condition::HostUnknown
+                xmpp_stream::stream_error::StreamCondition::HostUnknown
             );
             assert!(by_peer);
         }

@@ -83,7 +83,7 @@ async fn ucr_gen_12_our_clients_talk_through_ejabberd_over_ipv4_and_ipv6() {
             Err(xmpp_tokio::ConnectError::Login(xmpp_tokio::LoginError::Auth {
                 condition,
                 ..
-            })) => assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized),
+            })) => assert_eq!(condition, xmpp_sasl::SaslCondition::NotAuthorized),
             other => panic!("unexpected {other:?}"),
         }
     };

@@ -76,7 +76,7 @@ async fn ucr_sasl_29_prosody_refuses_a_wrong_password_with_not_authorized() {
         .unwrap_err();
     match err {
         xmpp_tokio::ConnectError::Login(xmpp_tokio::LoginError::Auth { condition, .. }) => {
-            assert_eq!(condition, xmpp_sasl::Condition::NotAuthorized)
+            assert_eq!(condition, xmpp_sasl::SaslCondition::NotAuthorized)
         }
         other => panic!("unexpected {other:?}"),
     }

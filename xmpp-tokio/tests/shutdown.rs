@@ -10,7 +10,7 @@ mod tls;
 use std::time::Duration;
 
 use xmpp_stream::connection::{CloseReason, Event};
-use xmpp_stream::stream_error::Condition;
+use xmpp_stream::stream_error::StreamCondition;
 use xmpp_tokio::ClientConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -39,7 +39,9 @@ async fn shutdown_ends_live_streams_with_system_shutdown() {
     .await
     .expect("the stream ends within 10 s");
     match reason {
-        Some(CloseReason::PeerError(e)) => assert_eq!(e.condition(), Condition::SystemShutdown),
+        Some(CloseReason::PeerError(e)) => {
+            assert_eq!(e.condition(), StreamCondition::SystemShutdown)
+        }
         other => panic!("unexpected {other:?}"),
     }
     // Nothing listens any more.

@@ -256,7 +256,7 @@ fn run_pair(setup: &PairSetup, honest: bool, reference_final: Option<&[u8]>) -> 
         &mut TestRng::new(3),
     )
     .expect("valid SCRAM client");
-    let mut session = xmpp_sasl::ServerSession::new(xmpp_sasl::ServerConfig::rfc6120());
+    let mut session = xmpp_sasl::ServerSession::new(xmpp_sasl::ServerPolicy::rfc6120());
     let mut rng = TestRng::new(7);
     let mut ctx = xmpp_sasl::ServerContext::new(&*store, &mut rng, &transport);
 

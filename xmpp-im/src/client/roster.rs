@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use crate::error::StanzaErrorCondition;
 use crate::jid::{BareJid, Jid, bare_of, resource_of};
-use crate::roster::{RawItem, RosterChange, RosterItem, RosterQuery};
-use crate::subscription::Subscription;
+use crate::roster::{RawItem, RosterChange, RosterContact, RosterQuery};
+use crate::subscription::RosterSubscription;
 
 /// Why a roster push was not applied; [`PushError::condition`] is the error to answer it with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,17 +40,17 @@ impl PushError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RosterTracker {
     owner: BareJid,
-    items: BTreeMap<BareJid, RosterItem>,
+    items: BTreeMap<BareJid, RosterContact>,
     ver: Option<String>,
     max_items: usize,
 }
 
 /// A result or push item as the client understands it: a bare JID and a known subscription.
-fn item_from_raw(raw: &RawItem) -> Option<RosterItem> {
+fn item_from_raw(raw: &RawItem) -> Option<RosterContact> {
     if resource_of(&raw.jid).is_some() {
         return None;
     }
-    Some(RosterItem {
+    Some(RosterContact {
         jid: bare_of(&raw.jid),
         name: raw.name.clone().filter(|n| !n.is_empty()),
         groups: raw.groups.clone(),
@@ -59,7 +59,7 @@ fn item_from_raw(raw: &RawItem) -> Option<RosterItem> {
             .subscription
             .as_deref()
             .and_then(|s| s.parse().ok())
-            .unwrap_or(Subscription::None),
+            .unwrap_or(RosterSubscription::None),
         ask: raw.ask.as_deref() == Some("subscribe"),
         approved: matches!(raw.approved.as_deref(), Some("true" | "1")),
     })
@@ -97,12 +97,12 @@ impl RosterTracker {
     }
 
     /// The item for a contact.
-    pub fn get(&self, jid: &BareJid) -> Option<&RosterItem> {
+    pub fn get(&self, jid: &BareJid) -> Option<&RosterContact> {
         self.items.get(jid)
     }
 
     /// Every item, ordered by JID.
-    pub fn items(&self) -> impl Iterator<Item = &RosterItem> {
+    pub fn items(&self) -> impl Iterator<Item = &RosterContact> {
         self.items.values()
     }
 
@@ -210,15 +210,15 @@ mod tests {
         assert_eq!(t.apply_result(&q), 3);
         assert_eq!(
             t.get(&"a@x".parse().unwrap()).unwrap().subscription,
-            Subscription::Both
+            RosterSubscription::Both
         );
         assert_eq!(
             t.get(&"b@x".parse().unwrap()).unwrap().subscription,
-            Subscription::None
+            RosterSubscription::None
         );
         assert_eq!(
             t.get(&"d@x".parse().unwrap()).unwrap().subscription,
-            Subscription::None
+            RosterSubscription::None
         );
         assert_eq!(t.request_ver(), Some("3"));
     }
@@ -231,7 +231,7 @@ mod tests {
             items: vec![raw("a@x", Some("pending"))],
         };
         assert!(
-            matches!(t.apply_push(None, &q), Ok(RosterChange::Update(i)) if i.subscription == Subscription::None)
+            matches!(t.apply_push(None, &q), Ok(RosterChange::Update(i)) if i.subscription == RosterSubscription::None)
         );
         let q = RosterQuery {
             ver: Some("5".into()),
@@ -286,10 +286,10 @@ mod tests {
     #[test]
     fn ucr_roster_22_server_pushes_round_trip_through_queries() {
         let mut t = RosterTracker::with_max_items(owner(), 1);
-        let mut item = RosterItem::new("romeo@example.net".parse().unwrap());
+        let mut item = RosterContact::new("romeo@example.net".parse().unwrap());
         item.name = Some("Romeo".into());
         item.groups = vec!["Friends".into()];
-        item.subscription = Subscription::From;
+        item.subscription = RosterSubscription::From;
         item.ask = true;
         item.approved = false;
         let push = RosterPush {
@@ -304,7 +304,7 @@ mod tests {
         assert_eq!(t.request_ver(), Some("9"));
         let other = RosterPush {
             ver: None,
-            change: RosterChange::Update(RosterItem::new("x@y".parse().unwrap())),
+            change: RosterChange::Update(RosterContact::new("x@y".parse().unwrap())),
         };
         assert_eq!(
             t.apply_push(None, &other.to_query()).unwrap_err(),

@@ -97,7 +97,8 @@ impl SubscriptionPolicy {
             i.ask
                 || matches!(
                     i.subscription,
-                    crate::subscription::Subscription::To | crate::subscription::Subscription::Both
+                    crate::subscription::RosterSubscription::To
+                        | crate::subscription::RosterSubscription::Both
                 )
         });
         if self.reciprocate && !already {

@@ -61,7 +61,7 @@ use crate::delivery::{
 };
 use crate::error::{EngineError, StanzaErrorCondition, StoreError};
 use crate::jid::{BareJid, FullJid, Jid, bare_domain, bare_of, full_bare, full_resource};
-use crate::roster::{RosterChange, RosterItem, RosterLimits, RosterPush, RosterVersion};
+use crate::roster::{RosterChange, RosterContact, RosterLimits, RosterPush, RosterVersion};
 use crate::store::{Contact, LoggedChange, RosterStore};
 
 pub use roster_result::RosterResult;
@@ -562,7 +562,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
         self.config.roster_versioning.then_some(v)
     }
 
-    fn items(&self, user: &BareJid) -> Result<Vec<RosterItem>, StoreError> {
+    fn items(&self, user: &BareJid) -> Result<Vec<RosterContact>, StoreError> {
         Ok(self
             .store
             .contacts(user)?

@@ -4,7 +4,7 @@ use super::{Action, Presence, PresencePayload, RosterResult, ServerEngine};
 use crate::error::RosterError;
 use crate::jid::{BareJid, FullJid, Jid, bare_of, full_bare};
 use crate::roster::{
-    RosterItem, RosterPush, RosterQuery, RosterSetRequest, RosterVersion, validate_get,
+    RosterContact, RosterPush, RosterQuery, RosterSetRequest, RosterVersion, validate_get,
     validate_set,
 };
 use crate::store::{Contact, ItemMeta, RosterStore};
@@ -114,7 +114,7 @@ impl<P: PresencePayload, S: RosterStore<P>> ServerEngine<P, S> {
                     None => RosterPush {
                         ver: self.version_of(self.store.version(&user)?),
                         change: crate::roster::RosterChange::Update(
-                            new.roster_item().unwrap_or_else(|| RosterItem::new(jid)),
+                            new.roster_item().unwrap_or_else(|| RosterContact::new(jid)),
                         ),
                     },
                 };

@@ -1,6 +1,6 @@
 //! [`RosterResult`]: the answer to a roster get, full or incremental (RFC 6121 §2.6.3).
 
-use crate::roster::{RosterItem, RosterPush, RosterVersion};
+use crate::roster::{RosterContact, RosterPush, RosterVersion};
 
 /// The answer to a roster get.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -11,7 +11,7 @@ pub enum RosterResult {
         /// The `ver` of the result's query.
         ver: Option<RosterVersion>,
         /// One item per contact in the roster.
-        items: Vec<RosterItem>,
+        items: Vec<RosterContact>,
     },
     /// RFC 6121 §2.6.3: the client's version is known. Answer with an empty IQ result, then send
     /// these pushes to the requesting resource, oldest first (none when it is up to date).

@@ -16,7 +16,7 @@ use rand_core::CryptoRngCore;
 use subtle::ConstantTimeEq;
 
 use crate::client::ClientMechanism;
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::credentials::{Credentials, CredentialsError, saslprep};
 use crate::failure::{Cause, Failure};
 use crate::scram::new_nonce;
@@ -28,7 +28,7 @@ pub use secret::user_secret;
 const MAX_DIRECTIVES: usize = 32;
 
 fn unexpected() -> Failure {
-    Failure::new(Condition::MalformedRequest, Cause::UnexpectedMessage)
+    Failure::new(SaslCondition::MalformedRequest, Cause::UnexpectedMessage)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -239,7 +239,7 @@ impl DigestMd5Client {
         if let Some(qop) = single(&d, "qop")? {
             if !qop.split(',').any(|q| q.trim() == "auth") {
                 return Err(Failure::new(
-                    Condition::MechanismTooWeak,
+                    SaslCondition::MechanismTooWeak,
                     Cause::Malformed("DIGEST-MD5 server does not offer qop=auth"),
                 ));
             }
@@ -426,7 +426,7 @@ impl DigestMd5Server {
             Ok(s) => (s, true),
             Err(StoreError::Unavailable(why)) => {
                 return Err(Failure::new(
-                    Condition::TemporaryAuthFailure,
+                    SaslCondition::TemporaryAuthFailure,
                     Cause::Temporary(why),
                 ));
             }
@@ -453,13 +453,13 @@ impl DigestMd5Server {
             AccountStatus::Active => {}
             AccountStatus::Disabled => {
                 return Err(Failure::new(
-                    Condition::AccountDisabled,
+                    SaslCondition::AccountDisabled,
                     Cause::AccountDisabled,
                 ));
             }
             AccountStatus::CredentialsExpired => {
                 return Err(Failure::new(
-                    Condition::CredentialsExpired,
+                    SaslCondition::CredentialsExpired,
                     Cause::CredentialsExpired,
                 ));
             }
@@ -467,7 +467,7 @@ impl DigestMd5Server {
         if let Some(a) = authzid {
             if a != user && !ctx.store.authorize(&user, a) {
                 return Err(Failure::new(
-                    Condition::InvalidAuthzid,
+                    SaslCondition::InvalidAuthzid,
                     Cause::AuthzidRefused,
                 ));
             }

@@ -157,7 +157,7 @@ impl ScramClient {
         }
         if sf.iterations < self.limits.min {
             return Err(Failure::new(
-                crate::Condition::MechanismTooWeak,
+                crate::SaslCondition::MechanismTooWeak,
                 Cause::IterationCountTooLow {
                     iterations: sf.iterations,
                     minimum: self.limits.min,
@@ -166,7 +166,7 @@ impl ScramClient {
         }
         if sf.iterations > self.limits.max {
             return Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::IterationCountTooHigh {
                     iterations: sf.iterations,
                     maximum: self.limits.max,
@@ -219,7 +219,7 @@ impl ClientMechanism for ScramClient {
         if !matches!(self.state, State::Initial) {
             self.state = State::Failed;
             return Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             ));
         }
@@ -245,7 +245,7 @@ impl ClientMechanism for ScramClient {
                 })
             }
             _ => Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             )),
         };
@@ -267,7 +267,7 @@ impl ClientMechanism for ScramClient {
                 verify_server_final(&server_signature, data)
             }
             (State::Done | State::Failed, _) => Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             )),
             _ => Err(Failure::not_authorized(Cause::MissingServerVerification)),

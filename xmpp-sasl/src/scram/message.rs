@@ -155,7 +155,7 @@ pub(crate) fn parse_client_first(msg: &str) -> Result<ClientFirst<'_>, Failure> 
     let username = match it.next() {
         Some(Ok((b'm', _))) => {
             return Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::MandatoryExtension,
             ));
         }
@@ -191,7 +191,7 @@ pub(crate) fn parse_server_first(msg: &str) -> Result<ServerFirst<'_>, Failure> 
     let nonce = match it.next() {
         Some(Ok((b'm', _))) => {
             return Err(Failure::new(
-                crate::Condition::MalformedRequest,
+                crate::SaslCondition::MalformedRequest,
                 Cause::MandatoryExtension,
             ));
         }
@@ -406,7 +406,7 @@ mod tests {
                     prop_assert!(msg.starts_with("e="), "{}", msg);
                     prop_assert!(msg[2..].starts_with(&e) && e.len() <= 128, "{}", msg);
                 }
-                Err(f) => prop_assert_eq!(f.condition(), crate::Condition::MalformedRequest),
+                Err(f) => prop_assert_eq!(f.condition(), crate::SaslCondition::MalformedRequest),
             }
         }
     }

@@ -7,12 +7,12 @@ use subtle::ConstantTimeEq;
 use super::client::new_nonce;
 use super::hash::ScramHash;
 use super::message::{self, CbFlag};
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::credentials::saslprep;
 use crate::failure::{Cause, Failure};
 use crate::mechanism::Mechanism;
 use crate::server::{Identity, ServerContext, ServerMechanism, ServerStep, Success};
-use crate::server_config::ServerConfig;
+use crate::server_policy::ServerPolicy;
 use crate::store::{AccountStatus, StoreError};
 use crate::transport::{ChannelBindingType, Transport};
 
@@ -68,7 +68,7 @@ pub struct ScramServer {
 impl ScramServer {
     /// A SCRAM server for `hash`, the -PLUS variant if `plus`, with the channel binding types,
     /// unknown-user handling and iteration count of `config`.
-    pub fn new(hash: ScramHash, plus: bool, config: &ServerConfig) -> Self {
+    pub fn new(hash: ScramHash, plus: bool, config: &ServerPolicy) -> Self {
         ScramServer {
             mechanism: Mechanism::for_scram(hash, plus),
             hash,
@@ -132,7 +132,7 @@ impl ScramServer {
             CbFlag::P(name) => {
                 if !self.plus {
                     return Err(Failure::new(
-                        Condition::MalformedRequest,
+                        SaslCondition::MalformedRequest,
                         Cause::ChannelBindingFlag,
                     ));
                 }
@@ -150,7 +150,7 @@ impl ScramServer {
             }
             CbFlag::Y | CbFlag::N if self.plus => {
                 return Err(Failure::new(
-                    Condition::MalformedRequest,
+                    SaslCondition::MalformedRequest,
                     Cause::ChannelBindingFlag,
                 ));
             }
@@ -169,7 +169,7 @@ impl ScramServer {
             ),
             Err(StoreError::Unavailable(why)) => {
                 return Err(Failure::new(
-                    Condition::TemporaryAuthFailure,
+                    SaslCondition::TemporaryAuthFailure,
                     Cause::Temporary(why),
                 ));
             }
@@ -235,13 +235,13 @@ impl ScramServer {
             AccountStatus::Active => {}
             AccountStatus::Disabled => {
                 return Err(Failure::new(
-                    Condition::AccountDisabled,
+                    SaslCondition::AccountDisabled,
                     Cause::AccountDisabled,
                 ));
             }
             AccountStatus::CredentialsExpired => {
                 return Err(Failure::new(
-                    Condition::CredentialsExpired,
+                    SaslCondition::CredentialsExpired,
                     Cause::CredentialsExpired,
                 ));
             }
@@ -249,7 +249,7 @@ impl ScramServer {
         if let Some(authzid) = &ex.authzid {
             if !ctx.store.authorize(&ex.username, authzid) {
                 return Err(Failure::new(
-                    Condition::InvalidAuthzid,
+                    SaslCondition::InvalidAuthzid,
                     Cause::AuthzidRefused,
                 ));
             }
@@ -279,7 +279,7 @@ impl ServerMechanism for ScramServer {
         if !matches!(self.state, State::Initial) {
             self.state = State::Failed;
             return Err(Failure::new(
-                Condition::MalformedRequest,
+                SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             ));
         }
@@ -310,7 +310,7 @@ impl ServerMechanism for ScramServer {
                 r
             }
             _ => Err(Failure::new(
-                Condition::MalformedRequest,
+                SaslCondition::MalformedRequest,
                 Cause::UnexpectedMessage,
             )),
         }

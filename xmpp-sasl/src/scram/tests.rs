@@ -7,8 +7,8 @@ use rand_core::SeedableRng;
 
 use super::*;
 use crate::{
-    ClientMechanism, CredentialStore, Credentials, Identity, ServerConfig, ServerContext,
-    ServerMechanism, ServerStep, StoreError, Transport,
+    ClientMechanism, CredentialStore, Credentials, Identity, ServerContext, ServerMechanism,
+    ServerPolicy, ServerStep, StoreError, Transport,
 };
 
 fn hex(s: &str) -> Vec<u8> {
@@ -108,7 +108,7 @@ fn run_vector(v: &Vector) {
     let salt = STANDARD.decode(v.salt).unwrap();
     let store = OneUser(ScramCredentials::derive(v.hash, "pencil", &salt, 4096).unwrap());
     let mut server =
-        ScramServer::new(v.hash, false, &ServerConfig::rfc6120()).with_server_nonce(v.server_nonce);
+        ScramServer::new(v.hash, false, &ServerPolicy::rfc6120()).with_server_nonce(v.server_nonce);
     let mut rng = ChaCha20Rng::seed_from_u64(0);
     let transport = Transport::plaintext();
     let mut ctx = ServerContext::new(&store, &mut rng, &transport);

@@ -6,9 +6,9 @@
 #![allow(dead_code)]
 
 use xmpp_im::jid::BareJid;
-use xmpp_im::roster::{RosterChange, RosterItem, RosterVersion};
+use xmpp_im::roster::{RosterChange, RosterContact, RosterVersion};
 use xmpp_im::store::{Contact, ItemMeta, LoggedChange};
-use xmpp_im::subscription::{ContactState, Subscription, SubscriptionState};
+use xmpp_im::subscription::{ContactState, RosterSubscription, SubscriptionState};
 use xmpp_server::{Offline, Storage};
 use xmpp_stanza::{Message, Presence};
 use xmpp_stream::xml::Element;
@@ -55,10 +55,10 @@ fn item(
     jid: &str,
     name: Option<&str>,
     groups: &[&str],
-    sub: Subscription,
+    sub: RosterSubscription,
     ask: bool,
-) -> RosterItem {
-    RosterItem {
+) -> RosterContact {
+    RosterContact {
         jid: j(jid),
         name: name.map(str::to_owned),
         groups: groups.iter().map(|g| (*g).to_owned()).collect(),
@@ -68,7 +68,7 @@ fn item(
     }
 }
 
-fn update(ver: u64, item: RosterItem) -> LoggedChange {
+fn update(ver: u64, item: RosterContact) -> LoggedChange {
     LoggedChange {
         ver: RosterVersion::new(ver),
         change: RosterChange::Update(item),
@@ -175,14 +175,23 @@ fn versions<S: Storage>(s: &mut S) {
     let c = |jid: &str| Contact::in_roster(j(jid), ContactState::default());
     let a1 = update(
         1,
-        item("a@x", Some("A"), &["g1", "g2"], Subscription::None, true),
+        item(
+            "a@x",
+            Some("A"),
+            &["g1", "g2"],
+            RosterSubscription::None,
+            true,
+        ),
     );
-    let b2 = update(2, item("b@x", None, &[], Subscription::To, false));
-    let mut a3_item = item("a@x", Some("A again"), &[], Subscription::Both, false);
+    let b2 = update(2, item("b@x", None, &[], RosterSubscription::To, false));
+    let mut a3_item = item("a@x", Some("A again"), &[], RosterSubscription::Both, false);
     a3_item.approved = true;
     let a3 = update(3, a3_item);
     let b4 = remove(4, "b@x");
-    let c5 = update(5, item("c@x", None, &["g"], Subscription::From, false));
+    let c5 = update(
+        5,
+        item("c@x", None, &["g"], RosterSubscription::From, false),
+    );
     s.save_contact(&u, c("a@x"), Some(a1.clone())).unwrap();
     s.save_contact(&u, c("b@x"), Some(b2.clone())).unwrap();
     assert_eq!(s.version(&u).unwrap(), RosterVersion::new(2));
@@ -311,7 +320,13 @@ fn isolation<S: Storage>(s: &mut S) {
         Contact::in_roster(v.clone(), ContactState::default()),
         Some(update(
             1,
-            item("romeo@example.net", None, &[], Subscription::None, false),
+            item(
+                "romeo@example.net",
+                None,
+                &[],
+                RosterSubscription::None,
+                false,
+            ),
         )),
     )
     .unwrap();

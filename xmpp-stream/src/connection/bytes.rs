@@ -8,7 +8,7 @@ use super::state::{Phase, Side};
 use super::{CloseReason, Connection, Event, IDLE_OUTPUT_CAPACITY, NegotiationFailure};
 use crate::framing::Inbound;
 use crate::header::{Role, Version};
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::tls_failure::TlsFailure;
 use crate::xml::{Element, StreamHeader, WriteError, ns};
 
@@ -283,7 +283,8 @@ impl Connection {
         if self.phase() != Phase::AwaitHeader {
             // A second header inside the stream.
             self.fail(
-                StreamError::new(Condition::BadFormat).with_text("en", "unexpected stream header"),
+                StreamError::new(StreamCondition::BadFormat)
+                    .with_text("en", "unexpected stream header"),
             );
             return;
         }
@@ -296,7 +297,7 @@ impl Connection {
     pub(super) fn on_element(&mut self, el: Element) {
         if el.is("error", ns::STREAM) {
             let err = StreamError::from_element(&el)
-                .unwrap_or_else(|_| StreamError::new(Condition::UndefinedCondition));
+                .unwrap_or_else(|_| StreamError::new(StreamCondition::UndefinedCondition));
             self.events.push_back(Event::StreamError(err.clone()));
             if self.phase() != Phase::Closing {
                 self.write_close_tag();
@@ -310,7 +311,7 @@ impl Connection {
         }
         match self.phase() {
             Phase::AwaitHeader => {
-                self.fail(StreamError::new(Condition::BadFormat));
+                self.fail(StreamError::new(StreamCondition::BadFormat));
             }
             Phase::Established => self.on_stanza(el),
             Phase::Closing if self.progress.established => self.on_stanza(el),

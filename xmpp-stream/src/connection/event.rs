@@ -44,7 +44,7 @@ pub enum Event {
     /// was refused). The stream stays open on the receiving side until the retry limit.
     AuthFailed {
         /// The SASL failure condition (RFC 6120 §6.5).
-        condition: xmpp_sasl::Condition,
+        condition: xmpp_sasl::SaslCondition,
         /// The failure's text, if any.
         text: Option<String>,
     },
@@ -150,7 +150,7 @@ pub enum NegotiationFailure {
     #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
     AuthenticationFailed {
         /// The SASL failure condition (RFC 6120 §6.5).
-        condition: xmpp_sasl::Condition,
+        condition: xmpp_sasl::SaslCondition,
         /// The server's text, if any.
         text: Option<String>,
     },

@@ -5,7 +5,7 @@ use super::state::{InitiatorStep, Phase, ReceiverStep, Side};
 use super::{Connection, Event};
 use crate::component;
 use crate::header::{self, StreamKind, Version};
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::xml::{Element, StreamHeader, ns};
 
 impl Connection {
@@ -135,13 +135,13 @@ impl Connection {
             self.send_response_header(Some(&h), version);
             // RFC 6120 §4.9.1.3: a missing or unknown `to` gets our header (with our own
             // domain in `from`), then <host-unknown/>.
-            self.fail(StreamError::new(Condition::HostUnknown));
+            self.fail(StreamError::new(StreamCondition::HostUnknown));
             return;
         }
         if self.kind == StreamKind::Server && h.from().is_none() {
             self.send_response_header(Some(&h), version);
             self.fail(
-                StreamError::new(Condition::ImproperAddressing)
+                StreamError::new(StreamCondition::ImproperAddressing)
                     .with_text("en", "s2s header without from"),
             );
             return;

@@ -11,7 +11,7 @@ use crate::bind::{self, BindError, BindOutcome};
 use crate::features::Features;
 use crate::header::StreamKind;
 use crate::profile::TlsPolicy;
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::tls::TlsLayer;
 use crate::tls_failure::TlsFailure;
 use crate::xml::{Element, ns};
@@ -53,9 +53,9 @@ impl Connection {
                     .find(|c| c.name() != "text")
                     .and_then(|c| c.name().parse().ok())
                     .unwrap_or(if el.name() == "aborted" {
-                        xmpp_sasl::Condition::Aborted
+                        xmpp_sasl::SaslCondition::Aborted
                     } else {
-                        xmpp_sasl::Condition::NotAuthorized
+                        xmpp_sasl::SaslCondition::NotAuthorized
                     });
                 let text = el.child_text("text", ns::SASL).map(|t| t.trim().to_owned());
                 self.events.push_back(Event::AuthFailed {
@@ -73,7 +73,7 @@ impl Connection {
                     // An error answer to the optional legacy step is not fatal.
                     self.establish();
                 } else {
-                    self.fail(StreamError::new(Condition::NotAuthorized));
+                    self.fail(StreamError::new(StreamCondition::NotAuthorized));
                 }
             }
             (Phase::AwaitHandshake, ns::COMPONENT_ACCEPT, "handshake") => {
@@ -90,7 +90,7 @@ impl Connection {
             }
             _ => {
                 self.fail(
-                    StreamError::new(Condition::UnsupportedStanzaType)
+                    StreamError::new(StreamCondition::UnsupportedStanzaType)
                         .with_text("en", "unexpected element during negotiation"),
                 );
             }
@@ -101,7 +101,9 @@ impl Connection {
         let features = match Features::from_element(el) {
             Ok(f) => f,
             Err(e) => {
-                self.fail(StreamError::new(Condition::BadFormat).with_text("en", e.to_string()));
+                self.fail(
+                    StreamError::new(StreamCondition::BadFormat).with_text("en", e.to_string()),
+                );
                 return;
             }
         };
@@ -290,7 +292,7 @@ impl Connection {
 
     pub(super) fn on_bind_answer(&mut self, el: &Element) {
         if el.attr("id") != self.progress.pending_iq.as_deref() {
-            self.fail(StreamError::new(Condition::NotAuthorized));
+            self.fail(StreamError::new(StreamCondition::NotAuthorized));
             return;
         }
         self.progress.pending_iq = None;

@@ -7,11 +7,11 @@
 //! use xmpp_stream::connection::{CloseReason, Event, Login, LoginError, NegotiationFailure};
 //! let mut login = Login::new();
 //! assert!(login.observe(&Event::AuthFailed {
-//!     condition: xmpp_sasl::Condition::NotAuthorized,
+//!     condition: xmpp_sasl::SaslCondition::NotAuthorized,
 //!     text: None,
 //! }).is_none());
 //! let failure = NegotiationFailure::AuthenticationFailed {
-//!     condition: xmpp_sasl::Condition::NotAuthorized,
+//!     condition: xmpp_sasl::SaslCondition::NotAuthorized,
 //!     text: None,
 //! };
 //! let end = login.observe(&Event::Closed(CloseReason::NegotiationFailed(failure)));
@@ -46,7 +46,7 @@ pub enum LoginError {
     #[error("authentication failed: {condition}{}", text.as_deref().map(|t| format!(" ({t})")).unwrap_or_default())]
     Auth {
         /// The SASL failure condition (RFC 6120 §6.5).
-        condition: xmpp_sasl::Condition,
+        condition: xmpp_sasl::SaslCondition,
         /// The server's text, if any.
         text: Option<String>,
     },

@@ -103,7 +103,7 @@ use crate::bind::BindDecision;
 use crate::framing::Framer;
 use crate::header::{Role, StreamKind};
 use crate::profile::{Profile, TlsPolicy};
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::tls::TlsLayer;
 use crate::xml::{Element, Writer};
 
@@ -393,7 +393,7 @@ impl Connection {
         let waiting = self.held || self.owes_bind_decision();
         if waiting && self.framer.buffered() > self.profile.limits.max_stanza_bytes {
             self.fail(
-                StreamError::new(Condition::PolicyViolation)
+                StreamError::new(StreamCondition::PolicyViolation)
                     .with_text("en", "too much input while the application is busy"),
             );
             return;
@@ -416,7 +416,7 @@ impl Connection {
         if let Some(d) = self.timers.negotiation_deadline {
             if now >= d && self.phase() != Phase::Established && self.phase() != Phase::Closing {
                 self.fail(
-                    StreamError::new(Condition::ConnectionTimeout)
+                    StreamError::new(StreamCondition::ConnectionTimeout)
                         .with_text("en", "negotiation took too long"),
                 );
                 return;
@@ -424,7 +424,7 @@ impl Connection {
         }
         if let Some(d) = self.timers.idle_deadline {
             if now >= d && self.phase() == Phase::Established {
-                self.fail(StreamError::new(Condition::ConnectionTimeout));
+                self.fail(StreamError::new(StreamCondition::ConnectionTimeout));
                 return;
             }
         }

@@ -12,7 +12,7 @@ use crate::component;
 use crate::features::Features;
 use crate::header::StreamKind;
 use crate::profile::TlsPolicy;
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::tls::TlsLayer;
 use crate::xml::{Element, ns};
 
@@ -148,14 +148,14 @@ impl Connection {
             (_, ns::TLS, _) | (_, ns::SASL, _) => {
                 // A negotiation element out of place.
                 self.fail(
-                    StreamError::new(Condition::PolicyViolation)
+                    StreamError::new(StreamCondition::PolicyViolation)
                         .with_text("en", "negotiation element out of order"),
                 );
             }
             _ => {
                 // UCR-STREAM-2: no stanzas before negotiation is complete; also stanzas
                 // before bind (RFC 6120 §7.1).
-                self.fail(StreamError::new(Condition::NotAuthorized));
+                self.fail(StreamError::new(StreamCondition::NotAuthorized));
             }
         }
     }
@@ -196,7 +196,7 @@ impl Connection {
         }
     }
 
-    pub(super) fn sasl_failure(&mut self, condition: xmpp_sasl::Condition, text: Option<&str>) {
+    pub(super) fn sasl_failure(&mut self, condition: xmpp_sasl::SaslCondition, text: Option<&str>) {
         let mut f = Element::new("failure", ns::SASL);
         f.push_child(Element::new(condition.as_str(), ns::SASL));
         if let Some(t) = text {
@@ -217,7 +217,7 @@ impl Connection {
     pub(super) fn on_auth(&mut self, el: &Element) {
         if self.progress.identity.is_some() {
             self.fail(
-                StreamError::new(Condition::PolicyViolation)
+                StreamError::new(StreamCondition::PolicyViolation)
                     .with_text("en", "already authenticated"),
             );
             return;
@@ -236,10 +236,10 @@ impl Connection {
                 }
                 Side::Initiator { .. } => 0,
             };
-            self.sasl_failure(xmpp_sasl::Condition::EncryptionRequired, None);
+            self.sasl_failure(xmpp_sasl::SaslCondition::EncryptionRequired, None);
             if attempts >= self.profile.sasl_max_attempts {
                 self.fail(
-                    StreamError::new(Condition::PolicyViolation)
+                    StreamError::new(StreamCondition::PolicyViolation)
                         .with_text("en", "too many authentication attempts"),
                 );
             }
@@ -253,7 +253,7 @@ impl Connection {
             auth: Some(auth), ..
         } = &mut *self.side
         else {
-            self.fail(StreamError::new(Condition::InternalServerError));
+            self.fail(StreamError::new(StreamCondition::InternalServerError));
             return;
         };
         let step = auth.auth(
@@ -274,7 +274,7 @@ impl Connection {
             auth: Some(auth), ..
         } = &mut *self.side
         else {
-            self.fail(StreamError::new(Condition::InternalServerError));
+            self.fail(StreamError::new(StreamCondition::InternalServerError));
             return;
         };
         let step = auth.response(data, &transport, &profile, &mut *self.rng);
@@ -287,7 +287,7 @@ impl Connection {
             auth: Some(auth), ..
         } = &mut *self.side
         else {
-            self.fail(StreamError::new(Condition::InternalServerError));
+            self.fail(StreamError::new(StreamCondition::InternalServerError));
             return;
         };
         let step = auth.abort(&profile);
@@ -312,7 +312,7 @@ impl Connection {
                 if close {
                     // UCR-SASL-28: the retry limit is exhausted.
                     self.fail(
-                        StreamError::new(Condition::PolicyViolation)
+                        StreamError::new(StreamCondition::PolicyViolation)
                             .with_text("en", "too many authentication attempts"),
                     );
                 }
@@ -323,7 +323,7 @@ impl Connection {
                 additional,
             } => {
                 let Some(identity) = self.identity_of(identity) else {
-                    self.sasl_failure(xmpp_sasl::Condition::NotAuthorized, None);
+                    self.sasl_failure(xmpp_sasl::SaslCondition::NotAuthorized, None);
                     return;
                 };
                 let el = Element::builder("success", ns::SASL)
@@ -392,7 +392,7 @@ impl Connection {
             }
             None => {
                 // Anything else before bind: RFC 6120 §7.1 / UCR-STREAM-2.
-                self.fail(StreamError::new(Condition::NotAuthorized));
+                self.fail(StreamError::new(StreamCondition::NotAuthorized));
             }
         }
     }
@@ -417,7 +417,7 @@ impl Connection {
                 });
                 self.establish();
             }
-            _ => self.fail(StreamError::new(Condition::NotAuthorized)),
+            _ => self.fail(StreamError::new(StreamCondition::NotAuthorized)),
         }
     }
 

@@ -7,25 +7,25 @@ use super::state::Side;
 use super::{Connection, Event};
 use crate::bind;
 use crate::header::{Role, StreamKind};
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::xml::{Element, ns};
 
 impl Connection {
     pub(super) fn on_stanza(&mut self, mut el: Element) {
         let ns_ = el.ns().to_owned();
         if ns_ == ns::STREAM {
-            self.fail(StreamError::new(Condition::UnsupportedStanzaType));
+            self.fail(StreamError::new(StreamCondition::UnsupportedStanzaType));
             return;
         }
         if StreamKind::from_content_ns(&ns_).is_some() && ns_ != self.kind.content_ns() {
             // UCR-NS-8.
-            self.fail(StreamError::new(Condition::InvalidNamespace));
+            self.fail(StreamError::new(StreamCondition::InvalidNamespace));
             return;
         }
         let is_stanza =
             ns_ == self.kind.content_ns() && matches!(el.name(), "message" | "presence" | "iq");
         if ns_ == self.kind.content_ns() && !is_stanza {
-            self.fail(StreamError::new(Condition::UnsupportedStanzaType));
+            self.fail(StreamError::new(StreamCondition::UnsupportedStanzaType));
             return;
         }
         if is_stanza && self.role() == Role::Receiver {
@@ -64,7 +64,7 @@ impl Connection {
         match self.kind {
             StreamKind::Client => {
                 let Some(full) = self.progress.bound.as_ref() else {
-                    return Err(StreamError::new(Condition::NotAuthorized));
+                    return Err(StreamError::new(StreamCondition::NotAuthorized));
                 };
                 match el.attr("from") {
                     None => {
@@ -79,7 +79,7 @@ impl Connection {
                         };
                         if !ok {
                             // A client cannot speak for another account or resource.
-                            return Err(StreamError::new(Condition::InvalidFrom));
+                            return Err(StreamError::new(StreamCondition::InvalidFrom));
                         }
                     }
                 }
@@ -87,10 +87,10 @@ impl Connection {
             }
             StreamKind::Server | StreamKind::Component => {
                 let (Some(from), Some(to)) = (el.attr("from"), el.attr("to")) else {
-                    return Err(StreamError::new(Condition::ImproperAddressing));
+                    return Err(StreamError::new(StreamCondition::ImproperAddressing));
                 };
                 let (Ok(from), Ok(to)) = (Jid::new(from), Jid::new(to)) else {
-                    return Err(StreamError::new(Condition::ImproperAddressing));
+                    return Err(StreamError::new(StreamCondition::ImproperAddressing));
                 };
                 let peer = self.progress.identity.as_deref().unwrap_or_default();
                 let from_ok = match self.kind {
@@ -98,7 +98,7 @@ impl Connection {
                     _ => from.domain().eq_ignore_ascii_case(peer),
                 };
                 if !from_ok {
-                    return Err(StreamError::new(Condition::InvalidFrom));
+                    return Err(StreamError::new(StreamCondition::InvalidFrom));
                 }
                 if self.kind == StreamKind::Server {
                     let served = match &*self.side {
@@ -108,7 +108,7 @@ impl Connection {
                         Side::Initiator { .. } => true,
                     };
                     if !served {
-                        return Err(StreamError::new(Condition::HostUnknown));
+                        return Err(StreamError::new(StreamCondition::HostUnknown));
                     }
                 }
                 Ok(())

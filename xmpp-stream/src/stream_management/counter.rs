@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::NS;
-use crate::stream_error::{Condition, StreamError};
+use crate::stream_error::{StreamCondition, StreamError};
 use crate::xml::Element;
 
 /// A stanza count (the `h` of XEP-0198): how many stanzas were sent or handled since stream
@@ -163,7 +163,7 @@ impl SmError {
                     .attr("h", h.to_string())
                     .attr("send-count", send_count.to_string())
                     .build();
-                StreamError::new(Condition::UndefinedCondition)
+                StreamError::new(StreamCondition::UndefinedCondition)
                     .with_text("en", self.to_string())
                     .with_app_condition(app)
             }
@@ -241,7 +241,7 @@ mod tests {
             .acknowledges(Counter::new(10), Counter::new(8))
             .unwrap_err();
         let se = e.to_stream_error();
-        assert_eq!(se.condition(), Condition::UndefinedCondition);
+        assert_eq!(se.condition(), StreamCondition::UndefinedCondition);
         assert!(se.text().unwrap().starts_with("handled count too high"));
         let app = se.app_condition().unwrap();
         assert!(app.is("handled-count-too-high", NS));

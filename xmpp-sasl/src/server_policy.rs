@@ -1,9 +1,9 @@
-//! [`ServerConfig`]: the server's SASL policy (which mechanisms, under which conditions, how
+//! [`ServerPolicy`]: the server's SASL policy (which mechanisms, under which conditions, how
 //! many retries; presets per profile) and what it allows on a given transport.
 
 use std::fmt;
 
-use crate::condition::Condition;
+use crate::condition::SaslCondition;
 use crate::failure::{Cause, Failure};
 use crate::mechanism::Mechanism;
 use crate::scram::MIN_ITERATIONS;
@@ -13,7 +13,7 @@ use crate::transport::{ChannelBindingType, Transport};
 /// or use the `with_*` methods.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct ServerConfig {
+pub struct ServerPolicy {
     /// Enabled mechanisms, in the order they are advertised (the receiver's preference).
     /// ANONYMOUS is enabled only by listing it here.
     pub mechanisms: Vec<Mechanism>,
@@ -27,7 +27,7 @@ pub struct ServerConfig {
     /// session tells the caller to close the stream (RFC 6120 §6.4.5: stream error
     /// `<policy-violation/>`).
     pub max_retries: u8,
-    /// The range `max_retries` is clamped to by [`ServerConfig::with_max_retries`]: 2..=5 for
+    /// The range `max_retries` is clamped to by [`ServerPolicy::with_max_retries`]: 2..=5 for
     /// RFC 6120, 2..=3 for the DoD UCR (IM STIG).
     pub retry_bounds: (u8, u8),
     /// Longest accepted client message (decoded bytes); longer ones fail with
@@ -44,9 +44,9 @@ pub struct ServerConfig {
     pub digest_md5_realm: Option<String>,
 }
 
-impl fmt::Debug for ServerConfig {
+impl fmt::Debug for ServerPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("ServerConfig");
+        let mut d = f.debug_struct("ServerPolicy");
         d.field("mechanisms", &self.mechanisms)
             .field("plain_requires_tls", &self.plain_requires_tls)
             .field("external_requires_tls", &self.external_requires_tls)
@@ -65,9 +65,9 @@ impl fmt::Debug for ServerConfig {
     }
 }
 
-impl Default for ServerConfig {
+impl Default for ServerPolicy {
     fn default() -> Self {
-        ServerConfig::rfc6120()
+        ServerPolicy::rfc6120()
     }
 }
 
@@ -82,11 +82,11 @@ const PASSWORD_AND_CERT: [Mechanism; 8] = [
     Mechanism::Plain,
 ];
 
-impl ServerConfig {
+impl ServerPolicy {
     /// RFC 6120: EXTERNAL (when a certificate proved an identity), the SCRAM family with and
     /// without channel binding, PLAIN over TLS only; no ANONYMOUS; 3 retries (bounds 2..=5).
     pub fn rfc6120() -> Self {
-        ServerConfig {
+        ServerPolicy {
             mechanisms: PASSWORD_AND_CERT.to_vec(),
             plain_requires_tls: true,
             external_requires_tls: true,
@@ -105,17 +105,17 @@ impl ServerConfig {
     /// certificates (UCR-SASL-17), SCRAM as well (RFC 6120 mandatory-to-implement), **never
     /// ANONYMOUS** (UCR-SASL-3), 2 retries, bounded to 2..=3 (UCR-SASL-27).
     pub fn dod_ucr_2008() -> Self {
-        ServerConfig {
+        ServerPolicy {
             max_retries: 2,
             retry_bounds: (2, 3),
-            ..ServerConfig::rfc6120()
+            ..ServerPolicy::rfc6120()
         }
     }
 
     /// NATO BCS profile (S-13, S-14): ANONYMOUS, PLAIN and EXTERNAL (both only over TLS), plus
     /// SCRAM; 3 retries (bounds 2..=5). GSSAPI is an extension to register separately.
     pub fn nato_bcs() -> Self {
-        let mut c = ServerConfig::rfc6120();
+        let mut c = ServerPolicy::rfc6120();
         c.mechanisms.push(Mechanism::Anonymous);
         c
     }
@@ -137,7 +137,7 @@ impl ServerConfig {
         self
     }
 
-    /// Sets the number of retries, clamped to [`retry_bounds`](ServerConfig::retry_bounds).
+    /// Sets the number of retries, clamped to [`retry_bounds`](ServerPolicy::retry_bounds).
     #[must_use]
     pub fn with_max_retries(mut self, retries: u8) -> Self {
         self.max_retries = retries.clamp(self.retry_bounds.0, self.retry_bounds.1);
@@ -187,9 +187,9 @@ impl ServerConfig {
                     .any(|r| r < rank)
             });
             let condition = if weaker {
-                Condition::MechanismTooWeak
+                SaslCondition::MechanismTooWeak
             } else {
-                Condition::InvalidMechanism
+                SaslCondition::InvalidMechanism
             };
             return Some(Failure::new(
                 condition,
@@ -198,20 +198,20 @@ impl ServerConfig {
         }
         let not_offered = || {
             Some(Failure::new(
-                Condition::InvalidMechanism,
+                SaslCondition::InvalidMechanism,
                 Cause::MechanismNotOffered(mechanism.name().to_owned()),
             ))
         };
         match mechanism {
             Mechanism::Plain if self.plain_requires_tls && !transport.tls_active => {
                 Some(Failure::new(
-                    Condition::EncryptionRequired,
+                    SaslCondition::EncryptionRequired,
                     Cause::EncryptionRequired(mechanism),
                 ))
             }
             Mechanism::External if self.external_requires_tls && !transport.tls_active => {
                 Some(Failure::new(
-                    Condition::EncryptionRequired,
+                    SaslCondition::EncryptionRequired,
                     Cause::EncryptionRequired(mechanism),
                 ))
             }
