@@ -18,11 +18,14 @@
 //! stanzas made the server send it ([`Peer::collect_until`]).
 //!
 //! ```no_run
+//! use std::net::SocketAddr;
 //! use xmpp_interop::scenarios::{self, Target};
-//! # fn start_server() -> (std::net::SocketAddr, std::net::SocketAddr) { unimplemented!() }
-//! let (clients, components) = start_server();
-//! let target = Target::new(clients, components, &scenarios::Trust::insecure_skip_verify());
-//! scenarios::presence_reaches_only_subscribed_contacts(&target);
+//!
+//! /// Runs one scenario against a server listening for clients and components there.
+//! fn check(clients: SocketAddr, components: SocketAddr) {
+//!     let target = Target::new(clients, components, &scenarios::Trust::insecure_skip_verify());
+//!     scenarios::presence_reaches_only_subscribed_contacts(&target);
+//! }
 //! ```
 
 use std::collections::VecDeque;
@@ -71,6 +74,18 @@ pub fn credentials() -> Arc<xmpp_sasl::MemoryStore> {
             Arc::new(store)
         })
         .clone()
+}
+
+/// The server core's configuration the scenarios expect: [`DOMAIN`], with the component
+/// [`COMPONENT`] admitted by [`COMPONENT_SECRET`].
+pub fn core_config() -> xmpp_blocking::xmpp_server::Config {
+    let mut core = xmpp_blocking::xmpp_server::Config::new([DOMAIN]);
+    core.components
+        .push(xmpp_blocking::xmpp_server::Component::new(
+            COMPONENT,
+            COMPONENT_SECRET,
+        ));
+    core
 }
 
 /// [`USERS`] as bare JIDs at [`DOMAIN`].

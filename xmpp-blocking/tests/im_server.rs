@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use xmpp_blocking::xmpp_server::{Component, Config};
 use xmpp_blocking::{ImServer, ServerConfig, ServerHandle, Trust};
 use xmpp_interop::scenarios::{self, Target};
 use xmpp_stream::profile::Profile;
@@ -12,11 +11,7 @@ use xmpp_stream::testing::TestPki;
 /// A server as the scenarios expect it, and how to reach it (the server stops on drop).
 fn server() -> (ServerHandle, Target) {
     let pki = TestPki::new(&[scenarios::DOMAIN]);
-    let mut core = Config::new([scenarios::DOMAIN]);
-    core.components.push(Component::new(
-        scenarios::COMPONENT,
-        scenarios::COMPONENT_SECRET,
-    ));
+    let core = scenarios::core_config();
     let mut config = ServerConfig::new(
         core,
         Arc::new(Profile::rfc6120()),

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use xmpp_blocking::xmpp_server::{Component, Config};
 use xmpp_blocking::{ImServer, ServerConfig, ServerHandle, Trust};
 use xmpp_interop::scenarios::{self, Target};
 use xmpp_store::Store;
@@ -28,11 +27,7 @@ fn server() -> (ServerHandle<Store>, Target) {
         .collect();
     store.put_credentials(&accounts).unwrap();
     let pki = TestPki::new(&[scenarios::DOMAIN]);
-    let mut core = Config::new([scenarios::DOMAIN]);
-    core.components.push(Component::new(
-        scenarios::COMPONENT,
-        scenarios::COMPONENT_SECRET,
-    ));
+    let core = scenarios::core_config();
     let config = ServerConfig::new(
         core,
         Arc::new(Profile::rfc6120()),

@@ -6,7 +6,6 @@
 mod tls;
 
 use xmpp_interop::scenarios::{self, Target};
-use xmpp_tokio::xmpp_server::{Component, Config};
 use xmpp_tokio::{ImServer, ImServerConfig};
 
 /// A running server and its runtime; shut down on drop.
@@ -31,11 +30,7 @@ fn server() -> (Running, Target) {
         .build()
         .unwrap();
     let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
-    let mut core = Config::new([scenarios::DOMAIN]);
-    core.components.push(Component::new(
-        scenarios::COMPONENT,
-        scenarios::COMPONENT_SECRET,
-    ));
+    let core = scenarios::core_config();
     let mut config = ImServerConfig::new(
         core,
         Some((
