@@ -241,7 +241,7 @@ impl Connection {
         loop {
             if self.held
                 || matches!(self.phase(), Phase::Closed | Phase::TlsHandshake)
-                || self.owes_bind_decision()
+                || self.owes_decision()
             {
                 return;
             }

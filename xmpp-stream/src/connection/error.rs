@@ -24,6 +24,11 @@ pub enum SendError {
     /// The element is in another stream kind's content namespace.
     #[error("element namespace {0:?} does not match the stream's content namespace")]
     WrongNamespace(String),
+    /// Stream management's queue of unacknowledged stanzas is full (its
+    /// [`QueueLimits`](crate::stream_management::QueueLimits)): nothing was sent. An
+    /// acknowledgement request is on its way; try again once the peer has answered.
+    #[error("too many unacknowledged stanzas ({0:?} limit)")]
+    QueueFull(crate::stream_management::QueueLimit),
     /// The element cannot be written (invalid name or forbidden character).
     #[error("element cannot be serialised: {0}")]
     Write(#[from] WriteError),
@@ -51,3 +56,17 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("no bind request is pending")]
 pub struct BindStateError;
+
+/// [`Connection::resume`](super::Connection::resume) could not take the decision; the
+/// session is handed back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeStateError {
+    /// No resumption request is pending on this machine.
+    #[error("no resumption request is pending")]
+    NotPending(Box<crate::stream_management::ResumeDecision>),
+    /// The session belongs to another account than the one that authenticated on this
+    /// stream, or is not resumable: the request is still pending.
+    #[error("the session is not a resumable session of this stream's account")]
+    WrongSession(Box<crate::stream_management::SmSession>),
+}

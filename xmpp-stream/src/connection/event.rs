@@ -58,6 +58,36 @@ pub enum Event {
     Bound(FullJid),
     /// Negotiation is complete: stanzas may flow.
     Established,
+    /// Stream management (XEP-0198) is on for this stream (both sides). `id` is the
+    /// session's resumption id (`None`: not resumable); a server records it to find the
+    /// session when a later stream asks to resume it.
+    StreamManagementEnabled {
+        /// The resumption id.
+        id: Option<String>,
+    },
+    /// Receiving c2s side: the authenticated client asks to resume the session `previd`
+    /// instead of binding. Answer with
+    /// [`Connection::resume`](super::Connection::resume); input is held until then.
+    ResumeRequest {
+        /// The id the session was enabled with.
+        previd: String,
+    },
+    /// A managed session resumed on this stream (both sides): the full JID is the old
+    /// session's, and `resent` stanzas the peer had not handled were sent again. No
+    /// [`Event::Bound`] comes; [`Event::Established`] follows.
+    Resumed {
+        /// The session's full JID.
+        jid: FullJid,
+        /// How many unacknowledged stanzas were sent again.
+        resent: usize,
+    },
+    /// Initiating side: the server refused to resume the session (or no longer offers stream
+    /// management). `unacked` are the old session's stanzas the server did not acknowledge,
+    /// oldest first, to send again on the new session if they still matter; binding follows.
+    ResumeFailed {
+        /// The old session's unacknowledged stanzas.
+        unacked: Vec<Element>,
+    },
     /// A stanza (or other first-level element) from the peer.
     Stanza(Element),
     /// The peer sent a stream error.

@@ -12,6 +12,7 @@ use crate::features::Features;
 use crate::header::StreamKind;
 use crate::profile::TlsPolicy;
 use crate::stream_error::{StreamCondition, StreamError};
+use crate::stream_management::NS as SM_NS;
 use crate::tls::TlsLayer;
 use crate::tls_failure::TlsFailure;
 use crate::xml::{Element, ns};
@@ -71,10 +72,19 @@ impl Connection {
                 if el.attr("id") == self.progress.pending_iq.as_deref() {
                     self.progress.pending_iq = None;
                     // An error answer to the optional legacy step is not fatal.
-                    self.establish();
+                    self.initiator_enable_or_establish();
                 } else {
                     self.fail(StreamError::new(StreamCondition::NotAuthorized));
                 }
+            }
+            (Phase::Negotiation(step @ (Step::Enable | Step::Resume)), SM_NS, _) => {
+                self.initiator_sm_negotiation(step, &el)
+            }
+            // The server may send stanzas before it answers `<enable/>` (uncounted).
+            (Phase::Negotiation(Step::Enable), _, "message" | "presence" | "iq")
+                if ns_ == self.kind.content_ns() =>
+            {
+                self.on_stanza(el)
             }
             (Phase::AwaitHandshake, ns::COMPONENT_ACCEPT, "handshake") => {
                 let domain = match &*self.side {
@@ -171,6 +181,9 @@ impl Connection {
             }
             if let Side::Initiator { session_wanted, .. } = &mut *self.side {
                 *session_wanted = features.session == Some(false);
+            }
+            if self.initiator_sm_features(&features) {
+                return;
             }
             self.send_bind_request(true);
             return;
@@ -308,7 +321,7 @@ impl Connection {
                         self.write_element(&bind::session_request(self.kind.content_ns(), &id));
                         self.set_initiator_step(InitiatorStep::Session);
                     } else {
-                        self.establish();
+                        self.initiator_enable_or_establish();
                     }
                 }
                 Err(_) => self.give_up(NegotiationFailure::MalformedBindResult),

@@ -119,9 +119,10 @@ mod receiver;
 mod release_tests;
 mod stanzas;
 mod state;
+mod stream_management;
 
 pub use config::{InitiatorAuth, InitiatorConfig, ReceiverAuth, ReceiverConfig};
-pub use error::{BindStateError, ConfigError, SendError};
+pub use error::{BindStateError, ConfigError, ResumeStateError, SendError};
 pub use event::{AuthMethod, CloseReason, Event, NegotiationFailure};
 pub use login::{LoggedIn, Login, LoginError};
 use state::{Phase, Progress, Side};
@@ -166,6 +167,8 @@ pub struct Connection {
     held: bool,
     /// Scratch buffer for decrypted plaintext.
     scratch: Vec<u8>,
+    /// Stream management (XEP-0198), when turned on.
+    sm: Option<Box<stream_management::SmLink>>,
 }
 
 impl fmt::Debug for Connection {
@@ -327,6 +330,7 @@ impl Connection {
             timers,
             held: false,
             scratch: Vec::new(),
+            sm: None,
         }
     }
 
@@ -390,7 +394,7 @@ impl Connection {
     /// events or output, or owes a bind decision) bytes wait in the reader, up to a bound.
     fn feed_plain(&mut self, bytes: &[u8]) {
         self.framer.feed(bytes);
-        let waiting = self.held || self.owes_bind_decision();
+        let waiting = self.held || self.owes_decision();
         if waiting && self.framer.buffered() > self.profile.limits.max_stanza_bytes {
             self.fail(
                 StreamError::new(StreamCondition::PolicyViolation)
@@ -434,6 +438,9 @@ impl Connection {
                 self.flush_tls();
                 self.touch_tx(now);
             }
+        }
+        if self.phase() == Phase::Established {
+            self.sm_handle_timeout(now);
         }
     }
 
@@ -489,7 +496,7 @@ impl Connection {
                 self.out.clear();
             }
         }
-        self.resume();
+        self.resume_input();
     }
 
     /// Frees the machine's work buffers that hold nothing: the output buffer once written,
@@ -522,9 +529,9 @@ impl Connection {
     }
 
     /// Resumes reading held input once the application has made room.
-    fn resume(&mut self) {
+    fn resume_input(&mut self) {
         if self.held
-            && !self.owes_bind_decision()
+            && !self.owes_decision()
             && self.events.len() < self.profile.limits.max_pending_events
             && self.pending_out_len() <= self.profile.limits.max_pending_output
         {
@@ -541,7 +548,7 @@ impl Connection {
             self.events = VecDeque::new();
         }
         if ev.is_some() {
-            self.resume();
+            self.resume_input();
         }
         ev
     }
@@ -552,12 +559,13 @@ impl Connection {
             return None;
         }
         let t = &self.timers;
-        let mut candidates = [None; 4];
+        let mut candidates = [None; 5];
         if self.phase() == Phase::Closing {
             candidates[0] = t.close_deadline;
         } else if self.phase() == Phase::Established {
             candidates[1] = t.next_keepalive;
             candidates[2] = t.idle_deadline;
+            candidates[4] = self.sm_timeout();
         } else {
             candidates[3] = t.negotiation_deadline;
         }
@@ -581,7 +589,15 @@ impl Connection {
         if self.pending_out_len() > self.profile.limits.max_pending_output {
             return Err(SendError::Backpressure(self.pending_out_len()));
         }
+        let stanza = ens == self.kind.content_ns()
+            && matches!(element.name(), "message" | "presence" | "iq");
+        if stanza {
+            self.sm_check_outbound(element)?;
+        }
         self.encode(element)?;
+        if stanza {
+            self.sm_record_outbound(element, self.timers.now);
+        }
         self.flush_tls();
         if let Some(now) = self.timers.now {
             self.touch_tx(now);

@@ -13,6 +13,7 @@ use crate::features::Features;
 use crate::header::StreamKind;
 use crate::profile::TlsPolicy;
 use crate::stream_error::{StreamCondition, StreamError};
+use crate::stream_management::{NS as SM_NS, Nonza};
 use crate::tls::TlsLayer;
 use crate::xml::{Element, ns};
 
@@ -57,6 +58,9 @@ impl Connection {
             f.bind = true;
             if self.profile.legacy_session {
                 f.session = Some(true);
+            }
+            if self.offers_stream_management() {
+                f.other.push(Nonza::Feature.into());
             }
         }
         f
@@ -144,6 +148,13 @@ impl Connection {
                     && self.progress.bound.is_none() =>
             {
                 self.on_bind_stage_iq(el)
+            }
+            (Phase::Negotiation(Step::NextRequest), SM_NS, _)
+                if self.kind == StreamKind::Client
+                    && self.progress.identity.is_some()
+                    && self.progress.bound.is_none() =>
+            {
+                self.receiver_sm_negotiation(&el)
             }
             (_, ns::TLS, _) | (_, ns::SASL, _) => {
                 // A negotiation element out of place.

@@ -17,6 +17,10 @@ impl Connection {
             self.fail(StreamError::new(StreamCondition::UnsupportedStanzaType));
             return;
         }
+        if ns_ == crate::stream_management::NS && self.kind == StreamKind::Client {
+            self.on_sm_element(&el);
+            return;
+        }
         if StreamKind::from_content_ns(&ns_).is_some() && ns_ != self.kind.content_ns() {
             // UCR-NS-8.
             self.fail(StreamError::new(StreamCondition::InvalidNamespace));
@@ -41,8 +45,12 @@ impl Connection {
                 let id = el.attr("id").unwrap_or_default().to_owned();
                 let reply = bind::iq_result(self.kind.content_ns(), &id);
                 self.write_element(&reply);
+                self.sm_count_inbound();
                 return;
             }
+        }
+        if is_stanza {
+            self.sm_count_inbound();
         }
         self.events.push_back(Event::Stanza(el));
     }

@@ -68,6 +68,10 @@ pub(super) enum InitiatorStep {
     Bind,
     /// Legacy session request sent, waiting for its answer.
     Session,
+    /// `<enable/>` sent (XEP-0198), waiting for `<enabled/>` or `<failed/>`.
+    Enable,
+    /// `<resume/>` sent, waiting for `<resumed/>` or `<failed/>`.
+    Resume,
 }
 
 /// The receiver's own negotiation steps, each named after what it waits for.
@@ -78,6 +82,8 @@ pub(super) enum ReceiverStep {
     NextRequest,
     /// A bind request is waiting for the application's decision.
     BindDecision,
+    /// A `<resume/>` request is waiting for the application's decision.
+    ResumeDecision,
 }
 
 /// The role, with its phase, its setup and the progress only it keeps; boxed to keep the
@@ -177,7 +183,7 @@ impl Connection {
         }
     }
 
-    /// Whether a bind request waits for the application's decision (input waits with it).
+    /// Whether a bind request waits for the application's decision.
     pub(super) fn owes_bind_decision(&self) -> bool {
         matches!(
             &*self.side,
@@ -186,6 +192,22 @@ impl Connection {
                 ..
             }
         )
+    }
+
+    /// Whether a resumption request waits for the application's decision.
+    pub(super) fn owes_resume_decision(&self) -> bool {
+        matches!(
+            &*self.side,
+            Side::Receiver {
+                phase: Phase::Negotiation(ReceiverStep::ResumeDecision),
+                ..
+            }
+        )
+    }
+
+    /// Whether the application owes a decision (bind or resume); input waits until then.
+    pub(super) fn owes_decision(&self) -> bool {
+        self.owes_bind_decision() || self.owes_resume_decision()
     }
 
     /// Negotiation is complete (either role): stanzas flow from here on.

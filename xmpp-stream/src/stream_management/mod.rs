@@ -94,6 +94,7 @@ mod counter;
 mod inbound;
 mod outbound;
 mod policy;
+mod session;
 pub mod wire;
 
 pub use condition::{FailedCondition, UnknownFailedCondition};
@@ -101,6 +102,7 @@ pub use counter::{Counter, ParseCounterError, SmError};
 pub use inbound::Inbound;
 pub use outbound::{QueueFull, QueueLimit, QueueLimits, SentQueue, weight};
 pub use policy::{AckPolicy, AckRequester};
+pub use session::{ResumeDecision, SmSession, SmSettings};
 pub use wire::{Ack, BadValue, Enable, Enabled, Failed, Nonza, Resume, Resumed, WireError, is_sm};
 
 /// The XEP-0198 namespace (version 3).
