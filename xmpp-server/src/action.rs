@@ -4,6 +4,7 @@ use std::fmt;
 
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::stream_error::StreamError;
+use xmpp_stream::stream_management::ResumeDecision;
 use xmpp_stream::xml::Element;
 
 /// A connection the adapter registered with [`Server::open_client`](crate::Server::open_client)
@@ -46,6 +47,15 @@ pub enum Action {
         /// Accept with a resource, or refuse.
         decision: BindDecision,
     },
+    /// Answer the connection's pending resumption request (`Connection::resume`): accept
+    /// with the parked session (its stanzas not yet acknowledged are sent again by the
+    /// machine), or refuse.
+    Resume {
+        /// The connection.
+        conn: ConnectionId,
+        /// Accept with the session, or refuse.
+        decision: ResumeDecision,
+    },
     /// Close the connection with this stream error (`Connection::close_with_error`), e.g.
     /// `<conflict/>` when another session took its resource over. The server core has
     /// already forgotten the session; events still arriving for it are ignored.
@@ -61,9 +71,10 @@ impl Action {
     /// The connection the action is for.
     pub fn conn(&self) -> ConnectionId {
         match self {
-            Action::Send { conn, .. } | Action::Bind { conn, .. } | Action::Close { conn, .. } => {
-                *conn
-            }
+            Action::Send { conn, .. }
+            | Action::Bind { conn, .. }
+            | Action::Resume { conn, .. }
+            | Action::Close { conn, .. } => *conn,
         }
     }
 }

@@ -5,6 +5,9 @@ use std::fmt;
 
 use xmpp_im::server::EngineConfig;
 use xmpp_stream::connection::ReceiverAuth;
+use xmpp_stream::stream_management::SmSettings;
+
+use crate::labels::LabelConfig;
 
 /// What happens when a client asks for a resource another session of its account holds
 /// (RFC 6120 §7.7.2.2; UCR-BIND-7: resources are unique among an account's sessions).
@@ -97,6 +100,16 @@ pub struct Config {
     /// Most messages kept offline per account by [`MemoryStorage`](crate::MemoryStorage)
     /// (default 100); a message beyond it is bounced with `service-unavailable` (XEP-0160 §4).
     pub max_offline_per_account: usize,
+    /// XEP-0198 on client streams: what the adapters' receiving machines offer (default
+    /// [`SmSettings::receiver`]: resumption granted for 300 seconds); `None` turns stream
+    /// management off. See [`resumption`](crate::resumption).
+    pub stream_management: Option<SmSettings>,
+    /// Most sessions waiting for resumption at once (default 10,000): beyond it a session
+    /// whose stream drops ends at once, its unacknowledged stanzas stored or bounced.
+    pub max_parked_sessions: usize,
+    /// XEP-0258 security labels: the catalog and the delivery policy (default: neither, labels
+    /// pass through unchecked; see [`labels`](crate::labels)).
+    pub labels: LabelConfig,
 }
 
 impl Config {
@@ -112,6 +125,9 @@ impl Config {
             resource_conflict: ResourceConflict::default(),
             software: SoftwareIdentity::default(),
             max_offline_per_account: 100,
+            stream_management: Some(SmSettings::receiver()),
+            max_parked_sessions: 10_000,
+            labels: LabelConfig::default(),
         }
     }
 

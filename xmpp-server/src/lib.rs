@@ -21,7 +21,9 @@
 //!   error bounces with the right condition; stanzas to hosted components and from them;
 //! - presence, subscriptions and rosters through [`xmpp_im::server::ServerEngine`];
 //! - the server's IQs: disco#info and disco#items (listing the components), ping, version,
-//!   entity time; everything else `service-unavailable`, in-band registration included.
+//!   entity time; everything else `service-unavailable`, in-band registration included;
+//! - XEP-0258 security labels ([`labels`]): the label catalog, and a deployment's policy deciding
+//!   by label whether a message may be sent and delivered.
 //!
 //! Not yet: server-to-server routing (stanzas for other domains are bounced with
 //! `remote-server-not-found`), multi-user chat.
@@ -91,6 +93,8 @@
 
 mod action;
 mod config;
+pub mod labels;
+pub mod resumption;
 mod route;
 mod server;
 mod server_iq;

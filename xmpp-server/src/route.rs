@@ -160,6 +160,10 @@ impl<S: Storage> Server<S> {
 
     fn message_from_client(&mut self, from: &FullJid, mut m: Message, now: SystemTime) {
         let to = m.to.get_or_insert_with(|| from.to_bare().into()).clone();
+        // XEP-0258: a label the sender may not apply is refused wherever the message goes.
+        if let Err(c) = self.config.labels.check_send(&m, &from.clone().into()) {
+            return self.bounce(Stanza::Message(m), c);
+        }
         match self.target(&to) {
             Target::Server => self.bounce(Stanza::Message(m), Condition::ServiceUnavailable),
             Target::Account => self.message_to_account(m, now),
@@ -169,7 +173,11 @@ impl<S: Storage> Server<S> {
     }
 
     /// RFC 6121 §8.5 for a message to a local account, from anyone.
-    fn message_to_account(&mut self, mut m: Message, now: SystemTime) {
+    pub(crate) fn message_to_account(&mut self, mut m: Message, now: SystemTime) {
+        // XEP-0258: the recipient's clearance, decided before delivery or offline storage.
+        if let Err(c) = self.config.labels.check_delivery(&m) {
+            return self.bounce(Stanza::Message(m), c);
+        }
         match bridge::route_message(&self.engine, &m) {
             Some(MessageDelivery::Deliver(jids)) => {
                 for jid in jids {
@@ -239,7 +247,7 @@ impl<S: Storage> Server<S> {
 
     /// An IQ to another local account (RFC 6121 §8.5): to a resource, or answered by the
     /// server on the account's behalf (UCR-ROUTE-11).
-    fn iq_to_account(&mut self, iq: Iq, now: SystemTime) {
+    pub(crate) fn iq_to_account(&mut self, iq: Iq, now: SystemTime) {
         if !iq.payload_kind.is_request() {
             // A response goes to the resource that asked, if it is still there.
             return self.deliver_reply(Stanza::Iq(iq));
@@ -348,6 +356,10 @@ impl<S: Storage> Server<S> {
 
     fn send(&mut self, conn: ConnectionId, ns: StanzaNs, mut stanza: Stanza) {
         stanza.set_ns(ns);
+        if let Some(Peer::Parked { id, .. }) = self.sessions.peers.get(&conn) {
+            let id = id.clone();
+            return self.queue_for_parked(&id, stanza.into());
+        }
         self.push(Action::Send {
             conn,
             stanza: stanza.into(),

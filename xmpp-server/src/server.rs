@@ -16,6 +16,7 @@ use xmpp_stream::stream_error::{StreamCondition, StreamError};
 
 use crate::action::{Action, ConnectionId};
 use crate::config::{Config, ResourceConflict};
+use crate::resumption::Parking;
 use crate::sessions::{Peer, Sessions};
 use crate::storage::{MemoryStorage, Storage};
 
@@ -32,6 +33,9 @@ pub struct Server<S: Storage = MemoryStorage> {
     pub(crate) ids: IdGenerator,
     pub(crate) rng: Box<dyn CryptoRngCore + Send>,
     pub(crate) actions: VecDeque<Action>,
+    pub(crate) parking: Parking,
+    /// The time of the event or timeout being handled.
+    pub(crate) now: SystemTime,
 }
 
 impl<S: Storage> std::fmt::Debug for Server<S> {
@@ -65,6 +69,8 @@ impl<S: Storage> Server<S> {
             ids: IdGenerator::new(),
             rng,
             actions: VecDeque::new(),
+            parking: Parking::default(),
+            now: SystemTime::UNIX_EPOCH,
         }
     }
 
@@ -75,6 +81,9 @@ impl<S: Storage> Server<S> {
             account: None,
             jid: None,
             lang: None,
+            sm_id: None,
+            detached: None,
+            resumed_by: None,
         })
     }
 
@@ -102,8 +111,13 @@ impl<S: Storage> Server<S> {
             .peers
             .get_mut(&conn)
             .ok_or(UnknownConnection(conn))?;
+        self.now = now;
         match (peer, event) {
+            (Peer::Client { .. }, Event::Closed(reason)) => self.client_closed(conn, &reason, now),
+            // Parked: its stream is gone already; its session ends with its window.
+            (Peer::Parked { .. }, Event::Closed(_)) => {}
             (_, Event::Closed(_)) => self.end_session(conn, None),
+            (_, Event::Detached(session)) => self.sm_detached(conn, session, now),
             (Peer::Closing, _) => {}
             (Peer::Client { lang, .. }, Event::StreamOpened { lang: l, .. }) => *lang = l,
             // A machine authenticates once per connection; a second report changes nothing.
@@ -114,6 +128,12 @@ impl<S: Storage> Server<S> {
                 self.bind_request(conn, resource)
             }
             (Peer::Client { .. }, Event::Stanza(el)) => self.client_stanza(conn, el, now),
+            (Peer::Client { .. }, Event::StreamManagementEnabled { id }) => {
+                self.sm_enabled(conn, id)
+            }
+            (Peer::Client { .. }, Event::ResumeRequest { previd }) => {
+                self.resume_request(conn, &previd)
+            }
             (Peer::Component { domain: None }, Event::Authenticated { identity, .. }) => {
                 self.component_authenticated(conn, identity)
             }
@@ -188,7 +208,7 @@ impl<S: Storage> Server<S> {
     }
 
     /// Releases what `conn` holds; with `error`, also asks the adapter to close it.
-    fn end_session(&mut self, conn: ConnectionId, error: Option<StreamError>) {
+    pub(crate) fn end_session(&mut self, conn: ConnectionId, error: Option<StreamError>) {
         let closing = error.is_some();
         let jid = self.sessions.release(conn, closing);
         if let Some(error) = error {

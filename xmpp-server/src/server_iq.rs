@@ -1,6 +1,7 @@
 //! The IQs the server answers itself (RFC 6120 §10.3.3, §10.5.3.1): disco#info and
 //! disco#items (XEP-0030; the items are the hosted components), ping (XEP-0199), software
-//! version (XEP-0092) and entity time (XEP-0202). Anything else gets `service-unavailable`
+//! version (XEP-0092), entity time (XEP-0202) and, when configured, the XEP-0258 label catalog
+//! (answered by `labels`). Anything else gets `service-unavailable`
 //! (RFC 6120 §8.4), in-band registration (XEP-0077) included: UCR-XEP-10 forbids account
 //! creation through it. Roster IQs are the IM engine's (see `route`).
 
@@ -9,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use xmpp_im::jid::Jid;
 use xmpp_stanza::xep::datetime::{DateTime, Tz};
 use xmpp_stanza::xep::disco::{self, DiscoInfo, DiscoItem, DiscoItems, Identity};
+use xmpp_stanza::xep::seclabel::Catalog;
 use xmpp_stanza::xep::time::{self, EntityTime};
 use xmpp_stanza::xep::{ping, version};
 use xmpp_stanza::{Condition, Iq, IqPayload, StanzaError};
@@ -54,6 +56,9 @@ pub(crate) fn answer(iq: &Iq, to: Addressee, config: &Config, now: SystemTime) -
             Ok(_) => Err(Condition::ItemNotFound),
             Err(e) => Err(e.condition()),
         }
+    } else if let Some(request) = iq.payload::<Catalog>() {
+        // XEP-0258 label catalog (see `labels`).
+        (request.map_err(|e| e.condition())).and_then(|r| config.labels.answer_catalog(iq, &r, to))
     } else if let Some(p) = iq.payload::<ping::Ping>() {
         p.map(|_| None).map_err(|e| e.condition())
     } else if to == Addressee::Account {
@@ -95,7 +100,12 @@ fn disco_info(to: Addressee, config: &Config) -> DiscoInfo {
         Addressee::Server => {
             let mut identity = Identity::new("server", "im");
             identity.name = Some(config.software.name.clone());
-            (identity, SERVER_FEATURES.map(str::to_owned).to_vec())
+            let labels = config.labels.features();
+            let features = SERVER_FEATURES
+                .iter()
+                .chain(&labels)
+                .map(|f| (*f).to_owned());
+            (identity, features.collect())
         }
         // XEP-0030 §3.1: an account answers as account/registered.
         Addressee::Account => (

@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use xmpp_im::jid::{BareJid, FullJid};
+use xmpp_stream::stream_management::SmSession;
 
 use crate::action::ConnectionId;
 
 /// What one registered connection is, and how far it got.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Peer {
     /// A client (c2s) stream.
     Client {
@@ -18,6 +19,22 @@ pub(crate) enum Peer {
         jid: Option<FullJid>,
         /// The stream's `xml:lang` (UCR-STANZA-20).
         lang: Option<String>,
+        /// Stream management: the session's resumption id, once enabled.
+        sm_id: Option<String>,
+        /// The managed session the machine handed out as its stream ended (between its
+        /// `Detached` and `Closed` events).
+        detached: Option<Box<SmSession>>,
+        /// A resumption on another connection waits for this one's session: it closes, and
+        /// its session goes there instead of being parked.
+        resumed_by: Option<ConnectionId>,
+    },
+    /// A client session whose stream dropped, waiting (with its resource still bound) to be
+    /// resumed by the id it is parked under.
+    Parked {
+        /// Its full JID.
+        jid: FullJid,
+        /// The resumption id.
+        id: String,
     },
     /// An XEP-0114 component stream.
     Component {
@@ -54,7 +71,7 @@ impl Sessions {
             self.peers.remove(&conn)
         };
         match peer? {
-            Peer::Client { jid: Some(jid), .. } => {
+            Peer::Client { jid: Some(jid), .. } | Peer::Parked { jid, .. } => {
                 if self.resources.get(&jid) == Some(&conn) {
                     self.resources.remove(&jid);
                 }

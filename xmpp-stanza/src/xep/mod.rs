@@ -8,5 +8,6 @@ pub mod disco;
 pub mod forms;
 pub mod forward;
 pub mod ping;
+pub mod seclabel;
 pub mod time;
 pub mod version;

@@ -225,6 +225,9 @@ impl Connection {
         }
         self.set_phase(Phase::Closed);
         self.held = false;
+        if let Some(session) = self.take_stream_management() {
+            self.events.push_back(Event::Detached(Box::new(session)));
+        }
         self.events.push_back(Event::Closed(reason));
     }
 

@@ -88,6 +88,12 @@ pub enum Event {
         /// The old session's unacknowledged stanzas.
         unacked: Vec<Element>,
     },
+    /// The stream ended with a managed session (both sides; comes right before
+    /// [`Event::Closed`]): a server parks it for resumption (or, after a clean close or when
+    /// it is not resumable, stores or bounces its unacknowledged stanzas); a client resumes
+    /// it on its next stream with
+    /// [`Connection::resume_stream_management`](super::Connection::resume_stream_management).
+    Detached(Box<crate::stream_management::SmSession>),
     /// A stanza (or other first-level element) from the peer.
     Stanza(Element),
     /// The peer sent a stream error.

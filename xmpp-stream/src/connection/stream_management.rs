@@ -4,9 +4,9 @@
 //! handle. The counters, queue and ack policy are the pure parts in
 //! [`crate::stream_management`]; this file moves them through the machine.
 //!
-//! When the stream ends the session stays in the machine for
-//! [`Connection::take_stream_management`]: a server parks it for resumption or deals with
-//! its unacknowledged stanzas, a client resumes it on its next stream.
+//! When the stream ends the machine hands the session out in [`Event::Detached`]: a server
+//! parks it for resumption or deals with its unacknowledged stanzas, a client resumes it on
+//! its next stream.
 
 use std::time::Instant;
 
@@ -92,9 +92,8 @@ impl Connection {
         self.sm.as_ref().and_then(|l| l.session.as_ref())
     }
 
-    /// Takes the managed session out of the machine (normally once it is closed): to park
-    /// for resumption or to resume on a new stream, or to deal with its unacknowledged
-    /// stanzas. Counting stops.
+    /// Takes the managed session out of the machine before the stream ends (when it ends,
+    /// the machine hands it out in [`Event::Detached`] by itself). Counting stops.
     pub fn take_stream_management(&mut self) -> Option<SmSession> {
         let link = self.sm.as_mut()?;
         link.active = false;

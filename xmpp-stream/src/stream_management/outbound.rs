@@ -97,7 +97,7 @@ pub fn weight(stanza: &Element) -> usize {
 /// assert!(q.on_ack(Counter::new(4)).is_err()); // only three were sent
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SentQueue {
     /// Each stanza with its weight, oldest first.
     entries: VecDeque<(Element, usize)>,

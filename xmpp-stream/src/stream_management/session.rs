@@ -65,15 +65,15 @@ impl SmSettings {
 
 /// One managed session: what was sent and not acknowledged, what was handled from the peer,
 /// and (when resumable) the id to resume it by. It lives in the machine while the stream
-/// runs; [`Connection::take_stream_management`] hands it out when the stream ends, to park
-/// it for resumption (a server) or resume it on a new stream (a client, with
+/// runs; when the stream ends the machine hands it out in [`Event::Detached`], to park it
+/// for resumption (a server) or resume it on a new stream (a client, with
 /// [`Connection::resume_stream_management`]), or to deal with its unacknowledged stanzas
 /// ([`into_unacked`](Self::into_unacked): store or bounce them on a server, send them again
 /// on a client).
 ///
-/// [`Connection::take_stream_management`]: crate::connection::Connection::take_stream_management
+/// [`Event::Detached`]: crate::connection::Event::Detached
 /// [`Connection::resume_stream_management`]: crate::connection::Connection::resume_stream_management
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SmSession {
     pub(crate) id: Option<String>,
     pub(crate) jid: FullJid,
@@ -155,7 +155,7 @@ impl SmSession {
 ///
 /// [`Event::ResumeRequest`]: crate::connection::Event::ResumeRequest
 /// [`Connection::resume`]: crate::connection::Connection::resume
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ResumeDecision {
     /// Resume this session (the one parked under the requested `previd`; it must belong to
     /// the account that authenticated on this stream).
