@@ -12,7 +12,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod cut_proxy;
 pub mod scenarios;
+
+pub use cut_proxy::CutProxy;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -5,8 +5,10 @@
 //!     [--connect HOST:PORT] [--ca cert.pem]
 //! ```
 //!
-//! Prints `online as JID` once the roster is in, then runs until the stream ends. Exit status:
-//! 1 when the session failed or ended (`error: REASON` on stderr), 2 for bad arguments.
+//! Prints `online as JID` once the roster is in, then runs until the session ends: a lost link
+//! is replaced (XEP-0199 pings find silent ones; reconnection with back-off is the default),
+//! each attempt said on stderr. Exit status: 1 when the session failed or ended for good
+//! (`error: REASON` on stderr), 2 for bad arguments.
 
 use std::process::ExitCode;
 
@@ -15,7 +17,7 @@ use xmpp_blocking::{ClientConfig, Session, SessionEvent, Trust};
 use xmpp_jid::BareJid;
 use xmpp_stanza::MessageType;
 
-/// Answers every chat message with its own body, until the stream ends.
+/// Answers every chat message with its own body, reconnecting when the link is lost.
 ///
 /// Exit status: 1 when the session failed or ended (`error: REASON` on stderr), 2 for bad
 /// arguments.
@@ -62,8 +64,15 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     bot.send_chat(&from.to_bare(), body)?;
                 }
             }
+            Some(SessionEvent::Reconnecting {
+                attempt,
+                delay,
+                reason,
+            }) => {
+                eprintln!("link lost ({reason}); attempt {attempt} in {delay:?}");
+            }
             Some(SessionEvent::Disconnected(reason)) => {
-                return Err(format!("disconnected: {reason:?}").into());
+                return Err(format!("disconnected: {reason}").into());
             }
             _ => {}
         }

@@ -12,6 +12,7 @@ use xmpp_stream::connection::{
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
 use xmpp_stream::resolve::{self, PlanSource, ResolutionPlan, ServiceKind};
+use xmpp_stream::stream_management::{SmSession, SmSettings};
 use xmpp_stream::xml::Element;
 
 use crate::dns::{self, CachingSrvResolver, SrvResolver, SystemSrvResolver};
@@ -51,6 +52,10 @@ pub struct ClientConfig {
     pub write_timeout: Duration,
     /// The SRV resolver (default: the system's name servers, answers cached within their TTL).
     pub srv: Arc<dyn SrvResolver>,
+    /// XEP-0198 stream management, enabled after binding when the server offers it
+    /// (default: on, asking for resumption). When the stream ends the session comes out in
+    /// [`Event::Detached`], for [`Client::resume`].
+    pub stream_management: Option<SmSettings>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -65,6 +70,7 @@ impl fmt::Debug for ClientConfig {
             .field("login_timeout", &self.login_timeout)
             .field("dscp", &self.dscp)
             .field("write_timeout", &self.write_timeout)
+            .field("stream_management", &self.stream_management)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +110,7 @@ impl ClientConfig {
             dscp: None,
             write_timeout: Duration::from_secs(30),
             srv: Arc::new(CachingSrvResolver::new(SystemSrvResolver::from_system())),
+            stream_management: Some(SmSettings::initiator()),
         }
     }
 
@@ -120,6 +127,8 @@ impl ClientConfig {
 pub struct Client {
     link: Link,
     jid: FullJid,
+    resumed: bool,
+    not_resumed: Vec<Element>,
 }
 
 impl Client {
@@ -144,6 +153,36 @@ impl Client {
         jid: &BareJid,
         credentials: xmpp_sasl::Credentials,
         config: &ClientConfig,
+    ) -> Result<Client, Error> {
+        Client::connect_with_session(jid, credentials, config, None)
+    }
+
+    /// Connects like [`connect`](Self::connect) and resumes `previous` (the session of an
+    /// earlier stream, from its `Event::Detached`) instead of binding: the server sends
+    /// again what it had sent and `previous` never handled, and this side sends again what
+    /// the server never handled ([`resumed`](Self::resumed)). When the server cannot resume
+    /// it, a new session is bound and [`take_not_resumed`](Self::take_not_resumed) gives
+    /// the stanzas the server never acknowledged.
+    pub fn resume(
+        jid: &BareJid,
+        password: &str,
+        config: &ClientConfig,
+        previous: SmSession,
+    ) -> Result<Client, Error> {
+        let username = jid.node().ok_or_else(|| Error::Jid {
+            jid: jid.to_string(),
+            reason: "a client JID needs a local part".into(),
+        })?;
+        let credentials = xmpp_sasl::Credentials::password(username, password)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        Client::connect_with_session(jid, credentials, config, Some(previous))
+    }
+
+    fn connect_with_session(
+        jid: &BareJid,
+        credentials: xmpp_sasl::Credentials,
+        config: &ClientConfig,
+        previous: Option<SmSession>,
     ) -> Result<Client, Error> {
         let domain = jid.domain().to_owned();
         if let Some(d) = config.dscp.filter(|d| *d > 63) {
@@ -172,7 +211,7 @@ impl Client {
         if let Some(d) = config.dscp {
             crate::socket::set_dscp(&stream, d)?;
         }
-        let conn = Connection::initiator(
+        let mut conn = Connection::initiator(
             InitiatorConfig {
                 kind: StreamKind::Client,
                 to: domain,
@@ -186,14 +225,37 @@ impl Client {
             Box::new(rand_core::OsRng),
             Instant::now(),
         )?;
+        if let Some(sm) = config.stream_management {
+            conn.enable_stream_management(sm)?;
+        }
+        if let Some(previous) = previous.filter(SmSession::is_resumable) {
+            conn.resume_stream_management(previous)?;
+        }
         let (link, logged_in) = Link::establish(Driver::tcp(conn, stream), deadline)?;
-        let jid = logged_in
-            .jid
+        let jid = (logged_in.jid.clone())
             .or_else(|| link.driver().connection().bound_jid().cloned())
             .ok_or(Error::Login(LoginError::Negotiation(
                 NegotiationFailure::MalformedBindResult,
             )))?;
-        Ok(Client { link, jid })
+        Ok(Client {
+            link,
+            jid,
+            resumed: logged_in.resumed,
+            not_resumed: logged_in.not_resumed,
+        })
+    }
+
+    /// Stream management: the previous session was resumed ([`Client::resume`]), not bound
+    /// anew.
+    pub fn resumed(&self) -> bool {
+        self.resumed
+    }
+
+    /// Stream management: when resumption was refused, the stanzas of the previous session
+    /// the server never acknowledged, oldest first (send them again if they matter); empty
+    /// afterwards.
+    pub fn take_not_resumed(&mut self) -> Vec<Element> {
+        std::mem::take(&mut self.not_resumed)
     }
 
     /// The bound full JID.

@@ -199,10 +199,10 @@ impl<T: Read + Write> Driver<T> {
     pub fn next_event(&mut self, deadline: Option<Instant>) -> Result<Option<Event>, Error> {
         loop {
             if let Some(event) = self.conn.poll_event() {
-                self.flush_blocking()?;
+                self.flush_or_lose_transport();
                 return Ok(Some(event));
             }
-            self.flush_blocking()?;
+            self.flush_or_lose_transport();
             if self.conn.is_closed() {
                 return Err(Error::Closed(
                     xmpp_stream::connection::CloseReason::TransportClosed,
@@ -243,8 +243,26 @@ impl<T: Read + Write> Driver<T> {
                         e.kind(),
                         ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
                     ) => {}
-                Err(e) => return Err(Error::Io(e)),
+                Err(e) => {
+                    // The transport is gone (a reset): the machine ends the stream as at end of
+                    // file, and its last events (a managed session's `Detached`, `Closed`)
+                    // still come out.
+                    tracing::debug!(error = %e, "read failed");
+                    self.eof = true;
+                    self.conn.handle_eof(Instant::now());
+                }
             }
+        }
+    }
+
+    /// Writes what is pending; a transport that fails (or times out) is lost: the machine ends
+    /// the stream as at end of file and what it still had to write is dropped.
+    fn flush_or_lose_transport(&mut self) {
+        if let Err(e) = self.flush_blocking() {
+            tracing::debug!(error = %e, "write failed");
+            self.eof = true;
+            self.conn.handle_eof(Instant::now());
+            self.conn.consume_transmit(usize::MAX);
         }
     }
 }

@@ -88,5 +88,6 @@ pub use session::{RequestError, Session, SessionEvent};
 /// The sans-IO server core [`ImServer`] drives (its `Config` is [`ServerConfig::core`]).
 pub use xmpp_server;
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
+pub use xmpp_stream::stream_management::{SmSession, SmSettings};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::trust::{Trust, TrustError};

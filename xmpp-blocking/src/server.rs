@@ -68,18 +68,22 @@ use rustls::pki_types::CertificateDer;
 use xmpp_jid::BareJid;
 use xmpp_server::{Action, ConnectionId, MemoryStorage, Storage};
 use xmpp_stream::bind::BindDecision;
-use xmpp_stream::connection::{CloseReason, Connection, Event, ReceiverAuth, ReceiverConfig};
+use xmpp_stream::connection::{
+    CloseReason, Connection, Event, ReceiverAuth, ReceiverConfig, SendError,
+};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
 use xmpp_stream::stream_error::{StreamCondition, StreamError};
+use xmpp_stream::stream_management::ResumeDecision;
 use xmpp_stream::xml::Element;
 
 use crate::driver::Driver;
 use crate::error::Error;
 
 /// Inbox slots kept for commands other than stanzas: the core asks another connection's thread
-/// for at most one close (it forgets the session at once) and never for a bind.
-const CONTROL_SLOTS: usize = 2;
+/// for at most one close (it forgets the session at once, or waits for it to hand its session
+/// to a resumption) and one resumption answer (the session handed over), never for a bind.
+const CONTROL_SLOTS: usize = 3;
 
 /// What an [`ImServer`] serves, and its limits.
 #[derive(Clone)]
@@ -157,6 +161,7 @@ enum Command {
     Send(Element),
     Bind(BindDecision),
     Close(StreamError),
+    Resume(ResumeDecision),
 }
 
 impl Command {
@@ -167,6 +172,7 @@ impl Command {
             Action::Send { stanza, .. } => Some(Command::Send(stanza)),
             Action::Bind { decision, .. } => Some(Command::Bind(decision)),
             Action::Close { error, .. } => Some(Command::Close(error)),
+            Action::Resume { decision, .. } => Some(Command::Resume(decision)),
             other => {
                 tracing::warn!(?other, "unknown server action ignored");
                 None
@@ -208,30 +214,83 @@ impl<S: Storage> Shared<S> {
         // Events after the core closed the connection are ignored, and a second `Closed`
         // refused: either way there is nothing to do.
         let _ = state.core.handle_event(conn, event, SystemTime::now());
-        let mut own = Vec::new();
-        while let Some(action) = state.core.poll_action() {
-            let to = action.conn();
-            let Some(command) = Command::of(action) else {
-                continue;
-            };
-            if to == conn {
-                own.push(command);
-            } else {
-                state.dispatch(to, command, self.config.inbox_capacity);
-            }
-        }
+        let own = state.dispatch_all(Some(conn), self.config.inbox_capacity);
         if closed {
             state.inboxes.remove(&conn);
         }
         own
     }
+
+    /// A stanza `conn`'s ended stream could not take: the core keeps it with the session or
+    /// routes it again ([`xmpp_server::Server::undelivered`]).
+    fn hand_back(&self, conn: ConnectionId, stanza: Element) {
+        let mut state = self.lock();
+        state.core.undelivered(conn, stanza);
+        state.dispatch_all(None, self.config.inbox_capacity);
+    }
+
+    /// Ends the resumption windows that are over (XEP-0198) and dispatches what follows.
+    fn tick(&self) {
+        let mut state = self.lock();
+        let now = SystemTime::now();
+        if state.core.poll_timeout().is_some_and(|due| due <= now) {
+            state.core.handle_timeout(now);
+            state.dispatch_all(None, self.config.inbox_capacity);
+        }
+    }
+}
+
+/// Calls the core's timer (resumption windows) once a second until the server stops.
+fn timer_loop<S: Storage + Send + 'static>(shared: &std::sync::Weak<Shared<S>>) {
+    loop {
+        thread::sleep(Duration::from_secs(1));
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        shared.tick();
+    }
+}
+
+/// Starts the timer thread of a server.
+fn spawn_timer<S: Storage + Send + 'static>(shared: &Arc<Shared<S>>) -> io::Result<()> {
+    let weak = Arc::downgrade(shared);
+    thread::Builder::new()
+        .name("xmpp-timer".into())
+        .spawn(move || timer_loop(&weak))
+        .map(drop)
 }
 
 impl<S: Storage> State<S> {
-    /// Puts a command for another connection into its inbox.
-    fn dispatch(&self, to: ConnectionId, command: Command, capacity: usize) {
+    /// Carries the core's actions to their connections' inboxes, and returns those for
+    /// `own` (the connection whose thread is feeding). A stanza for a connection whose thread
+    /// has ended goes back to the core, which keeps it for the session or routes it again.
+    fn dispatch_all(&mut self, own: Option<ConnectionId>, capacity: usize) -> Vec<Command> {
+        let mut mine = Vec::new();
+        while let Some(action) = self.core.poll_action() {
+            let to = action.conn();
+            let Some(command) = Command::of(action) else {
+                continue;
+            };
+            if Some(to) == own {
+                mine.push(command);
+            } else if let Some(stanza) = self.dispatch(to, command, capacity) {
+                self.core.undelivered(to, stanza);
+            }
+        }
+        mine
+    }
+
+    /// Puts a command for another connection into its inbox; a stanza whose connection's
+    /// thread has ended comes back.
+    fn dispatch(&self, to: ConnectionId, command: Command, capacity: usize) -> Option<Element> {
         let Some(inbox) = self.inboxes.get(&to) else {
-            return;
+            return match command {
+                Command::Send(stanza) => Some(stanza),
+                _ => None,
+            };
         };
         if let Command::Send(_) = command {
             // Counted before it is queued, uncounted after it is taken: the count is never
@@ -239,12 +298,20 @@ impl<S: Storage> State<S> {
             if inbox.stanzas.fetch_add(1, Ordering::SeqCst) >= capacity {
                 inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
                 tracing::warn!(%to, "recipient inbox full; stanza dropped");
-                return;
+                return None;
             }
-            if inbox.tx.try_send(command).is_err() {
-                inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
-            }
-            return;
+            return match inbox.tx.try_send(command) {
+                Ok(()) => None,
+                // The connection's thread has ended: the stanza goes back to the core.
+                Err(TrySendError::Disconnected(Command::Send(stanza))) => {
+                    inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
+                    Some(stanza)
+                }
+                Err(_) => {
+                    inbox.stanzas.fetch_sub(1, Ordering::SeqCst);
+                    None
+                }
+            };
         }
         match inbox.tx.try_send(command) {
             Ok(()) | Err(TrySendError::Disconnected(_)) => {}
@@ -252,6 +319,7 @@ impl<S: Storage> State<S> {
                 tracing::error!(%to, "no inbox slot for a control command")
             }
         }
+        None
     }
 }
 
@@ -374,6 +442,7 @@ impl<S: Storage + Send + 'static> ImServer<S> {
             shared: self.shared.clone(),
             accept: Vec::new(),
         };
+        spawn_timer(&self.shared)?;
         let listeners = std::iter::once((self.clients, Role::Client))
             .chain(self.components.into_iter().map(|l| (l, Role::Component)));
         for (listener, role) in listeners {
@@ -390,6 +459,7 @@ impl<S: Storage + Send + 'static> ImServer<S> {
     /// Accepts connections until the process ends: components in background threads, clients
     /// on this thread.
     pub fn run(self) -> io::Result<()> {
+        spawn_timer(&self.shared)?;
         for listener in self.components {
             let shared = self.shared.clone();
             thread::Builder::new()
@@ -514,12 +584,15 @@ fn serve<S: Storage + Send + 'static>(
             auth: config.core.component_auth(),
         },
     };
-    let machine = Connection::receiver(
+    let mut machine = Connection::receiver(
         receiver,
         config.profile.clone(),
         Box::new(rand_core::OsRng),
         Instant::now(),
     )?;
+    if let (Role::Client, Some(sm)) = (role, config.core.stream_management) {
+        machine.enable_stream_management(sm)?;
+    }
     let mut session = Driver::tcp(machine, stream);
     let (tx, rx) = mpsc::sync_channel(config.inbox_capacity.max(1) + CONTROL_SLOTS);
     let stanzas = Arc::new(AtomicUsize::new(0));
@@ -537,6 +610,13 @@ fn serve<S: Storage + Send + 'static>(
         conn
     };
     let result = run_session(&mut session, conn, shared, &rx, &stanzas);
+    // Stanzas still in the inbox never reached the stream: back to the core (to the
+    // session's resumption, or routed again).
+    while let Ok(command) = rx.try_recv() {
+        if let Command::Send(stanza) = command {
+            shared.hand_back(conn, stanza);
+        }
+    }
     // Without the machine's `Closed` (an I/O error ended the thread), the core learns it
     // here; after it, the core refuses this one and nothing happens.
     shared.feed(conn, Event::Closed(CloseReason::TransportClosed));
@@ -562,7 +642,9 @@ fn run_session<S: Storage + Send + 'static>(
             if let Command::Send(_) = command {
                 stanzas.fetch_sub(1, Ordering::SeqCst);
             }
-            apply(session.connection_mut(), command);
+            if let Some(stanza) = apply(session.connection_mut(), command) {
+                shared.hand_back(conn, stanza);
+            }
         }
         let event = match session.next_event(Some(Instant::now() + shared.config.tick)) {
             Ok(Some(ev)) => ev,
@@ -575,7 +657,9 @@ fn run_session<S: Storage + Send + 'static>(
             tracing::debug!(%conn, ?reason, "connection closed");
         }
         for command in shared.feed(conn, event) {
-            apply(session.connection_mut(), command);
+            if let Some(stanza) = apply(session.connection_mut(), command) {
+                shared.hand_back(conn, stanza);
+            }
         }
         if closed {
             // What the machine still has to write (a closing tag, a stream error).
@@ -586,19 +670,25 @@ fn run_session<S: Storage + Send + 'static>(
 }
 
 /// Carries out a command on the connection's own machine (written out by the next
-/// `next_event`).
-fn apply(machine: &mut Connection, command: Command) {
+/// `next_event`); a stanza the ended stream cannot take comes back, for the core.
+fn apply(machine: &mut Connection, command: Command) -> Option<Element> {
     match command {
-        Command::Send(stanza) => {
-            if let Err(e) = machine.send(&stanza) {
-                tracing::debug!(error = %e, "stanza not sent");
-            }
-        }
+        Command::Send(stanza) => match machine.send(&stanza) {
+            Ok(()) => {}
+            Err(SendError::Closed) => return Some(stanza),
+            Err(e) => tracing::debug!(error = %e, "stanza not sent"),
+        },
         Command::Bind(decision) => {
             if let Err(e) = machine.bind(decision) {
                 tracing::debug!(error = %e, "bind answer refused");
             }
         }
         Command::Close(error) => machine.close_with_error(error),
+        Command::Resume(decision) => {
+            if let Err(e) = machine.resume(decision) {
+                tracing::debug!(error = %e, "resumption answer refused");
+            }
+        }
     }
+    None
 }

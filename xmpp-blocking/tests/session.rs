@@ -9,6 +9,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use xmpp_blocking::session::{DisconnectReason, SessionConfig};
 use xmpp_blocking::xmpp_server::Config;
 use xmpp_blocking::{
     ClientConfig, Error, ImServer, RequestError, ServerConfig, ServerHandle, Session, SessionEvent,
@@ -238,13 +239,20 @@ fn a_request_times_out_and_its_late_answer_is_dropped() {
     alice.close().unwrap();
 }
 
-/// The server shuts down while a request waits: the request fails with `Closed` (not an
-/// error answer), `Disconnected` follows as an event, and afterwards requests and sends fail
-/// at once.
+/// Without reconnection, the server shuts down while a request waits: the request fails with
+/// `LinkLost` (not an error answer), `Disconnected` follows as an event, and afterwards
+/// requests and sends fail at once with `Closed`.
 #[test]
 fn the_end_of_the_session_is_reported_and_later_requests_fail_closed() {
     let (server, config, _) = server();
-    let (mut alice, _) = login("alice", &config);
+    let no_reconnect = SessionConfig {
+        reconnect: None,
+        ..SessionConfig::default()
+    };
+    let mut alice =
+        Session::connect_with_config(&bare("alice"), scenarios::PASSWORD, &config, no_reconnect)
+            .unwrap();
+    assert!(matches!(next(&mut alice), SessionEvent::Online { .. }));
     let (bob, _) = login("bob", &config);
     let to = Jid::from(bob.jid().clone());
     let shutdown = std::thread::spawn(move || {
@@ -256,15 +264,23 @@ fn the_end_of_the_session_is_reported_and_later_requests_fail_closed() {
         Iq::get(Some(to), "", Element::new("query", "urn:example:slow")),
         STEP * 3,
     );
-    assert_eq!(waiting, Err(RequestError::Closed));
+    assert_eq!(waiting, Err(RequestError::LinkLost));
     assert!(started.elapsed() < STEP * 2);
-    let (reason, _) = until(&mut alice, |e| match e {
+    let (reason, skipped) = until(&mut alice, |e| match e {
         SessionEvent::Disconnected(reason) => Some(reason.clone()),
         _ => None,
     });
+    assert!(
+        !skipped
+            .iter()
+            .any(|e| matches!(e, SessionEvent::Reconnecting { .. })),
+        "reconnection is off: {skipped:?}"
+    );
     match &reason {
-        CloseReason::PeerError(e) => assert_eq!(e.condition(), StreamCondition::SystemShutdown),
-        CloseReason::TransportClosed | CloseReason::Graceful => {}
+        DisconnectReason::Stream(CloseReason::PeerError(e)) => {
+            assert_eq!(e.condition(), StreamCondition::SystemShutdown)
+        }
+        DisconnectReason::Stream(CloseReason::TransportClosed | CloseReason::Graceful) => {}
         other => panic!("{other:?}"),
     }
     assert_eq!(

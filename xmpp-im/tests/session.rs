@@ -1,10 +1,13 @@
 //! The client session over connection-machine events: RFC 6121 session order, typed events,
-//! IQ matching, automatic answers, reconnection with roster versioning.
+//! IQ matching, automatic answers, reconnection with roster versioning. (Liveness, with a fake
+//! clock, is tested next to the session: `src/session/tests.rs`.)
+
+use std::time::Instant;
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use xmpp_im::client::SubscriptionRequest;
-use xmpp_im::session::{ClientSession, SessionEvent};
+use xmpp_im::session::{ClientSession, DisconnectReason, SessionEvent};
 use xmpp_stanza::roster::RosterQuery;
 use xmpp_stanza::xep::ping::Ping;
 use xmpp_stanza::{Condition, Iq, IqPayload, Presence, PresenceType};
@@ -28,7 +31,7 @@ impl T {
         }
     }
     fn ev(&mut self, e: Event) {
-        self.s.handle(e, &mut self.rng);
+        self.s.handle(Instant::now(), e, &mut self.rng);
     }
     fn stanza(&mut self, xml: &str) {
         self.ev(Event::Stanza(el(xml)));
@@ -106,7 +109,9 @@ fn ucr_roster_24_a_reconnected_session_asks_with_its_roster_version() {
     t.ev(Event::Closed(CloseReason::TransportClosed));
     assert!(matches!(
         t.events().last(),
-        Some(SessionEvent::Disconnected(CloseReason::TransportClosed))
+        Some(SessionEvent::Disconnected(DisconnectReason::Stream(
+            CloseReason::TransportClosed
+        )))
     ));
     t.s.reconnecting();
     t.ev(Event::Established);
@@ -194,7 +199,7 @@ fn a_cancelled_request_is_forgotten_and_its_late_answer_dropped() {
     ));
     assert!(t.events().is_empty());
     assert!(t.out().is_empty());
-    // Nor is it answered when the stream ends; another one still waiting is.
+    // Nor is it reported lost when the stream ends; another one still waiting is.
     let other =
         t.s.request(
             Iq::get(Some("example.com".parse().unwrap()), "", Ping),
@@ -210,19 +215,20 @@ fn a_cancelled_request_is_forgotten_and_its_late_answer_dropped() {
     assert!(t.s.cancel_request(&gone));
     t.ev(Event::Closed(CloseReason::TransportClosed));
     let events = t.events();
-    let answered: Vec<_> = events
+    let lost: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            SessionEvent::IqResponse { id, .. } => Some(id.clone()),
+            SessionEvent::RequestLost { id } => Some(id.clone()),
+            SessionEvent::IqResponse { .. } => panic!("{e:?}"),
             _ => None,
         })
         .collect();
-    assert_eq!(answered, [other]);
+    assert_eq!(lost, [other]);
     assert!(matches!(events.last(), Some(SessionEvent::Disconnected(_))));
 }
 
 #[test]
-fn requests_still_waiting_are_answered_when_the_stream_ends() {
+fn requests_still_waiting_are_reported_lost_when_the_stream_ends() {
     let mut t = T::new();
     t.online("<query xmlns='jabber:iq:roster'/>");
     let a =
@@ -242,13 +248,8 @@ fn requests_still_waiting_are_answered_when_the_stream_ends() {
     let mut answered: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            SessionEvent::IqResponse {
-                id,
-                result: Err(err),
-            } => {
-                assert_eq!(err.condition, Condition::RecipientUnavailable);
-                Some(id.clone())
-            }
+            SessionEvent::RequestLost { id } => Some(id.clone()),
+            SessionEvent::IqResponse { .. } => panic!("not an answer: {e:?}"),
             _ => None,
         })
         .collect();

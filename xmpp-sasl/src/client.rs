@@ -1,5 +1,5 @@
-//! [`ClientMechanism`]: the uniform interface of every client-side mechanism, built-in or an
-//! extension (GSSAPI and others implement it outside this crate).
+//! [`ClientMechanism`]: the uniform interface of every client-side mechanism, built-in (GSSAPI
+//! included, feature `gssapi`) or implemented by another crate.
 
 use std::fmt;
 

@@ -25,6 +25,11 @@ pub enum CredentialsError {
         /// Which string.
         what: &'static str,
     },
+    /// GSSAPI was chosen but the credentials are not Kerberos credentials
+    /// ([`Credentials::kerberos`]).
+    #[cfg(feature = "gssapi")]
+    #[error("mechanism GSSAPI needs Kerberos credentials (Credentials::kerberos)")]
+    NotKerberos,
     /// The chosen mechanism needs a username and password and none were given.
     #[error("mechanism {mechanism} needs a username and password")]
     MissingPassword {
@@ -59,7 +64,8 @@ pub fn saslprep(s: &str, what: &'static str) -> Result<String, CredentialsError>
 }
 
 /// What a client authenticates with. Build it with [`Credentials::password`],
-/// [`Credentials::certificate`] or [`Credentials::anonymous`] and the `with_*` methods.
+/// [`Credentials::certificate`], [`Credentials::anonymous`] or (feature `gssapi`)
+/// `Credentials::kerberos` and the `with_*` methods.
 ///
 /// Username and password are SASLprep'd on construction. `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -69,6 +75,10 @@ pub struct Credentials {
     pub(crate) authzid: Option<String>,
     pub(crate) trace: Option<String>,
     pub(crate) domain: Option<String>,
+    /// Kerberos credentials (GSSAPI): the ticket cache of the environment, `domain` is the
+    /// host of the service principal.
+    #[cfg(feature = "gssapi")]
+    pub(crate) kerberos: bool,
 }
 
 impl Credentials {
@@ -106,6 +116,53 @@ impl Credentials {
         Credentials::default()
     }
 
+    /// Kerberos V5 through GSSAPI (RFC 4752, feature `gssapi`): the user's tickets come from
+    /// the environment's credential cache (`KRB5CCNAME`, filled by `kinit`), and the client
+    /// authenticates to the service principal `xmpp/<service_host>` (the host-based service
+    /// `xmpp@<service_host>`), normally the server's domain. Such credentials serve GSSAPI
+    /// only.
+    ///
+    /// ```
+    /// use xmpp_sasl::{Credentials, Mechanism};
+    /// let credentials = Credentials::kerberos("example.com").unwrap();
+    /// assert!(credentials.supports(Mechanism::Gssapi));
+    /// assert!(!credentials.supports(Mechanism::ScramSha256));
+    /// assert!(Credentials::kerberos("").is_err());
+    /// ```
+    #[cfg(feature = "gssapi")]
+    pub fn kerberos(service_host: &str) -> Result<Self, CredentialsError> {
+        if service_host.is_empty() {
+            return Err(CredentialsError::Empty {
+                what: "service host",
+            });
+        }
+        if service_host.contains('\0') {
+            return Err(CredentialsError::ContainsNul {
+                what: "service host",
+            });
+        }
+        Ok(Credentials {
+            domain: Some(service_host.to_owned()),
+            kerberos: true,
+            ..Credentials::default()
+        })
+    }
+
+    /// Whether these credentials can serve `mechanism`: Kerberos credentials GSSAPI only;
+    /// without a username EXTERNAL and ANONYMOUS; with a username and password every
+    /// mechanism but ANONYMOUS (and GSSAPI).
+    pub fn supports(&self, mechanism: crate::Mechanism) -> bool {
+        use crate::Mechanism;
+        #[cfg(feature = "gssapi")]
+        if self.kerberos || mechanism == Mechanism::Gssapi {
+            return self.kerberos && mechanism == Mechanism::Gssapi;
+        }
+        match self.username {
+            None => matches!(mechanism, Mechanism::External | Mechanism::Anonymous),
+            Some(_) => mechanism != Mechanism::Anonymous,
+        }
+    }
+
     /// Asks to act as another identity (RFC 6120 §6.3.8: only when it differs from the one
     /// derived from the credentials). An empty string means none.
     pub fn with_authzid(mut self, authzid: &str) -> Result<Self, CredentialsError> {
@@ -129,7 +186,7 @@ impl Credentials {
     }
 
     /// The server's XMPP domain: DIGEST-MD5 uses it for `digest-uri` (`xmpp/<domain>`) and as
-    /// the default realm.
+    /// the default realm; GSSAPI as the host of the service principal.
     #[must_use]
     pub fn with_domain(mut self, domain: &str) -> Self {
         self.domain = Some(domain.to_owned());
@@ -160,13 +217,15 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
+        let mut d = f.debug_struct("Credentials");
+        d.field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("authzid", &self.authzid)
             .field("trace", &self.trace)
-            .field("domain", &self.domain)
-            .finish()
+            .field("domain", &self.domain);
+        #[cfg(feature = "gssapi")]
+        d.field("kerberos", &self.kerberos);
+        d.finish()
     }
 }
 

@@ -166,6 +166,11 @@ pub enum Cause {
     /// The initiating entity aborted the exchange.
     #[error("aborted by the initiating entity")]
     Aborted,
+    /// GSSAPI (feature `gssapi`): the GSS-API library refused a token or a call, or the
+    /// RFC 4752 exchange went wrong (security layers, principal mapping).
+    #[cfg(feature = "gssapi")]
+    #[error("GSSAPI: {0}")]
+    Gssapi(crate::gssapi::GssapiError),
     /// A failure reported by an extension mechanism (see [`crate::ServerMechanism`]).
     #[error("{0}")]
     Extension(String),

@@ -52,10 +52,13 @@
 //!
 //! - Mechanisms: [`scram`] (SCRAM-SHA-1/256/512 and -PLUS with `tls-exporter` and
 //!   `tls-server-end-point`), [`plain`], [`external`] (XEP-0178 rules), [`anonymous`] (off
-//!   unless enabled), `digest_md5` (feature `legacy-digest-md5`).
+//!   unless enabled), `digest_md5` (feature `legacy-digest-md5`), `gssapi` (Kerberos V5,
+//!   RFC 4752, through the system's GSS-API library; feature `gssapi`).
 //! - Uniform interfaces: [`ClientMechanism`] and [`ServerMechanism`]. They are also the
-//!   extension point for mechanisms this crate does not implement (GSSAPI): implement them
-//!   outside and register the server side with [`ServerSession::with_extension`].
+//!   extension point for mechanisms of other crates: implement them outside and register the
+//!   server side with [`ServerSession::with_extension`] (GSSAPI's server side is registered
+//!   that way too), or for a connection machine, which is handed only a store, add it to the
+//!   store with [`ExtendedStore`].
 //! - Client negotiation: [`ClientPolicy`] (presets `rfc6120`, `dod_ucr_2008`, `nato_bcs`),
 //!   [`choose`] → [`Choice`] → [`Choice::start`].
 //! - Server: [`ServerPolicy`] (same presets), [`ServerSession`] (advertisement, dispatch, retry
@@ -92,8 +95,11 @@ mod condition;
 mod credentials;
 #[cfg(feature = "legacy-digest-md5")]
 pub mod digest_md5;
+mod extended_store;
 pub mod external;
 mod failure;
+#[cfg(feature = "gssapi")]
+pub mod gssapi;
 mod mechanism;
 mod negotiation;
 pub mod plain;
@@ -110,6 +116,7 @@ pub mod wire;
 pub use client::ClientMechanism;
 pub use condition::{SaslCondition, UnknownCondition};
 pub use credentials::{Credentials, CredentialsError, saslprep};
+pub use extended_store::ExtendedStore;
 pub use failure::{Cause, Failure};
 pub use mechanism::{Mechanism, UnknownMechanism, is_valid_mechanism_name};
 pub use negotiation::{Choice, ClientPolicy, NegotiationError, choose};

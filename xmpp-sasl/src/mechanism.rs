@@ -7,14 +7,21 @@ use crate::scram::ScramHash;
 
 /// A SASL mechanism implemented by this crate (client and server side).
 ///
-/// Extension mechanisms (GSSAPI, ...) are not variants: they implement
+/// Mechanisms of other crates are not variants: they implement
 /// [`ClientMechanism`](crate::ClientMechanism) / [`ServerMechanism`](crate::ServerMechanism)
 /// and are registered with [`ServerSession::with_extension`](crate::ServerSession::with_extension).
+/// GSSAPI (feature `gssapi`) is a variant for the client's choice, and its server side is such
+/// an extension (`gssapi::GssapiServer`): it needs the deployment's keytab and principal
+/// mapping, which a [`ServerPolicy`](crate::ServerPolicy) does not carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Mechanism {
     /// EXTERNAL (RFC 4422 Appendix A), used with TLS client certificates per XEP-0178.
     External,
+    /// GSSAPI with Kerberos V5 (RFC 4752). Feature `gssapi`; the client side is built in, the
+    /// server side is the extension [`GssapiServer`](crate::gssapi::GssapiServer).
+    #[cfg(feature = "gssapi")]
+    Gssapi,
     /// SCRAM-SHA-512-PLUS (channel binding).
     ScramSha512Plus,
     /// SCRAM-SHA-256-PLUS (RFC 7677, channel binding).
@@ -40,6 +47,8 @@ impl Mechanism {
     /// Every mechanism compiled in, strongest first.
     pub const ALL: &'static [Mechanism] = &[
         Mechanism::External,
+        #[cfg(feature = "gssapi")]
+        Mechanism::Gssapi,
         Mechanism::ScramSha512Plus,
         Mechanism::ScramSha256Plus,
         Mechanism::ScramSha1Plus,
@@ -56,6 +65,8 @@ impl Mechanism {
     pub const fn name(self) -> &'static str {
         match self {
             Mechanism::External => "EXTERNAL",
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => "GSSAPI",
             Mechanism::ScramSha512Plus => "SCRAM-SHA-512-PLUS",
             Mechanism::ScramSha256Plus => "SCRAM-SHA-256-PLUS",
             Mechanism::ScramSha1Plus => "SCRAM-SHA-1-PLUS",
@@ -156,7 +167,11 @@ mod tests {
             assert!(is_valid_mechanism_name(m.name()), "{m}");
         }
         assert!("scram-sha-1".parse::<Mechanism>().is_err());
-        assert!("GSSAPI".parse::<Mechanism>().is_err());
+        assert!("CRAM-MD5".parse::<Mechanism>().is_err());
+        assert_eq!(
+            "GSSAPI".parse::<Mechanism>().is_ok(),
+            cfg!(feature = "gssapi")
+        );
     }
 
     #[test]

@@ -107,6 +107,27 @@ impl ClientPolicy {
         }
     }
 
+    /// Fits the preference to what `credentials` can serve ([`Credentials::supports`]):
+    /// Kerberos credentials (feature `gssapi`) make it GSSAPI alone, since GSSAPI is in no
+    /// preset; other credentials keep the entries they support, in order.
+    ///
+    /// ```
+    /// use xmpp_sasl::{ClientPolicy, Credentials, Mechanism};
+    /// let anonymous = ClientPolicy::rfc6120()
+    ///     .with_preference([Mechanism::Anonymous, Mechanism::Plain, Mechanism::External])
+    ///     .for_credentials(&Credentials::anonymous());
+    /// assert_eq!(anonymous.preference, [Mechanism::Anonymous, Mechanism::External]);
+    /// ```
+    #[must_use]
+    pub fn for_credentials(mut self, credentials: &Credentials) -> Self {
+        #[cfg(feature = "gssapi")]
+        if credentials.supports(Mechanism::Gssapi) {
+            self.preference = vec![Mechanism::Gssapi];
+        }
+        self.preference.retain(|m| credentials.supports(*m));
+        self
+    }
+
     /// Replaces the preference list.
     #[must_use]
     pub fn with_preference(mut self, preference: impl IntoIterator<Item = Mechanism>) -> Self {
@@ -168,6 +189,8 @@ impl Choice {
             Mechanism::Plain => Box::new(PlainClient::new(credentials)?),
             Mechanism::External => Box::new(ExternalClient::new(credentials)),
             Mechanism::Anonymous => Box::new(AnonymousClient::new(credentials)),
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => Box::new(crate::gssapi::GssapiClient::new(credentials)?),
             #[cfg(feature = "legacy-digest-md5")]
             Mechanism::DigestMd5 => {
                 Box::new(crate::digest_md5::DigestMd5Client::new(credentials, rng)?)

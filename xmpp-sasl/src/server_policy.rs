@@ -113,7 +113,8 @@ impl ServerPolicy {
     }
 
     /// NATO BCS profile (S-13, S-14): ANONYMOUS, PLAIN and EXTERNAL (both only over TLS), plus
-    /// SCRAM; 3 retries (bounds 2..=5). GSSAPI is an extension to register separately.
+    /// SCRAM; 3 retries (bounds 2..=5). GSSAPI is an extension to register separately
+    /// (`gssapi::GssapiServer`, feature `gssapi`).
     pub fn nato_bcs() -> Self {
         let mut c = ServerPolicy::rfc6120();
         c.mechanisms.push(Mechanism::Anonymous);
@@ -219,6 +220,10 @@ impl ServerPolicy {
             m if m.is_plus() && !self.supports_channel_binding(transport) => not_offered(),
             #[cfg(feature = "legacy-digest-md5")]
             Mechanism::DigestMd5 if self.digest_md5_realm.is_none() => not_offered(),
+            // The server side of GSSAPI is the extension `gssapi::GssapiServer`, registered
+            // with `ServerSession::with_extension`; listed here it is never offered.
+            #[cfg(feature = "gssapi")]
+            Mechanism::Gssapi => not_offered(),
             _ => None,
         }
     }

@@ -1,7 +1,7 @@
 //! The server's per-connection SASL state: [`ServerSession`] (advertisement under its
 //! [`ServerPolicy`], dispatch of `<auth/>`/`<response/>`/`<abort/>`, the failed-attempts
 //! counter) and [`ServerMechanismFactory`], the registration point for extension mechanisms
-//! such as GSSAPI.
+//! such as GSSAPI (`gssapi::GssapiServer`, feature `gssapi`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,9 +17,10 @@ use crate::server::{ServerContext, ServerMechanism, ServerStep, Success};
 use crate::server_policy::ServerPolicy;
 use crate::transport::{ChannelBindingType, Transport};
 
-/// A fresh built-in server mechanism, set up from `config`.
-fn start(config: &ServerPolicy, mechanism: Mechanism) -> Box<dyn ServerMechanism> {
-    match mechanism {
+/// A fresh built-in server mechanism, set up from `config`; the failure for a variant whose
+/// server side is an extension (GSSAPI).
+fn start(config: &ServerPolicy, mechanism: Mechanism) -> Result<Box<dyn ServerMechanism>, Failure> {
+    Ok(match mechanism {
         Mechanism::Plain => Box::new(PlainServer::new()),
         Mechanism::External => Box::new(ExternalServer::new()),
         Mechanism::Anonymous => Box::new(AnonymousServer::new()),
@@ -27,17 +28,26 @@ fn start(config: &ServerPolicy, mechanism: Mechanism) -> Box<dyn ServerMechanism
         Mechanism::DigestMd5 => Box::new(crate::digest_md5::DigestMd5Server::new(
             config.digest_md5_realm.as_deref().unwrap_or_default(),
         )),
+        #[cfg(feature = "gssapi")]
+        Mechanism::Gssapi => {
+            return Err(Failure::new(
+                SaslCondition::InvalidMechanism,
+                Cause::MechanismNotOffered(mechanism.name().to_owned()),
+            ));
+        }
         m => {
             let (hash, plus) = m
                 .scram()
                 .unwrap_or((crate::scram::ScramHash::Sha256, false));
             Box::new(ScramServer::new(hash, plus, config))
         }
-    }
+    })
 }
 
-/// Makes server mechanisms that this crate does not implement (GSSAPI, ...): register one with
-/// [`ServerSession::with_extension`].
+/// Makes server mechanisms that are not built into [`ServerPolicy`] (GSSAPI, which needs a
+/// keytab and a principal mapping, or mechanisms of other crates): register one with
+/// [`ServerSession::with_extension`], or hand it to a connection machine with the credential
+/// store ([`ExtendedStore`](crate::ExtendedStore)).
 pub trait ServerMechanismFactory: fmt::Debug + Send + Sync {
     /// The registered mechanism name (see
     /// [`is_valid_mechanism_name`](crate::is_valid_mechanism_name)).
@@ -242,7 +252,10 @@ impl ServerSession {
             if let Some(f) = self.config.refusal(m, ctx.transport) {
                 return self.fail(f);
             }
-            start(&self.config, m)
+            match start(&self.config, m) {
+                Ok(mech) => mech,
+                Err(f) => return self.fail(f),
+            }
         };
         let result = mech.start(ctx, initial_response);
         self.outcome(mech, result)

@@ -2,11 +2,13 @@
 //! in-memory implementation for tests, examples and small deployments.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rand_core::CryptoRngCore;
 
 use crate::credentials::{CredentialsError, saslprep};
 use crate::scram::{ScramCredentials, ScramHash};
+use crate::session::ServerMechanismFactory;
 
 /// Why a store could not give what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,6 +91,15 @@ pub trait CredentialStore {
         AccountStatus::Active
     }
 
+    /// Extension mechanisms that authenticate this store's users (GSSAPI: the Kerberos realm
+    /// vouches for the user, this store keeps the account's status and authorizations). A
+    /// connection machine registers them on each SASL session it makes
+    /// ([`ServerSession::with_extension`](crate::ServerSession::with_extension)). The default
+    /// has none; [`ExtendedStore`](crate::ExtendedStore) adds some to any store.
+    fn sasl_extensions(&self) -> Vec<Arc<dyn ServerMechanismFactory>> {
+        Vec::new()
+    }
+
     /// DIGEST-MD5 (feature `legacy-digest-md5`): `MD5(username ":" realm ":" password)`. The
     /// default has none, so DIGEST-MD5 fails with `not-authorized`.
     #[cfg(feature = "legacy-digest-md5")]
@@ -113,6 +124,9 @@ impl<S: CredentialStore + ?Sized> CredentialStore for &S {
     }
     fn account_status(&self, username: &str) -> AccountStatus {
         (**self).account_status(username)
+    }
+    fn sasl_extensions(&self) -> Vec<Arc<dyn ServerMechanismFactory>> {
+        (**self).sasl_extensions()
     }
     #[cfg(feature = "legacy-digest-md5")]
     fn digest_md5_secret(&self, username: &str, realm: &str) -> Result<[u8; 16], StoreError> {

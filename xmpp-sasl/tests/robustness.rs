@@ -84,6 +84,10 @@ proptest! {
         challenges in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..128), 0..3),
         success in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..64)),
     ) {
+        // GSSAPI (feature `gssapi`) starts from Kerberos credentials and a KDC: tests/gssapi.rs.
+        if mech.name() == "GSSAPI" {
+            return Ok(());
+        }
         let t = Transport::tls()
             .with_client_certificate()
             .with_channel_binding(exporter(1))

@@ -84,14 +84,55 @@ impl<S: Storage> Server<S> {
         }
     }
 
+    /// The adapter could not hand `stanza` (an [`Action::Send`] for `conn`) to the
+    /// connection: its stream had ended. The core keeps it with the session's
+    /// unacknowledged stanzas (sent on resumption) or, when the session ends, routes it again
+    /// like them (RFC 6121 §8.5). Adapters call this for every `Send` their connection's
+    /// queue refused as closed, so that nothing routed to a dying stream is lost.
+    pub fn undelivered(&mut self, conn: ConnectionId, stanza: Element) {
+        let now = self.now;
+        let overflow = match self.sessions.peers.get_mut(&conn) {
+            Some(Peer::Client {
+                detached: Some(session),
+                ..
+            }) => session.push_unsent(stanza).err().map(|full| *full.stanza),
+            Some(Peer::Client { undelivered, .. }) => {
+                undelivered.get_or_insert_with(Vec::new).push(stanza);
+                None
+            }
+            Some(Peer::Parked { id, .. }) => {
+                let id = id.clone();
+                self.queue_for_parked(&id, stanza);
+                None
+            }
+            _ => Some(stanza),
+        };
+        if let Some(stanza) = overflow {
+            self.reroute_unacked(vec![stanza], now);
+        }
+    }
+
     pub(crate) fn sm_detached(
         &mut self,
         conn: ConnectionId,
-        session: Box<SmSession>,
+        mut session: Box<SmSession>,
         now: SystemTime,
     ) {
         match self.sessions.peers.get_mut(&conn) {
-            Some(Peer::Client { detached, .. }) => *detached = Some(session),
+            Some(Peer::Client {
+                detached,
+                undelivered,
+                ..
+            }) => {
+                let mut rest = Vec::new();
+                for stanza in undelivered.take().unwrap_or_default() {
+                    if let Err(full) = session.push_unsent(stanza) {
+                        rest.push(*full.stanza);
+                    }
+                }
+                *detached = Some(session);
+                self.reroute_unacked(rest, now);
+            }
             // The core ended this session itself (a take-over, a bad `from`): nothing of it is
             // resumed, and its resource is gone already.
             _ => self.reroute_unacked(session.into_unacked(), now),
@@ -173,14 +214,20 @@ impl<S: Storage> Server<S> {
         reason: &CloseReason,
         now: SystemTime,
     ) {
-        let (session, bound, resumed_by) = match self.sessions.peers.get_mut(&conn) {
+        let (session, bound, resumed_by, undelivered) = match self.sessions.peers.get_mut(&conn) {
             Some(Peer::Client {
                 detached,
                 jid,
                 resumed_by,
+                undelivered,
                 ..
-            }) => (detached.take(), jid.clone(), resumed_by.take()),
-            _ => (None, None, None),
+            }) => (
+                detached.take(),
+                jid.clone(),
+                resumed_by.take(),
+                undelivered.take().unwrap_or_default(),
+            ),
+            _ => (None, None, None, Vec::new()),
         };
         let waiting = resumed_by.filter(|new| {
             matches!(
@@ -209,6 +256,9 @@ impl<S: Storage> Server<S> {
                 }
             }
         }
+        // Handed back by the adapter without a session to join (no stream management):
+        // routed again now that the resource is gone.
+        self.reroute_unacked(undelivered, now);
     }
 
     /// A dropped stream's session waits for resumption; a clean close ends it (XEP-0198 §5).

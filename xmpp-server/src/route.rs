@@ -356,9 +356,20 @@ impl<S: Storage> Server<S> {
 
     fn send(&mut self, conn: ConnectionId, ns: StanzaNs, mut stanza: Stanza) {
         stanza.set_ns(ns);
-        if let Some(Peer::Parked { id, .. }) = self.sessions.peers.get(&conn) {
-            let id = id.clone();
-            return self.queue_for_parked(&id, stanza.into());
+        match self.sessions.peers.get_mut(&conn) {
+            Some(Peer::Parked { id, .. }) => {
+                let id = id.clone();
+                return self.queue_for_parked(&id, stanza.into());
+            }
+            // The stream has ended: the stanza waits with the session, not in a dead queue.
+            Some(Peer::Client {
+                detached: Some(_), ..
+            })
+            | Some(Peer::Client {
+                undelivered: Some(_),
+                ..
+            }) => return self.undelivered(conn, stanza.into()),
+            _ => {}
         }
         self.push(Action::Send {
             conn,

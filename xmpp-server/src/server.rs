@@ -84,6 +84,7 @@ impl<S: Storage> Server<S> {
             sm_id: None,
             detached: None,
             resumed_by: None,
+            undelivered: None,
         })
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use xmpp_im::jid::{BareJid, FullJid};
 use xmpp_stream::stream_management::SmSession;
+use xmpp_stream::xml::Element;
 
 use crate::action::ConnectionId;
 
@@ -27,6 +28,9 @@ pub(crate) enum Peer {
         /// A resumption on another connection waits for this one's session: it closes, and
         /// its session goes there instead of being parked.
         resumed_by: Option<ConnectionId>,
+        /// Stanzas the adapter could not hand to the connection (its stream had ended) before
+        /// the machine's `Detached` arrived: they join the session, or are routed again.
+        undelivered: Option<Vec<Element>>,
     },
     /// A client session whose stream dropped, waiting (with its resource still bound) to be
     /// resumed by the id it is parked under.

@@ -112,16 +112,10 @@ impl ClientAuth {
         profile: &Profile,
         rng: &mut dyn CryptoRngCore,
     ) -> Result<(AuthMethod, Option<Vec<u8>>), NegotiationFailure> {
-        let mut policy = client_policy(profile);
-        // Only mechanisms the credentials can serve: without a username, EXTERNAL or
-        // ANONYMOUS; with one, never ANONYMOUS.
-        if self.credentials.username().is_none() {
-            policy
-                .preference
-                .retain(|m| matches!(m, Mechanism::External | Mechanism::Anonymous));
-        } else {
-            policy.preference.retain(|m| *m != Mechanism::Anonymous);
-        }
+        // Only mechanisms the credentials can serve (Kerberos credentials: GSSAPI; without a
+        // username: EXTERNAL or ANONYMOUS; with one, never ANONYMOUS), within the profile.
+        let mut policy = client_policy(profile).for_credentials(&self.credentials);
+        policy.preference.retain(|m| profile.mechanism_allowed(*m));
         let choice = xmpp_sasl::choose(offered, &policy, transport)
             .map_err(NegotiationFailure::NoUsableMechanism)?;
         let mut mech = choice
@@ -192,8 +186,14 @@ impl ServerAuth {
     }
 
     fn session(&mut self, profile: &Profile) -> &mut ServerSession {
-        self.session
-            .get_or_insert_with(|| ServerSession::new(server_policy(profile)))
+        let store = &self.store;
+        self.session.get_or_insert_with(|| {
+            // Extension mechanisms (GSSAPI, ...) come with the store (`xmpp_sasl::ExtendedStore`).
+            store.sasl_extensions().into_iter().fold(
+                ServerSession::new(server_policy(profile)),
+                ServerSession::with_extension,
+            )
+        })
     }
 
     /// The channel-binding type names to advertise on this transport (XEP-0440); empty when

@@ -233,6 +233,11 @@ impl TlsLayer {
         })
     }
 
+    /// The negotiated cipher suite (`None` while handshaking).
+    pub fn negotiated_cipher_suite(&self) -> Option<rustls::CipherSuite> {
+        self.conn.negotiated_cipher_suite().map(|s| s.suite())
+    }
+
     /// Exports channel-binding data of `kind`, or `None` when it is not available (still
     /// handshaking, `tls-exporter` on TLS 1.2, or a certificate whose signature hash is not
     /// defined for `tls-server-end-point`, such as Ed25519).

@@ -45,6 +45,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use crate::header::StreamKind;
+use crate::profile::{Profile, ProfileError};
+
 /// The crypto provider of every rustls configuration the workspace makes (ring): the one
 /// place to change it. Ring builds everywhere rustls does with nothing but a C compiler, at
 /// the cost of post-quantum key exchange (X25519MLKEM768 needs the aws-lc-rs provider; an
@@ -89,6 +92,24 @@ pub enum TrustError {
     /// Client certificates cannot be accepted without verification.
     #[error("skipping verification is for testing servers' certificates only, not clients'")]
     InsecureClientVerification,
+    /// The profile the configuration is built for is refused by [`Profile::validate`].
+    #[error("profile refused: {0}")]
+    Profile(ProfileError),
+    /// The profile requires revocation checking (`check_revocation`, UCR-TLS-21) and this trust
+    /// does not check it: no CRL, unknown revocation status accepted, or verification skipped.
+    #[error(
+        "the profile requires revocation checking (check_revocation, UCR-TLS-21): give the CRLs \
+         of the CAs (`with_crl_pem`), keep an unknown revocation status refused and do not skip \
+         verification"
+    )]
+    RevocationNotChecked,
+    /// The profile requires mutual TLS on s2s streams (`s2s_mutual_tls`, UCR-TLS-22) and no
+    /// trust for client certificates was given.
+    #[error(
+        "the profile requires the peer server's certificate on s2s streams (s2s_mutual_tls, \
+         UCR-TLS-22): give the trust that verifies it"
+    )]
+    ClientCertificatesRequired,
 }
 
 #[derive(Debug, Clone)]
@@ -231,26 +252,119 @@ impl Trust {
     /// certificate are admitted (they authenticate with a password mechanism), a presented
     /// certificate must verify.
     pub fn client_verifier(&self) -> Result<Arc<dyn ClientCertVerifier>, TrustError> {
+        self.client_verifier_with(true)
+    }
+
+    fn client_verifier_with(
+        &self,
+        allow_unauthenticated: bool,
+    ) -> Result<Arc<dyn ClientCertVerifier>, TrustError> {
         let mut builder = WebPkiClientVerifier::builder_with_provider(self.roots()?, provider())
             .with_crls(self.crls.iter().cloned())
-            .enforce_revocation_expiration()
-            .allow_unauthenticated();
+            .enforce_revocation_expiration();
+        if allow_unauthenticated {
+            builder = builder.allow_unauthenticated();
+        }
         if self.allow_unknown_revocation {
             builder = builder.allow_unknown_revocation_status();
         }
         builder.build().map_err(|e| TrustError::Crl(e.to_string()))
     }
 
-    /// A rustls client configuration (safe default TLS versions) that verifies servers with
-    /// this trust and presents no client certificate.
+    /// A rustls client configuration (TLS 1.2 and 1.3, every suite of [`provider`]) that
+    /// verifies servers with this trust and presents no client certificate: the RFC 6120
+    /// profile's [`client_config_for`](Self::client_config_for).
     pub fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, TrustError> {
-        let config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
+        self.client_config_for(&Profile::rfc6120())
+    }
+
+    /// A rustls client configuration for `profile`: its TLS versions and cipher suites, servers
+    /// verified with this trust, no client certificate. Refuses a profile that
+    /// [`Profile::validate`] refuses, and a trust that does not check revocation when the
+    /// profile requires it ([`TrustError::RevocationNotChecked`]).
+    pub fn client_config_for(
+        &self,
+        profile: &Profile,
+    ) -> Result<Arc<rustls::ClientConfig>, TrustError> {
+        let provider = provider_for(profile)?;
+        if profile.check_revocation {
+            self.require_revocation()?;
+        }
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&protocol_versions(profile))
             .map_err(TrustError::Config)?
             .dangerous()
             .with_custom_certificate_verifier(self.server_verifier()?)
             .with_no_client_auth();
         Ok(Arc::new(config))
+    }
+
+    fn require_revocation(&self) -> Result<(), TrustError> {
+        if self.crls.is_empty()
+            || self.allow_unknown_revocation
+            || matches!(self.anchors, Anchors::InsecureSkipVerify)
+        {
+            return Err(TrustError::RevocationNotChecked);
+        }
+        Ok(())
+    }
+}
+
+/// [`provider`] restricted to `profile`'s cipher suites, in the profile's order (all of them
+/// when the profile names none). Refuses a profile that [`Profile::validate`] refuses.
+pub fn provider_for(profile: &Profile) -> Result<Arc<rustls::crypto::CryptoProvider>, TrustError> {
+    profile.validate().map_err(TrustError::Profile)?;
+    let mut provider = rustls::crypto::ring::default_provider();
+    if !profile.cipher_suites.is_empty() {
+        let all = std::mem::take(&mut provider.cipher_suites);
+        provider.cipher_suites = profile
+            .cipher_suites
+            .iter()
+            .filter_map(|s| all.iter().find(|p| p.suite() == *s).copied())
+            .collect();
+    }
+    Ok(Arc::new(provider))
+}
+
+/// The rustls versions of `profile.tls_versions` (those the backend implements;
+/// [`Profile::validate`] refuses the others).
+pub fn protocol_versions(profile: &Profile) -> Vec<&'static rustls::SupportedProtocolVersion> {
+    profile
+        .tls_versions
+        .iter()
+        .filter_map(|v| v.rustls())
+        .collect()
+}
+
+/// The start of a rustls server configuration for `profile` and streams of `kind`: its TLS
+/// versions and cipher suites, and client certificates verified with `client_certs` (clients
+/// without one admitted, except on s2s streams when the profile requires mutual TLS,
+/// `s2s_mutual_tls`). Finish it with the server's certificate (`with_single_cert`).
+///
+/// # Errors
+/// [`TrustError::Profile`] for a profile that [`Profile::validate`] refuses,
+/// [`TrustError::ClientCertificatesRequired`] for s2s under `s2s_mutual_tls` without
+/// `client_certs`, [`TrustError::RevocationNotChecked`] when the profile requires revocation
+/// checking and `client_certs` does not check it.
+pub fn server_config_builder(
+    profile: &Profile,
+    client_certs: Option<&Trust>,
+    kind: StreamKind,
+) -> Result<rustls::ConfigBuilder<rustls::ServerConfig, rustls::server::WantsServerCert>, TrustError>
+{
+    let builder = rustls::ServerConfig::builder_with_provider(provider_for(profile)?)
+        .with_protocol_versions(&protocol_versions(profile))
+        .map_err(TrustError::Config)?;
+    let mutual = profile.s2s_mutual_tls && kind == StreamKind::Server;
+    match client_certs {
+        Some(trust) => {
+            if profile.check_revocation {
+                trust.require_revocation()?;
+            }
+            Ok(builder.with_client_cert_verifier(trust.client_verifier_with(!mutual)?))
+        }
+        None if mutual => Err(TrustError::ClientCertificatesRequired),
+        None => Ok(builder.with_no_client_auth()),
     }
 }
 

@@ -628,3 +628,24 @@ proptest! {
         prop_assert_eq!(to_client, expect("s"), "cuts: {}", cuts);
     }
 }
+
+#[test]
+fn xep0198_a_clean_close_acknowledges_what_was_handled() {
+    let mut link = Link::new(Some(settings(100)), Some(settings(100)));
+    link.collect();
+    link.settle();
+    link.server.send(&message("s1")).unwrap();
+    link.settle();
+    link.client.close();
+    link.collect();
+    let wire = String::from_utf8_lossy(&link.c2s).into_owned();
+    let ack = wire.find("<a xmlns='urn:xmpp:sm:3' h='1'/>").expect(&wire);
+    assert!(ack < wire.find("</stream:stream>").expect(&wire), "{wire}");
+    link.settle();
+    let session = Link::detached(&link.server_events).expect("the server's session");
+    assert_eq!(
+        session.unacked().len(),
+        0,
+        "s1 was acknowledged before the close"
+    );
+}

@@ -1,4 +1,5 @@
-//! An echo bot on the session API: every chat message comes back to its sender.
+//! An echo bot on the session API: every chat message comes back to its sender. A lost link
+//! is replaced (XEP-0199 pings find silent ones; reconnection with back-off is the default).
 //!
 //! cargo run -p xmpp-tokio --example echo_bot -- --jid bot@example.com --password secret \
 //!     [--connect HOST:PORT] [--ca ca.pem]
@@ -47,7 +48,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     bot.handle.send_chat(&from.to_bare(), body).await?;
                 }
             }
-            SessionEvent::Disconnected(reason) => return Err(format!("{reason:?}").into()),
+            SessionEvent::Reconnecting {
+                attempt,
+                delay,
+                reason,
+            } => {
+                eprintln!("link lost ({reason}); attempt {attempt} in {delay:?}");
+            }
+            SessionEvent::Disconnected(reason) => return Err(reason.to_string().into()),
             _ => {}
         }
     }

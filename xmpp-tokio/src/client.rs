@@ -14,6 +14,8 @@ use xmpp_stream::connection::{
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
 use xmpp_stream::resolve::ResolutionPlan;
+use xmpp_stream::stream_management::{SmSession, SmSettings};
+use xmpp_stream::xml::Element;
 
 use crate::driver::{self, DriverConfig, Events, Handle};
 use crate::error::ConnectError;
@@ -45,6 +47,10 @@ pub struct ClientConfig {
     pub driver: DriverConfig,
     /// The DNS resolver (`None`: the system's configuration, `/etc/resolv.conf`).
     pub resolver: Option<hickory_resolver::TokioResolver>,
+    /// XEP-0198 stream management, enabled after binding when the server offers it
+    /// (default: on, asking for resumption). When the stream ends the session comes out in
+    /// [`Event::Detached`](crate::Event::Detached), for [`Client::resume`].
+    pub stream_management: Option<SmSettings>,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -61,6 +67,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("dscp", &self.dscp)
             .field("driver", &self.driver)
             .field("resolver", &self.resolver.is_some())
+            .field("stream_management", &self.stream_management)
             .finish()
     }
 }
@@ -90,6 +97,7 @@ impl ClientConfig {
             dscp: None,
             driver: DriverConfig::default(),
             resolver: None,
+            stream_management: Some(SmSettings::initiator()),
         }
     }
 
@@ -122,6 +130,12 @@ pub struct Client {
     pub mechanism: AuthMethod,
     /// Whether the stream runs over TLS.
     pub tls: bool,
+    /// Stream management: the previous session was resumed ([`Client::resume`]), not bound
+    /// anew.
+    pub resumed: bool,
+    /// Stream management: resumption was refused and these stanzas of the previous session
+    /// were never acknowledged by the server, oldest first (send them again if they matter).
+    pub not_resumed: Vec<Element>,
 }
 
 impl Client {
@@ -136,6 +150,21 @@ impl Client {
     ) -> Result<Client, ConnectError> {
         connect(jid, password, config).await
     }
+
+    /// Connects like [`connect`](Self::connect) and resumes `previous` (the session of an
+    /// earlier stream, from its [`Event::Detached`](crate::Event::Detached)) instead of
+    /// binding: the server sends again what it had sent and `previous` never handled, and
+    /// this side sends again what the server never handled ([`Client::resumed`]). When the
+    /// server cannot resume it, a new session is bound and [`Client::not_resumed`] holds the
+    /// stanzas the server never acknowledged.
+    pub async fn resume(
+        jid: &BareJid,
+        password: &str,
+        config: &ClientConfig,
+        previous: SmSession,
+    ) -> Result<Client, ConnectError> {
+        connect_with_session(jid, password, config, Some(previous)).await
+    }
 }
 
 /// Resolves the JID's domain (or uses the configured server), connects, negotiates TLS,
@@ -145,6 +174,15 @@ pub async fn connect(
     jid: &BareJid,
     password: &str,
     config: &ClientConfig,
+) -> Result<Client, ConnectError> {
+    connect_with_session(jid, password, config, None).await
+}
+
+async fn connect_with_session(
+    jid: &BareJid,
+    password: &str,
+    config: &ClientConfig,
+    previous: Option<SmSession>,
 ) -> Result<Client, ConnectError> {
     let node = jid
         .node()
@@ -156,7 +194,7 @@ pub async fn connect(
         .await
         .map_err(|_| ConnectError::Timeout(config.connect_timeout, "connecting"))??;
     crate::socket::prepare(&tcp, config.dscp);
-    let conn = Connection::initiator(
+    let mut conn = Connection::initiator(
         InitiatorConfig {
             kind: StreamKind::Client,
             to: domain,
@@ -170,6 +208,12 @@ pub async fn connect(
         Box::new(OsRng),
         Instant::now(),
     )?;
+    if let Some(sm) = config.stream_management {
+        conn.enable_stream_management(sm)?;
+    }
+    if let Some(previous) = previous.filter(SmSession::is_resumable) {
+        conn.resume_stream_management(previous)?;
+    }
     let (handle, mut events, _task) = driver::spawn(tcp, conn, config.driver, None);
     let login = login(&mut events);
     match tokio::time::timeout(config.login_timeout, login).await {
@@ -179,6 +223,8 @@ pub async fn connect(
             jid,
             mechanism: login.method,
             tls: login.tls,
+            resumed: login.resumed,
+            not_resumed: login.not_resumed,
         }),
         Ok(Err(e)) => Err(e),
         Err(_) => {

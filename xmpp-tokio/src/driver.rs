@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use xmpp_stream::bind::BindDecision;
 use xmpp_stream::connection::{Connection, Event, SendError};
 use xmpp_stream::stream_error::StreamError;
+use xmpp_stream::stream_management::ResumeDecision;
 use xmpp_stream::xml::Element;
 
 /// Sizes of the driver's buffers and queues.
@@ -83,6 +84,8 @@ pub(crate) enum Command {
     Bind(BindDecision, oneshot::Sender<bool>),
     Close,
     CloseWithError(StreamError),
+    /// A server core's answer to the machine's resumption request (XEP-0198).
+    Resume(ResumeDecision),
 }
 
 /// The command channel's items: boxed, so that the channel's pre-allocated block of slots
@@ -168,13 +171,13 @@ impl Handle {
     pub(crate) fn try_command(&self, command: Box<Command>) -> Result<(), TryCommandError> {
         self.tx.try_send(command).map_err(|e| match e {
             mpsc::error::TrySendError::Full(c) => TryCommandError::Full(c),
-            mpsc::error::TrySendError::Closed(_) => TryCommandError::Closed,
+            mpsc::error::TrySendError::Closed(c) => TryCommandError::Closed(c),
         })
     }
 
-    /// Queues a command, waiting for room (not for the machine's verdict).
-    pub(crate) async fn command(&self, command: Box<Command>) -> Result<(), DriverError> {
-        self.tx.send(command).await.map_err(|_| DriverError::Closed)
+    /// Queues a command, waiting for room; a command the ended task refused comes back.
+    pub(crate) async fn command_or_back(&self, command: Box<Command>) -> Result<(), Box<Command>> {
+        self.tx.send(command).await.map_err(|e| e.0)
     }
 }
 
@@ -183,8 +186,8 @@ impl Handle {
 pub(crate) enum TryCommandError {
     /// No room: the command, given back.
     Full(Box<Command>),
-    /// The connection's task has ended.
-    Closed,
+    /// The connection's task has ended (or its machine closed): the command, given back.
+    Closed(Box<Command>),
 }
 
 /// The events of one connection, in order; ends (`None`) after [`Event::Closed`].
@@ -266,6 +269,9 @@ pub(crate) fn channels(config: &DriverConfig) -> (Handle, Events, CommandRx, Eve
 pub(crate) struct Outbox {
     stash: Option<Box<Event>>,
     pub(crate) app_gone: bool,
+    /// The machine's `Detached` (its stream ended with a managed session), held back until
+    /// the commands still queued have joined the session ([`Outbox::adopt_commands`]).
+    detached: Option<Box<Event>>,
 }
 
 impl Outbox {
@@ -274,9 +280,17 @@ impl Outbox {
     pub(crate) fn pump(&mut self, conn: &mut Connection, events: &EventTx) -> bool {
         let mut took = false;
         loop {
+            if self.detached.is_some() {
+                // Nothing overtakes the held `Detached` (the `Closed` after it waits too).
+                return took;
+            }
             if self.stash.is_none() {
                 self.stash = conn.poll_event().map(Box::new);
                 took |= self.stash.is_some();
+            }
+            if matches!(self.stash.as_deref(), Some(Event::Detached(_))) {
+                self.detached = self.stash.take();
+                return true;
             }
             let Some(ev) = self.stash.take() else {
                 return took;
@@ -307,15 +321,43 @@ impl Outbox {
         }
     }
 
-    /// At the end: the remaining events (the final `Closed` among them), waiting for room.
+    /// At the end, before [`drain`](Self::drain): no command is taken any more, and those
+    /// still queued are answered. With a managed session (a held `Detached`), the stanzas
+    /// among them join it as not yet sent (they go out on resumption, or back to the
+    /// application with the rest of its unacknowledged stanzas); without one they were never
+    /// sent (`Closed`). A command refused from now on never reached the machine: a server
+    /// adapter hands such stanzas back to its core.
+    pub(crate) fn adopt_commands(&mut self, cmds: &mut CommandRx) {
+        cmds.close();
+        let mut session = match self.detached.as_deref_mut() {
+            Some(Event::Detached(session)) => Some(session),
+            _ => None,
+        };
+        while let Ok(command) = cmds.try_recv() {
+            let Command::Send(el, reply) = *command else {
+                continue;
+            };
+            let verdict = match session.as_deref_mut() {
+                Some(s) => s.push_unsent(el).map_err(|full| {
+                    tracing::warn!(limit = ?full.limit, "stanza beyond the session's queue: dropped");
+                    SendError::QueueFull(full.limit)
+                }),
+                None => Err(SendError::Closed),
+            };
+            if let Some(reply) = reply {
+                let _ = reply.send(verdict);
+            }
+        }
+    }
+
+    /// At the end: the remaining events (the held `Detached`, the final `Closed`), waiting
+    /// for room.
     pub(crate) async fn drain(&mut self, conn: &mut Connection, events: &EventTx) {
         if self.app_gone {
             return;
         }
-        let rest = self
-            .stash
-            .take()
-            .into_iter()
+        let rest = (self.detached.take().into_iter())
+            .chain(self.stash.take())
             .chain(std::iter::from_fn(|| conn.poll_event().map(Box::new)));
         for ev in rest.collect::<Vec<_>>() {
             if events.send(ev).await.is_err() {
@@ -340,6 +382,11 @@ pub(crate) fn apply(conn: &mut Connection, cmd: Command) {
         }
         Command::Close => conn.close(),
         Command::CloseWithError(e) => conn.close_with_error(e),
+        Command::Resume(d) => {
+            if let Err(e) = conn.resume(d) {
+                tracing::warn!(error = %e, "resumption decision refused by the machine");
+            }
+        }
     }
 }
 
@@ -408,6 +455,7 @@ where
                 }
             }
             if conn.is_closed() {
+                outbox.adopt_commands(&mut cmds);
                 let _ = tokio::time::timeout(config.write_timeout, io.shutdown()).await;
                 let _ =
                     tokio::time::timeout(config.write_timeout, outbox.drain(&mut conn, &events))

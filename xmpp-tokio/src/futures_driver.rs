@@ -108,6 +108,7 @@ async fn run<S>(
             }
         }
         if conn.is_closed() {
+            outbox.adopt_commands(&mut cmds);
             let _ = io.close().await;
             let _ = outbox
                 .drain(&mut conn, &events)

@@ -87,7 +87,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
@@ -224,19 +224,23 @@ fn start<S: Storage + Send + 'static>(
         mut server,
     } = config;
     server.domains = core.domains();
+    server.stream_management = core.stream_management;
     let component_auth = core.component_auth();
     let mut core = xmpp_server::Server::with_storage(core, storage, Box::new(rand_core::OsRng));
     for account in &accounts {
         core.add_account(account)
             .map_err(|e| std::io::Error::other(format!("account {account}: {e}")))?;
     }
-    let shared = Arc::new(Shared {
+    let shared = Arc::new_cyclic(|me| Shared {
         state: Mutex::new(State {
             core,
             handles: HashMap::new(),
+            overflow: HashMap::new(),
         }),
         blocking,
+        me: me.clone(),
     });
+    tokio::spawn(run_timer(Arc::downgrade(&shared)));
     let mut im = ImServer {
         clients: Vec::new(),
         components: Vec::new(),
@@ -271,10 +275,19 @@ fn start<S: Storage + Send + 'static>(
 struct State<S: Storage> {
     core: xmpp_server::Server<S>,
     handles: HashMap<ConnectionId, Handle>,
+    /// Commands for connections whose queue was full, in order, waiting for room (a task
+    /// per connection moves them; see [`Shared::dispatch`]).
+    overflow: HashMap<ConnectionId, VecDeque<Command>>,
 }
+
+/// Most commands waiting for one connection beyond its queue; beyond it stanzas are dropped
+/// (a recipient that reads nothing for this long is the one to lose them).
+const MAX_OVERFLOW: usize = 1024;
 
 struct Shared<S: Storage> {
     state: Mutex<State<S>>,
+    /// Itself, for the tasks that move overflowing commands.
+    me: std::sync::Weak<Shared<S>>,
     /// Feed the core on the blocking pool (its storage blocks).
     blocking: bool,
 }
@@ -311,43 +324,143 @@ impl<S: Storage + Send + 'static> Shared<S> {
         // Events after the core closed the connection are ignored, and a second `Closed`
         // refused: either way there is nothing to do.
         let _ = state.core.handle_event(conn, event, SystemTime::now());
+        let waiting = self.dispatch(&mut state, Some(conn));
+        if closed {
+            state.handles.remove(&conn);
+        }
+        waiting
+    }
+
+    /// A command `conn`'s ended stream refused: a stanza goes back to the core.
+    fn hand_back(&self, conn: ConnectionId, command: Command) {
+        if let Command::Send(stanza, _) = command {
+            let mut state = self.lock();
+            state.core.undelivered(conn, stanza);
+            drop(self.dispatch(&mut state, None));
+        }
+    }
+
+    /// Ends the resumption windows that are over (XEP-0198) and carries out what follows.
+    fn tick(&self) {
+        let mut state = self.lock();
+        let now = SystemTime::now();
+        if state.core.poll_timeout().is_some_and(|due| due <= now) {
+            state.core.handle_timeout(now);
+            // No connection of its own: everything that found no room waits in the overflow.
+            drop(self.dispatch(&mut state, None));
+        }
+    }
+
+    /// Queues the core's actions on their connections' handles; returns the commands for
+    /// `own` that found no room (to be awaited, in order, after the lock).
+    fn dispatch(&self, state: &mut State<S>, own: Option<ConnectionId>) -> Vec<Command> {
         let mut waiting = Vec::new();
         while let Some(action) = state.core.poll_action() {
             let to = action.conn();
             let Some(command) = command_of(action) else {
                 continue;
             };
-            if to == conn && !waiting.is_empty() {
+            if Some(to) == own && !waiting.is_empty() {
                 // Behind an own command that is waiting for room: keep the order.
                 waiting.push(*command);
+                continue;
+            }
+            if let Some(queue) = state.overflow.get_mut(&to) {
+                // Behind commands already waiting for room: keep the order.
+                if queue.len() < MAX_OVERFLOW || !matches!(*command, Command::Send(..)) {
+                    queue.push_back(*command);
+                } else {
+                    tracing::warn!(%to, "recipient not reading: stanza dropped");
+                }
                 continue;
             }
             let Some(handle) = state.handles.get(&to) else {
                 continue;
             };
             match handle.try_command(command) {
-                Ok(()) | Err(TryCommandError::Closed) => {}
-                Err(TryCommandError::Full(command)) if to == conn => waiting.push(*command),
-                Err(TryCommandError::Full(command)) if matches!(*command, Command::Send(..)) => {
-                    tracing::warn!(%to, "recipient not reading: stanza dropped");
-                }
-                Err(TryCommandError::Full(command)) => {
-                    // A close (or bind) is never dropped: it waits for room on its own (outside
-                    // a runtime, i.e. while the runtime is being dropped, nothing is left to
-                    // close).
-                    let handle = handle.clone();
-                    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                        runtime.spawn(async move {
-                            let _ = handle.command(command).await;
-                        });
+                Ok(()) => {}
+                // The stream has ended: a stanza goes back to the core (to the session, or
+                // routed again), a control command has nothing left to act on.
+                Err(TryCommandError::Closed(command)) => {
+                    if let Command::Send(stanza, _) = *command {
+                        state.core.undelivered(to, stanza);
                     }
+                }
+                Err(TryCommandError::Full(command)) if Some(to) == own => waiting.push(*command),
+                Err(TryCommandError::Full(command)) => {
+                    // A burst (a resumed session's backlog, a presence broadcast) waits for
+                    // room, in order, moved by a task of its own; outside a runtime (while it
+                    // is being dropped) nothing is left to deliver to.
+                    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                        continue;
+                    };
+                    state.overflow.insert(to, VecDeque::from([*command]));
+                    runtime.spawn(drain_overflow(self.me.clone(), to, handle.clone()));
                 }
             }
         }
-        if closed {
-            state.handles.remove(&conn);
-        }
         waiting
+    }
+}
+
+/// Moves the commands waiting for `to` into its queue as room appears, then stops.
+async fn drain_overflow<S: Storage + Send + 'static>(
+    shared: std::sync::Weak<Shared<S>>,
+    to: ConnectionId,
+    handle: Handle,
+) {
+    loop {
+        let next = {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut state = shared.lock();
+            match state.overflow.get_mut(&to).and_then(VecDeque::pop_front) {
+                Some(command) => command,
+                None => {
+                    state.overflow.remove(&to);
+                    return;
+                }
+            }
+        };
+        if let Err(refused) = handle.command_or_back(Box::new(next)).await {
+            // The stream has ended: the stanzas still waiting go back to the core.
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut state = shared.lock();
+            let rest = state.overflow.remove(&to).unwrap_or_default();
+            for command in std::iter::once(*refused).chain(rest) {
+                if let Command::Send(stanza, _) = command {
+                    state.core.undelivered(to, stanza);
+                }
+            }
+            drop(shared.dispatch(&mut state, None));
+            return;
+        }
+    }
+}
+
+/// Calls the core's timer (resumption windows) once a second while the server lives.
+async fn run_timer<S: Storage + Send + 'static>(shared: std::sync::Weak<Shared<S>>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.blocking {
+            if tokio::task::spawn_blocking(move || shared.tick())
+                .await
+                .is_err()
+            {
+                tracing::error!("the server core failed in its timer");
+                return;
+            }
+        } else {
+            shared.tick();
+        }
     }
 }
 
@@ -362,6 +475,7 @@ fn command_of(action: Action) -> Option<Box<Command>> {
             Some(Box::new(Command::Bind(decision, oneshot::channel().0)))
         }
         Action::Close { error, .. } => Some(Box::new(Command::CloseWithError(error))),
+        Action::Resume { decision, .. } => Some(Box::new(Command::Resume(decision))),
         other => {
             tracing::warn!(?other, "unknown server action ignored");
             None
@@ -415,8 +529,8 @@ async fn run_connection<S: Storage + Send + 'static>(
             shared.feed(conn, event)
         };
         for command in waiting {
-            if incoming.handle.command(Box::new(command)).await.is_err() {
-                break;
+            if let Err(refused) = incoming.handle.command_or_back(Box::new(command)).await {
+                shared.hand_back(conn, *refused);
             }
         }
         if closed {

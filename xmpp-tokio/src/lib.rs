@@ -90,6 +90,7 @@ pub use xmpp_server;
 pub use xmpp_stanza::{Iq, Message, MessageType, Presence, PresenceType};
 pub use xmpp_stream::connection::{AuthMethod, Event, LoginError, NegotiationFailure};
 pub use xmpp_stream::server_identity::{ServerIdentity, ServerTls};
+pub use xmpp_stream::stream_management::{SmSession, SmSettings};
 pub use xmpp_stream::tls_failure::{CertificateProblem, TlsFailure};
 pub use xmpp_stream::trust::{Trust, TrustError};
 pub use xmpp_stream::xml::Element;

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use xmpp_stream::connection::{Connection, ReceiverAuth, ReceiverConfig};
 use xmpp_stream::header::StreamKind;
 use xmpp_stream::profile::Profile;
+use xmpp_stream::stream_management::SmSettings;
 
 use crate::driver::{self, DriverConfig, Events, Handle};
 
@@ -43,6 +44,9 @@ pub struct ServerConfig {
     pub dscp: Option<u8>,
     /// Queue sizes per connection.
     pub driver: DriverConfig,
+    /// XEP-0198 on client streams (`None`, the default: not offered). The application
+    /// parks, resumes and ends managed sessions (the IM server's core does).
+    pub stream_management: Option<SmSettings>,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -73,6 +77,7 @@ impl ServerConfig {
             direct_tls: false,
             dscp: None,
             driver: DriverConfig::default(),
+            stream_management: None,
         }
     }
 }
@@ -223,12 +228,19 @@ async fn accept_loop<F>(
                 auth: auth.clone(),
             },
         };
-        let conn = match Connection::receiver(
+        let machine = Connection::receiver(
             receiver,
             config.profile.clone(),
             Box::new(OsRng),
             Instant::now(),
-        ) {
+        )
+        .and_then(|mut c| {
+            if let (Streams::Clients, Some(sm)) = (&streams, config.stream_management) {
+                c.enable_stream_management(sm)?;
+            }
+            Ok(c)
+        });
+        let conn = match machine {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "cannot set up a receiving machine; stopping");

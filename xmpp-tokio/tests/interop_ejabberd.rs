@@ -145,3 +145,148 @@ async fn the_client_example_logs_in_to_ejabberd_and_sends() {
     assert_eq!(body, "hello from the example");
     carol.close().await.unwrap();
 }
+
+/// XEP-0198 against ejabberd's mod_stream_mgmt, both directions: alice's link (through a
+/// proxy) goes dead with a message of hers in flight and bob's messages for her arriving at
+/// ejabberd meanwhile; she resumes on a new connection: bob gets hers once, she gets his once,
+/// and her session (full JID) is the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xep0198_resumption_against_ejabberd_in_both_directions() {
+    let ejabberd = start("sm");
+    let proxy =
+        xmpp_interop::CutProxy::start(format!("127.0.0.1:{}", ejabberd.port).parse().unwrap())
+            .unwrap();
+    let run = async {
+        let ca = ejabberd.ca();
+        let trust = tls::client_trusting_pem(ca.to_str().unwrap()).unwrap();
+        let mut cfg =
+            ClientConfig::new(trust.clone()).with_server("127.0.0.1", proxy.addr().port());
+        cfg.resource = Some("phone".into());
+        let alice_jid = "alice@localhost".parse().unwrap();
+        let mut alice = xmpp_tokio::connect(&alice_jid, "secret", &cfg)
+            .await
+            .unwrap();
+        let mut bob = login("bob", "127.0.0.1", &ejabberd).await;
+        let chat = |to: &str, body: &str| {
+            xmpp_stream::xml::Element::builder("message", "jabber:client")
+                .attr("to", to.to_owned())
+                .attr("type", "chat")
+                .child(
+                    xmpp_stream::xml::Element::builder("body", "jabber:client")
+                        .text(body.to_owned()),
+                )
+                .build()
+        };
+        let body_of = |el: &xmpp_stream::xml::Element| {
+            (el.name() == "message")
+                .then(|| {
+                    el.child("body", "jabber:client")
+                        .map(|b| b.text().to_string())
+                })
+                .flatten()
+        };
+        // Stream management is on: a message both ways before anything goes wrong.
+        alice
+            .handle
+            .send(chat("bob@localhost/interop", "a1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            bob.expect("a1", Duration::from_secs(20), body_of)
+                .await
+                .unwrap(),
+            "a1"
+        );
+        bob.send(chat("alice@localhost/phone", "b1")).await.unwrap();
+        let mut alice_got = Vec::new();
+        while alice_got.is_empty() {
+            if let xmpp_tokio::Event::Stanza(el) =
+                alice.events.next().await.expect("alice's stream is open")
+            {
+                alice_got.extend(body_of(&el));
+            }
+        }
+        // The link goes dead: alice's a2 and bob's b2, b3 are swallowed or held by ejabberd.
+        proxy.blackhole();
+        alice
+            .handle
+            .send(chat("bob@localhost/interop", "a2"))
+            .await
+            .unwrap();
+        bob.send(chat("alice@localhost/phone", "b2")).await.unwrap();
+        bob.send(chat("alice@localhost/phone", "b3")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(proxy.cut(), 1);
+        let mut previous = None;
+        while let Some(ev) = alice.events.next().await {
+            match ev {
+                xmpp_tokio::Event::Detached(s) => previous = Some(*s),
+                xmpp_tokio::Event::Stanza(el) => alice_got.extend(body_of(&el)),
+                _ => {}
+            }
+        }
+        let previous = previous.expect("the session comes out of the closed stream");
+        assert!(previous.is_resumable(), "ejabberd grants resumption");
+        // a2 was never acknowledged (a1 may not be either: no `<r/>` was due yet; ejabberd's
+        // `h` in `<resumed/>` says it was handled, so it is not sent twice).
+        let unacked: Vec<_> = previous.unacked().filter_map(body_of).collect();
+        assert_eq!(
+            unacked.last().map(String::as_str),
+            Some("a2"),
+            "{unacked:?}"
+        );
+        let mut alice = xmpp_tokio::Client::resume(&alice_jid, "secret", &cfg, previous)
+            .await
+            .unwrap();
+        assert!(alice.resumed, "ejabberd resumed the session");
+        assert_eq!(alice.jid.as_str(), "alice@localhost/phone");
+        // bob gets a2 once (alice sent it again); alice gets b2 and b3 once (ejabberd did).
+        assert_eq!(
+            bob.expect("a2", Duration::from_secs(20), body_of)
+                .await
+                .unwrap(),
+            "a2"
+        );
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while alice_got.len() < 3 {
+            match tokio::time::timeout_at(deadline, alice.events.next()).await {
+                Ok(Some(xmpp_tokio::Event::Stanza(el))) => alice_got.extend(body_of(&el)),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => break,
+            }
+        }
+        assert_eq!(alice_got, ["b1", "b2", "b3"]);
+        // Nothing more arrives: no duplicate either way.
+        bob.send(chat("alice@localhost/phone", "b4")).await.unwrap();
+        alice
+            .handle
+            .send(chat("bob@localhost/interop", "a3"))
+            .await
+            .unwrap();
+        let no_second_a2 = |el: &xmpp_stream::xml::Element| match body_of(el).as_deref() {
+            Some("a2") => panic!("bob got a2 twice"),
+            Some("a3") => Some(()),
+            _ => None,
+        };
+        bob.expect("a3", Duration::from_secs(20), no_second_a2)
+            .await
+            .unwrap();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), alice.events.next()).await {
+                Ok(Some(xmpp_tokio::Event::Stanza(el))) => {
+                    if let Some(b) = body_of(&el) {
+                        assert_eq!(b, "b4", "only b4 after the resumption");
+                        break;
+                    }
+                }
+                Ok(Some(_)) => {}
+                other => panic!("b4 did not arrive: {other:?}"),
+            }
+        }
+        let _ = alice.handle.close().await;
+        bob.close().await.unwrap();
+    };
+    tokio::time::timeout(Duration::from_secs(120), run)
+        .await
+        .expect("the resumption with ejabberd finishes within 120 s");
+}

@@ -10,7 +10,7 @@ use xmpp_interop::scenarios;
 use xmpp_stanza::xep::disco::DiscoInfo;
 use xmpp_stanza::xep::ping::Ping;
 use xmpp_stanza::{Condition, Iq};
-use xmpp_tokio::session::{RequestError, Session, SessionEvent};
+use xmpp_tokio::session::{DisconnectReason, RequestError, Session, SessionConfig, SessionEvent};
 use xmpp_tokio::xmpp_server::Config;
 use xmpp_tokio::{ClientConfig, ImServer, ImServerConfig};
 
@@ -127,14 +127,38 @@ async fn an_echo_bot_answers_a_chat_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_end_of_the_session_is_an_event_and_ends_waiting_requests() {
     let (server, config) = server().await;
-    let mut alice = login("alice", &config).await;
+    // Without reconnection: the first lost link ends the session.
+    let jid = format!("alice@{}", scenarios::DOMAIN).parse().unwrap();
+    let no_reconnect = SessionConfig {
+        reconnect: None,
+        ..SessionConfig::default()
+    };
+    let mut alice = Session::connect_with_config(&jid, scenarios::PASSWORD, &config, no_reconnect)
+        .await
+        .unwrap();
+    assert!(matches!(
+        next(&mut alice).await,
+        SessionEvent::Online { .. }
+    ));
     // The server goes away: the session reports it, and a later request fails at once.
     server.shutdown().await;
     loop {
-        if let SessionEvent::Disconnected(_) = next(&mut alice).await {
-            break;
+        match next(&mut alice).await {
+            SessionEvent::Disconnected(reason) => {
+                assert!(matches!(reason, DisconnectReason::Stream(_)), "{reason:?}");
+                break;
+            }
+            SessionEvent::Reconnecting { .. } => panic!("reconnection is off"),
+            _ => {}
         }
     }
+    assert!(
+        tokio::time::timeout(STEP, alice.events.recv())
+            .await
+            .unwrap()
+            .is_none(),
+        "Disconnected is the last event"
+    );
     let domain: xmpp_tokio::Jid = scenarios::DOMAIN.parse().unwrap();
     let late = tokio::time::timeout(STEP, alice.handle.request(Iq::get(Some(domain), "", Ping)))
         .await

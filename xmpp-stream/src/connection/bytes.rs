@@ -277,6 +277,7 @@ impl Connection {
             return;
         }
         if self.phase() != Phase::Closing {
+            self.sm_ack_before_close();
             self.write_close_tag();
         }
         self.finish(CloseReason::Graceful);

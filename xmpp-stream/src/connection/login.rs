@@ -25,7 +25,8 @@ use crate::stream_error::StreamError;
 use crate::tls_failure::TlsFailure;
 
 /// What a successful login established.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LoggedIn {
     /// Who authenticated: the account's bare JID (c2s), our domain (s2s), the component's
     /// domain.
@@ -36,6 +37,16 @@ pub struct LoggedIn {
     pub method: AuthMethod,
     /// Whether the stream runs over TLS.
     pub tls: bool,
+    /// Stream management (XEP-0198): the previous session was resumed on this stream (the
+    /// same full JID, what the server had not handled sent again; roster and presence are
+    /// as they were).
+    pub resumed: bool,
+    /// Stream management: the previous session could not be resumed and these of its
+    /// stanzas were never acknowledged by the server, oldest first (send them again if they
+    /// still matter; a new session was bound).
+    pub not_resumed: Vec<crate::xml::Element>,
+    /// Stream management is on for this stream (enabled or resumed).
+    pub stream_management: bool,
 }
 
 /// Why a login did not end in an established stream.
@@ -107,6 +118,9 @@ pub struct Login {
     jid: Option<FullJid>,
     tls: bool,
     peer_error: Option<StreamError>,
+    resumed: bool,
+    not_resumed: Vec<crate::xml::Element>,
+    stream_management: bool,
 }
 
 impl Login {
@@ -127,6 +141,13 @@ impl Login {
                 self.identity = Some(identity.clone());
             }
             Event::Bound(jid) => self.jid = Some(jid.clone()),
+            Event::Resumed { jid, .. } => {
+                self.jid = Some(jid.clone());
+                self.resumed = true;
+                self.stream_management = true;
+            }
+            Event::ResumeFailed { unacked } => self.not_resumed = unacked.clone(),
+            Event::StreamManagementEnabled { .. } => self.stream_management = true,
             Event::StreamError(e) => self.peer_error = Some(e.clone()),
             Event::Established => {
                 return Some(Ok(LoggedIn {
@@ -134,6 +155,9 @@ impl Login {
                     jid: self.jid.take(),
                     method: self.method.take().unwrap_or(AuthMethod::ComponentHandshake),
                     tls: self.tls,
+                    resumed: self.resumed,
+                    not_resumed: std::mem::take(&mut self.not_resumed),
+                    stream_management: self.stream_management,
                 }));
             }
             Event::Closed(reason) => {

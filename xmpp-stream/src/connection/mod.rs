@@ -521,6 +521,7 @@ impl Connection {
             self.events = VecDeque::new();
         }
         self.framer.release_buffers();
+        self.sm_release_buffers();
     }
 
     /// Bytes not yet handed to the transport.
@@ -591,12 +592,14 @@ impl Connection {
         }
         let stanza = ens == self.kind.content_ns()
             && matches!(element.name(), "message" | "presence" | "iq");
-        if stanza {
-            self.sm_check_outbound(element)?;
-        }
+        let managed = if stanza {
+            self.sm_check_outbound(element)?
+        } else {
+            None
+        };
         self.encode(element)?;
-        if stanza {
-            self.sm_record_outbound(element, self.timers.now);
+        if let Some(weight) = managed {
+            self.sm_record_outbound(element, weight, self.timers.now);
         }
         self.flush_tls();
         if let Some(now) = self.timers.now {
@@ -611,6 +614,7 @@ impl Connection {
         match self.phase() {
             Phase::Closing | Phase::Closed => {}
             _ => {
+                self.sm_ack_before_close();
                 self.write_close_tag();
                 self.set_phase(Phase::Closing);
                 self.timers.close_deadline =

@@ -439,6 +439,22 @@ impl Connection {
         self.events.push_back(Event::StreamManagementEnabled { id });
     }
 
+    /// Before a clean close: an `<a/>` for everything handled (XEP-0198 §4 recommends it),
+    /// so that the peer ends the session knowing what was received and routes nothing of it
+    /// again.
+    pub(super) fn sm_ack_before_close(&mut self) {
+        if !self.is_established() {
+            return;
+        }
+        let h = match self.sm.as_ref().filter(|l| l.active) {
+            Some(link) => link.session.as_ref().map(SmSession::handled),
+            None => None,
+        };
+        if let Some(h) = h {
+            self.write_nonza(Nonza::Ack(crate::stream_management::Ack { h }));
+        }
+    }
+
     /// A stanza from the peer was handed to the application: count it.
     pub(super) fn sm_count_inbound(&mut self) {
         if let Some(link) = self.sm.as_mut().filter(|l| l.active) {
@@ -448,30 +464,32 @@ impl Connection {
         }
     }
 
-    /// Before a stanza is written: whether the queue has room.
-    pub(super) fn sm_check_outbound(&self, el: &Element) -> Result<(), SendError> {
+    /// Before a stanza is written: whether the queue has room (`Some(weight)`: it is
+    /// managed and will be queued with [`sm_record_outbound`](Self::sm_record_outbound)).
+    pub(super) fn sm_check_outbound(&self, el: &Element) -> Result<Option<usize>, SendError> {
         match self.sm.as_ref().filter(|l| l.active) {
             Some(link) => match link.session.as_ref() {
-                Some(s) => s.sent.check(el).map_err(SendError::QueueFull),
-                None => Ok(()),
+                Some(s) => s
+                    .sent
+                    .check_weighed(el)
+                    .map(Some)
+                    .map_err(SendError::QueueFull),
+                None => Ok(None),
             },
-            None => Ok(()),
+            None => Ok(None),
         }
     }
 
     /// After a stanza was written: queue it until acknowledged, and ask for an
     /// acknowledgement when the policy says so.
-    pub(super) fn sm_record_outbound(&mut self, el: &Element, now: Option<Instant>) {
+    pub(super) fn sm_record_outbound(&mut self, el: &Element, weight: usize, now: Option<Instant>) {
         let Some(link) = self.sm.as_mut().filter(|l| l.active) else {
             return;
         };
         let Some(session) = link.session.as_mut() else {
             return;
         };
-        if session.sent.push(el.clone()).is_err() {
-            // `sm_check_outbound` made room sure; nothing else pushes in between.
-            return;
-        }
+        session.sent.push_weighed(el.clone(), weight);
         let Some(now) = now else {
             return;
         };
@@ -487,6 +505,14 @@ impl Connection {
             self.write_nonza(Nonza::Request);
         } else if due {
             self.write_nonza(Nonza::Request);
+        }
+    }
+
+    /// Frees the unacknowledged-stanza queue's buffer when it is empty (see
+    /// [`Connection::release_buffers`]).
+    pub(super) fn sm_release_buffers(&mut self) {
+        if let Some(session) = self.sm.as_mut().and_then(|l| l.session.as_mut()) {
+            session.sent.release_if_empty();
         }
     }
 

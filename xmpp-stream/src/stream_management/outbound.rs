@@ -146,6 +146,27 @@ impl SentQueue {
         self.check_weight(weight(stanza))
     }
 
+    /// [`check`](Self::check), returning the stanza's weight for
+    /// [`push_weighed`](Self::push_weighed) (the tree is walked once per stanza).
+    pub(crate) fn check_weighed(&self, stanza: &Element) -> Result<usize, QueueLimit> {
+        let w = weight(stanza);
+        self.check_weight(w).map(|()| w)
+    }
+
+    /// [`push`](Self::push) of a stanza [`check_weighed`](Self::check_weighed) accepted.
+    pub(crate) fn push_weighed(&mut self, stanza: Element, w: usize) -> Counter {
+        self.entries.push_back((stanza, w));
+        self.bytes += w;
+        self.sent.increment()
+    }
+
+    /// Frees the queue's buffer when nothing waits in it (an idle connection keeps none).
+    pub(crate) fn release_if_empty(&mut self) {
+        if self.entries.is_empty() {
+            self.entries = VecDeque::new();
+        }
+    }
+
     fn check_weight(&self, w: usize) -> Result<(), QueueLimit> {
         if self.entries.len() >= self.limits.max_stanzas {
             return Err(QueueLimit::Stanzas);
