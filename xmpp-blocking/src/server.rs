@@ -209,8 +209,28 @@ impl<S: Storage> Shared<S> {
     /// Feeds one event of `conn` to the core; dispatches what it decided for other
     /// connections and returns what it decided for `conn` itself.
     fn feed(&self, conn: ConnectionId, event: Event) -> Vec<Command> {
+        self.feed_with_inbox(conn, event, None)
+    }
+
+    /// [`feed`](Self::feed); with `Detached` (the stream ended with a managed session) the
+    /// stanzas still in `inbox` go back to the core first, under the same lock: they join
+    /// the session before anything the core routes from then on.
+    fn feed_with_inbox(
+        &self,
+        conn: ConnectionId,
+        event: Event,
+        inbox: Option<(&Receiver<Command>, &AtomicUsize)>,
+    ) -> Vec<Command> {
         let closed = matches!(event, Event::Closed(_));
         let mut state = self.lock();
+        if let (Event::Detached(_), Some((inbox, stanzas))) = (&event, inbox) {
+            while let Ok(command) = inbox.try_recv() {
+                if let Command::Send(stanza) = command {
+                    stanzas.fetch_sub(1, Ordering::SeqCst);
+                    state.core.undelivered(conn, stanza);
+                }
+            }
+        }
         // Events after the core closed the connection are ignored, and a second `Closed`
         // refused: either way there is nothing to do.
         let _ = state.core.handle_event(conn, event, SystemTime::now());
@@ -656,7 +676,7 @@ fn run_session<S: Storage + Send + 'static>(
         if let Event::Closed(reason) = &event {
             tracing::debug!(%conn, ?reason, "connection closed");
         }
-        for command in shared.feed(conn, event) {
+        for command in shared.feed_with_inbox(conn, event, Some((inbox, stanzas))) {
             if let Some(stanza) = apply(session.connection_mut(), command) {
                 shared.hand_back(conn, stanza);
             }

@@ -385,13 +385,16 @@ impl Profile {
     }
 
     /// NATO BCS XMPP profile: TLS required (N-20, S-01) with TLS 1.2 available (S-01), PLAIN and
-    /// EXTERNAL only under TLS (S-14), ANONYMOUS, PLAIN and EXTERNAL offered (S-13; GSSAPI is
-    /// registered on the server's SASL session), dialback allowed as the s2s fallback (F-03;
-    /// not implemented), 3 SASL attempts.
+    /// EXTERNAL only under TLS (S-14), ANONYMOUS, PLAIN and EXTERNAL offered (S-13; GSSAPI too,
+    /// first, with the `gssapi` feature: a client with Kerberos credentials chooses it, a
+    /// server offers it when its store registers it), dialback allowed as the s2s fallback
+    /// (F-03; not implemented), 3 SASL attempts.
     pub fn nato_bcs() -> Self {
         Profile {
             conformance: Conformance::NatoBcs,
             mechanisms: vec![
+                #[cfg(feature = "gssapi")]
+                Mechanism::Gssapi,
                 Mechanism::External,
                 Mechanism::ScramSha256Plus,
                 Mechanism::ScramSha1Plus,

@@ -151,6 +151,19 @@ impl Client {
         connect(jid, password, config).await
     }
 
+    /// Like [`connect`](Self::connect) with any SASL credentials: a password, a client
+    /// certificate for EXTERNAL (in the rustls configuration of [`ClientConfig::new`]),
+    /// Kerberos tickets for GSSAPI (`xmpp_sasl::Credentials::kerberos`, feature `gssapi` of
+    /// `xmpp-sasl`) or ANONYMOUS (then `jid` may be the bare domain). The same entry point as
+    /// the blocking adapter's `Client::connect_with`.
+    pub async fn connect_with(
+        jid: &BareJid,
+        credentials: xmpp_sasl::Credentials,
+        config: &ClientConfig,
+    ) -> Result<Client, ConnectError> {
+        connect_with_credentials(jid, credentials, config, None).await
+    }
+
     /// Connects like [`connect`](Self::connect) and resumes `previous` (the session of an
     /// earlier stream, from its [`Event::Detached`](crate::Event::Detached)) instead of
     /// binding: the server sends again what it had sent and `previous` never handled, and
@@ -189,6 +202,15 @@ async fn connect_with_session(
         .ok_or_else(|| ConnectError::Credentials("a client JID needs a local part".into()))?;
     let creds = xmpp_sasl::Credentials::password(node, password)
         .map_err(|e| ConnectError::Credentials(e.to_string()))?;
+    connect_with_credentials(jid, creds, config, previous).await
+}
+
+async fn connect_with_credentials(
+    jid: &BareJid,
+    creds: xmpp_sasl::Credentials,
+    config: &ClientConfig,
+    previous: Option<SmSession>,
+) -> Result<Client, ConnectError> {
     let domain = jid.domain().to_owned();
     let (tcp, direct_tls) = tokio::time::timeout(config.connect_timeout, open(&domain, config))
         .await

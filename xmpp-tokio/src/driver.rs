@@ -175,9 +175,12 @@ impl Handle {
         })
     }
 
-    /// Queues a command, waiting for room; a command the ended task refused comes back.
-    pub(crate) async fn command_or_back(&self, command: Box<Command>) -> Result<(), Box<Command>> {
-        self.tx.send(command).await.map_err(|e| e.0)
+    /// Waits until the queue has room for a command (`false`: the task stopped taking
+    /// commands). Nothing is sent: the caller then queues with
+    /// [`try_command`](Self::try_command), which refuses what the task will never take (a
+    /// command sent through a reservation made before the task stopped would be lost).
+    pub(crate) async fn wait_for_room(&self) -> bool {
+        self.tx.reserve().await.is_ok()
     }
 }
 

@@ -323,6 +323,15 @@ impl<S: Storage + Send + 'static> Shared<S> {
         let mut state = self.lock();
         // Events after the core closed the connection are ignored, and a second `Closed`
         // refused: either way there is nothing to do.
+        if matches!(event, Event::Detached(_)) {
+            // The stream has ended: stanzas still waiting for room join the session before
+            // anything the core routes from now on (which it keeps with the session itself).
+            for command in state.overflow.remove(&conn).unwrap_or_default() {
+                if let Command::Send(stanza, _) = command {
+                    state.core.undelivered(conn, stanza);
+                }
+            }
+        }
         let _ = state.core.handle_event(conn, event, SystemTime::now());
         let waiting = self.dispatch(&mut state, Some(conn));
         if closed {
@@ -410,33 +419,69 @@ async fn drain_overflow<S: Storage + Send + 'static>(
     handle: Handle,
 ) {
     loop {
-        let next = {
-            let Some(shared) = shared.upgrade() else {
-                return;
-            };
-            let mut state = shared.lock();
-            match state.overflow.get_mut(&to).and_then(VecDeque::pop_front) {
-                Some(command) => command,
-                None => {
-                    state.overflow.remove(&to);
-                    return;
-                }
-            }
+        let open = handle.wait_for_room().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
         };
-        if let Err(refused) = handle.command_or_back(Box::new(next)).await {
-            // The stream has ended: the stanzas still waiting go back to the core.
-            let Some(shared) = shared.upgrade() else {
+        let mut state = shared.lock();
+        let Some(queue) = state.overflow.get_mut(&to) else {
+            return;
+        };
+        // A command leaves the overflow only into the channel, under the lock: none is ever
+        // in flight outside both, so nothing routed later overtakes it.
+        let refused = match queue.pop_front() {
+            None => {
+                state.overflow.remove(&to);
                 return;
-            };
-            let mut state = shared.lock();
+            }
+            Some(command) if !open => {
+                queue.push_front(command);
+                true
+            }
+            Some(command) => match handle.try_command(Box::new(command)) {
+                Ok(()) => false,
+                Err(TryCommandError::Full(command)) => {
+                    queue.push_front(*command);
+                    false
+                }
+                Err(TryCommandError::Closed(command)) => {
+                    queue.push_front(*command);
+                    true
+                }
+            },
+        };
+        if refused {
+            // The stream has ended: what still waits goes back to the core, in order.
             let rest = state.overflow.remove(&to).unwrap_or_default();
-            for command in std::iter::once(*refused).chain(rest) {
+            for command in rest {
                 if let Command::Send(stanza, _) = command {
                     state.core.undelivered(to, stanza);
                 }
             }
             drop(shared.dispatch(&mut state, None));
             return;
+        }
+    }
+}
+
+/// Queues one of the connection's own commands, waiting for room (the connection's input
+/// waits meanwhile: backpressure); one its ended stream refuses goes back to the core.
+async fn send_own<S: Storage + Send + 'static>(
+    shared: &Shared<S>,
+    conn: ConnectionId,
+    handle: &Handle,
+    mut command: Command,
+) {
+    loop {
+        match handle.try_command(Box::new(command)) {
+            Ok(()) => return,
+            Err(TryCommandError::Full(back)) => {
+                command = *back;
+                if !handle.wait_for_room().await {
+                    return shared.hand_back(conn, command);
+                }
+            }
+            Err(TryCommandError::Closed(back)) => return shared.hand_back(conn, *back),
         }
     }
 }
@@ -529,9 +574,7 @@ async fn run_connection<S: Storage + Send + 'static>(
             shared.feed(conn, event)
         };
         for command in waiting {
-            if let Err(refused) = incoming.handle.command_or_back(Box::new(command)).await {
-                shared.hand_back(conn, *refused);
-            }
+            send_own(&shared, conn, &incoming.handle, command).await;
         }
         if closed {
             break;

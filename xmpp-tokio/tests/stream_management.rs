@@ -104,11 +104,15 @@ async fn xep0198_ten_thousand_messages_through_a_cutting_proxy_arrive_exactly_on
     let bob: BareJid = "bob@localhost".parse().unwrap();
     let received = Arc::new(AtomicUsize::new(0));
 
+    // Alice starts once bob's resource is bound: a chat message to a full JID that is not
+    // bound would be stored offline for the bare JID (RFC 6121 §8.5.3.2.1).
+    let (bound_tx, bound_rx) = tokio::sync::oneshot::channel();
     let receiver = {
         let received = received.clone();
         tokio::spawn(async move {
             let mut got = Vec::with_capacity(MESSAGES);
             let mut client = link(&bob, &bob_cfg, None).await;
+            let _ = bound_tx.send(());
             while got.len() < MESSAGES {
                 match client.events.next().await {
                     Some(Event::Stanza(el)) if el.name() == "message" => {
@@ -140,6 +144,7 @@ async fn xep0198_ten_thousand_messages_through_a_cutting_proxy_arrive_exactly_on
             let mut rng = Lcg(0x5eed_0198);
             let mut cuts: Vec<usize> = (0..CUTS).map(|_| rng.below(MESSAGES)).collect();
             cuts.sort_unstable();
+            bound_rx.await.expect("bob is bound");
             let mut client = link(&alice, &alice_cfg, None).await;
             let mut next = 0;
             while received.load(Ordering::SeqCst) < MESSAGES {
@@ -307,5 +312,44 @@ async fn xep0198_a_session_survives_cuts_without_losing_or_duplicating_a_message
     assert_eq!(resumed, 3, "one resumption per cut");
     let _ = bob.handle.close().await;
     let _ = alice.handle.close().await;
+    server.shutdown().await;
+}
+
+/// `Client::connect_with` takes any SASL credentials (here a password, as `connect` makes
+/// them), and a client enables stream management by default: closing its stream hands the
+/// session out, resumable, with nothing unacknowledged after a clean close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_with_credentials_and_stream_management_on_by_default() {
+    let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
+    let mut config = ImServerConfig::new(
+        scenarios::core_config(),
+        Some((
+            material.server_config().unwrap(),
+            Some(material.cert.clone()),
+        )),
+        scenarios::credentials(),
+    );
+    config.accounts = scenarios::accounts();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = xmpp_tokio::serve_im([listener], [], config).unwrap();
+    let cfg = ClientConfig::new(material.client_config().unwrap())
+        .with_server("127.0.0.1", server.client_addrs()[0].port());
+    assert!(cfg.stream_management.is_some());
+    let credentials = xmpp_sasl::Credentials::password("carol", scenarios::PASSWORD).unwrap();
+    let mut carol = Client::connect_with(&"carol@localhost".parse().unwrap(), credentials, &cfg)
+        .await
+        .unwrap();
+    assert_eq!(carol.jid.to_bare().as_str(), "carol@localhost");
+    assert!(!carol.resumed);
+    carol.handle.close().await.unwrap();
+    let mut detached = None;
+    while let Some(event) = carol.events.next().await {
+        if let Event::Detached(s) = event {
+            detached = Some(*s);
+        }
+    }
+    let session = detached.expect("the managed session comes out of the closed stream");
+    assert!(session.is_resumable());
+    assert_eq!(session.unacked().len(), 0);
     server.shutdown().await;
 }
