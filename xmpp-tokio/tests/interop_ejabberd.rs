@@ -149,7 +149,8 @@ async fn the_client_example_logs_in_to_ejabberd_and_sends() {
 /// XEP-0198 against ejabberd's mod_stream_mgmt, both directions: alice's link (through a
 /// proxy) goes dead with a message of hers in flight and bob's messages for her arriving at
 /// ejabberd meanwhile; she resumes on a new connection: bob gets hers once, she gets his once,
-/// and her session (full JID) is the same.
+/// and her session (full JID) is the same. Then a `Session` bot (carol) through the same
+/// proxy survives two cuts without losing or duplicating a message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xep0198_resumption_against_ejabberd_in_both_directions() {
     let ejabberd = start("sm");
@@ -284,9 +285,69 @@ async fn xep0198_resumption_against_ejabberd_in_both_directions() {
             }
         }
         let _ = alice.handle.close().await;
+
+        // The same with the session API, as a bot uses it: carol's `Session` loses its link
+        // twice while bob writes; each time it resumes (the same full JID, no resync) and
+        // every message reaches the application once, in order.
+        let mut carol_cfg = cfg.clone();
+        carol_cfg.resource = Some("bot".into());
+        let carol_jid = "carol@localhost".parse().unwrap();
+        let quick = xmpp_im::session::SessionConfig {
+            reconnect: Some(xmpp_im::session::Reconnect {
+                backoff: xmpp_im::session::Backoff {
+                    initial: Duration::from_millis(20),
+                    max: Duration::from_millis(200),
+                    ..xmpp_im::session::Backoff::default()
+                },
+                max_attempts: Some(50),
+                ..xmpp_im::session::Reconnect::default()
+            }),
+            ..xmpp_im::session::SessionConfig::default()
+        };
+        let mut carol =
+            xmpp_tokio::Session::connect_with_config(&carol_jid, "secret", &carol_cfg, quick)
+                .await
+                .unwrap();
+        let carol_full = carol.jid.to_string();
+        let (mut got, mut resumed, mut online) = (Vec::new(), 0, 0);
+        for n in 0..30 {
+            if n == 10 || n == 20 {
+                proxy.cut();
+            }
+            bob.send(chat(&carol_full, &format!("c{n}"))).await.unwrap();
+        }
+        while got.len() < 30 {
+            let event = tokio::time::timeout(Duration::from_secs(30), carol.events.recv())
+                .await
+                .unwrap_or_else(|_| panic!("carol is stuck at {got:?}"))
+                .expect("carol's session runs");
+            match event {
+                xmpp_tokio::SessionEvent::Message(m) => got.extend(m.body().map(str::to_owned)),
+                xmpp_tokio::SessionEvent::Reconnected {
+                    jid, resumed: r, ..
+                } => {
+                    assert!(r, "ejabberd resumed carol's session");
+                    assert_eq!(jid.to_string(), carol_full);
+                    resumed += 1;
+                }
+                xmpp_tokio::SessionEvent::Online { .. } => online += 1,
+                xmpp_tokio::SessionEvent::Disconnected(reason) => {
+                    panic!("carol gave up: {reason:?}")
+                }
+                _ => {}
+            }
+        }
+        let expected: Vec<String> = (0..30).map(|n| format!("c{n}")).collect();
+        assert_eq!(got, expected, "each once, in order");
+        assert!(resumed >= 1, "the cuts were noticed and resumed");
+        assert!(
+            online <= 1,
+            "a resumed session does not synchronise again: {online}"
+        );
+        let _ = carol.handle.close().await;
         bob.close().await.unwrap();
     };
-    tokio::time::timeout(Duration::from_secs(120), run)
+    tokio::time::timeout(Duration::from_secs(180), run)
         .await
-        .expect("the resumption with ejabberd finishes within 120 s");
+        .expect("the resumptions with ejabberd finish within 180 s");
 }
