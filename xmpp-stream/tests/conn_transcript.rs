@@ -183,74 +183,21 @@ const RAW_HEADER: &[u8] = b"<stream:stream to='example.com' version='1.0' xmlns=
 const RAW_PLAIN_AUTH: &[u8] = b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\
     AGp1bGlldAByMG0zMG15cjBtMzA=</auth>";
 
-/// A hand-held rustls client talking to a receiver machine, so that a test reads what the
-/// receiver sends *inside* TLS (a [`Transcript`] only holds ciphertext once TLS is up).
-struct TlsByHand {
-    tls: rustls::ClientConnection,
-}
-
-impl TlsByHand {
-    /// Sends the raw header and `<starttls/>` to `s`, checks `<proceed/>`, then runs the TLS
-    /// handshake against `s` trusting `pki`'s CA.
-    fn start(s: &mut Connection, pki: &TestPki) -> TlsByHand {
-        let (out, _) = feed(s, secs(0), RAW_HEADER);
-        assert!(
-            out.contains(
-                "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"
-            ),
-            "{out}"
-        );
-        let (out, _) = feed(
-            s,
-            secs(0),
-            b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
-        );
-        assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        let name = rustls::pki_types::ServerName::try_from("example.com").unwrap();
-        let tls = rustls::ClientConnection::new(pki.client_config(), name).unwrap();
-        let mut by_hand = TlsByHand { tls };
-        assert_eq!(by_hand.exchange(s, b""), "");
-        assert!(!by_hand.tls.is_handshaking());
-        assert!(s.is_tls());
-        by_hand
-    }
-
-    /// Encrypts `plaintext` for `s`, moves records both ways until neither side has more to
-    /// say, and returns what `s` sent, decrypted.
-    fn exchange(&mut self, s: &mut Connection, plaintext: &[u8]) -> String {
-        use std::io::{Read, Write};
-        self.tls.writer().write_all(plaintext).unwrap();
-        let mut received = Vec::new();
-        loop {
-            let mut moved = false;
-            while self.tls.wants_write() {
-                let mut records = Vec::new();
-                self.tls.write_tls(&mut records).unwrap();
-                s.handle_input(secs(0), &records);
-                moved = true;
-            }
-            while let Some(records) = s.poll_transmit() {
-                let mut rest = &records[..];
-                while !rest.is_empty() {
-                    self.tls.read_tls(&mut rest).unwrap();
-                    self.tls.process_new_packets().unwrap();
-                }
-                moved = true;
-            }
-            let mut buf = [0u8; 4096];
-            loop {
-                match self.tls.reader().read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => received.extend_from_slice(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            if !moved {
-                return String::from_utf8(received).unwrap();
-            }
-        }
-    }
+/// Sends the raw header and `<starttls/>` to `s`, checks `<proceed/>`, then runs the TLS
+/// handshake against `s` trusting `pki`'s CA, with a rustls client the test holds.
+fn start_tls_by_hand(s: &mut Connection, pki: &TestPki) -> TlsByHand {
+    let (out, _) = feed(s, secs(0), RAW_HEADER);
+    assert!(
+        out.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>"),
+        "{out}"
+    );
+    let (out, _) = feed(
+        s,
+        secs(0),
+        b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+    );
+    assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    TlsByHand::handshake(s, pki.client_config())
 }
 
 /// The `<stream:features>...</stream:features>` part of `out`.
@@ -265,7 +212,7 @@ fn ucr_tls_16_post_tls_features_offer_sasl_and_no_starttls() {
     let pki = TestPki::example();
     for profile in [Profile::rfc6120(), Profile::dod_ucr_2008()] {
         let mut s = server(profile, Some(pki.server_config()), false);
-        let mut tls = TlsByHand::start(&mut s, &pki);
+        let mut tls = start_tls_by_hand(&mut s, &pki);
         let out = tls.exchange(&mut s, RAW_HEADER);
         let id = s.stream_id().unwrap().to_owned();
         assert!(
@@ -295,7 +242,7 @@ fn ucr_tls_16_post_tls_features_offer_sasl_and_no_starttls() {
 fn ucr_bind_5_post_sasl_features_include_bind() {
     let pki = TestPki::example();
     let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
-    let mut tls = TlsByHand::start(&mut s, &pki);
+    let mut tls = start_tls_by_hand(&mut s, &pki);
     let out = tls.exchange(&mut s, RAW_HEADER);
     assert!(features_of(&out).contains("xmpp-sasl"), "{out}");
     let out = tls.exchange(&mut s, RAW_PLAIN_AUTH);

@@ -59,69 +59,22 @@ fn opened_ids(events: &[Event]) -> Vec<String> {
         .collect()
 }
 
-/// A hand-held rustls client talking to a receiver machine, so that a test reads what the
-/// receiver sends inside TLS.
-struct TlsByHand {
-    tls: rustls::ClientConnection,
-}
-
-impl TlsByHand {
-    /// Sends `header` and `<starttls/>` to `r`, checks `<proceed/>`, then runs the handshake
-    /// with `config` (trusting the test CA; with or without a client certificate).
-    fn start(r: &mut Connection, header: &[u8], config: Arc<rustls::ClientConfig>) -> TlsByHand {
-        let (out, _) = feed(r, secs(0), header);
-        assert!(out.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"));
-        let (out, _) = feed(
-            r,
-            secs(0),
-            b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
-        );
-        assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        let name = rustls::pki_types::ServerName::try_from("example.com").unwrap();
-        let mut by_hand = TlsByHand {
-            tls: rustls::ClientConnection::new(config, name).unwrap(),
-        };
-        assert_eq!(by_hand.exchange(r, b""), "");
-        assert!(!by_hand.tls.is_handshaking() && r.is_tls());
-        by_hand
-    }
-
-    /// Encrypts `plaintext` for `r`, moves records until neither side has more, and returns
-    /// what `r` sent, decrypted.
-    fn exchange(&mut self, r: &mut Connection, plaintext: &[u8]) -> String {
-        use std::io::{Read, Write};
-        self.tls.writer().write_all(plaintext).unwrap();
-        let mut received = Vec::new();
-        loop {
-            let mut moved = false;
-            while self.tls.wants_write() {
-                let mut records = Vec::new();
-                self.tls.write_tls(&mut records).unwrap();
-                r.handle_input(secs(0), &records);
-                moved = true;
-            }
-            while let Some(records) = r.poll_transmit() {
-                let mut rest = &records[..];
-                while !rest.is_empty() {
-                    self.tls.read_tls(&mut rest).unwrap();
-                    self.tls.process_new_packets().unwrap();
-                }
-                moved = true;
-            }
-            let mut buf = [0u8; 4096];
-            loop {
-                match self.tls.reader().read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => received.extend_from_slice(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-            if !moved {
-                return String::from_utf8(received).unwrap();
-            }
-        }
-    }
+/// Sends `header` and `<starttls/>` to `r`, checks `<proceed/>`, then runs the handshake
+/// with `config` (trusting the test CA; with or without a client certificate).
+fn start_tls_by_hand(
+    r: &mut Connection,
+    header: &[u8],
+    config: Arc<rustls::ClientConfig>,
+) -> TlsByHand {
+    let (out, _) = feed(r, secs(0), header);
+    assert!(out.contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'>"));
+    let (out, _) = feed(
+        r,
+        secs(0),
+        b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>",
+    );
+    assert_eq!(out, "<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+    TlsByHand::handshake(r, config)
 }
 
 /// The receiving server of `example.com` for s2s (DoD profile: mutual TLS, EXTERNAL).
@@ -181,7 +134,7 @@ fn ucr_stream_1_negotiation_is_staged_and_every_feature_is_labelled() {
         ]
     );
     let mut s = server(Profile::rfc6120(), Some(pki.server_config()), false);
-    let mut tls = TlsByHand::start(&mut s, C2S_HEADER, pki.client_config());
+    let mut tls = start_tls_by_hand(&mut s, C2S_HEADER, pki.client_config());
     let second = all_features(&tls.exchange(&mut s, C2S_HEADER));
     assert_eq!(second.len(), 1);
     assert!(second[0].contains("<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"));
@@ -311,7 +264,7 @@ fn ucr_sasl_2_a_stanza_before_authentication_ends_the_stream_on_every_kind() {
     // s2s: the same inside TLS, before EXTERNAL.
     let pki = s2s_pki();
     let mut r = s2s_receiver(&pki);
-    let mut tls = TlsByHand::start(&mut r, S2S_HEADER, pki.client_config_with_cert());
+    let mut tls = start_tls_by_hand(&mut r, S2S_HEADER, pki.client_config_with_cert());
     let out = tls.exchange(&mut r, S2S_HEADER);
     assert!(out.contains("<mechanism>EXTERNAL</mechanism>"), "{out}");
     let out = tls.exchange(
@@ -336,7 +289,7 @@ fn ucr_sasl_2_a_stanza_before_authentication_ends_the_stream_on_every_kind() {
 fn ucr_sasl_18_ucr_sasl_21_s2s_external_offered_required_and_succeeds() {
     let pki = s2s_pki();
     let mut r = s2s_receiver(&pki);
-    let mut tls = TlsByHand::start(&mut r, S2S_HEADER, pki.client_config_with_cert());
+    let mut tls = start_tls_by_hand(&mut r, S2S_HEADER, pki.client_config_with_cert());
     let out = tls.exchange(&mut r, S2S_HEADER);
     let features = all_features(&out);
     assert_eq!(features.len(), 1);
@@ -364,7 +317,7 @@ fn ucr_sasl_18_ucr_sasl_21_s2s_external_offered_required_and_succeeds() {
 fn ucr_sasl_23_ucr_sasl_24_ucr_stream_13_s2s_restart_new_id_then_empty_features() {
     let pki = s2s_pki();
     let mut r = s2s_receiver(&pki);
-    let mut tls = TlsByHand::start(&mut r, S2S_HEADER, pki.client_config_with_cert());
+    let mut tls = start_tls_by_hand(&mut r, S2S_HEADER, pki.client_config_with_cert());
     let _ = tls.exchange(&mut r, S2S_HEADER);
     let before = r.stream_id().unwrap().to_owned();
     let _ = tls.exchange(

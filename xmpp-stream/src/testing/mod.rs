@@ -52,9 +52,11 @@ mod machines;
 mod pair;
 mod pki;
 mod rng;
+mod tls_by_hand;
 
 pub use clock::*;
 pub use machines::*;
 pub use pair::*;
 pub use pki::*;
 pub use rng::*;
+pub use tls_by_hand::TlsByHand;
