@@ -9,7 +9,8 @@ use crate::connection::Connection;
 
 use super::secs;
 
-/// A hand-held rustls client on a receiving machine's TLS (see the [module docs](self)).
+/// A rustls client held by the test on a receiving machine's TLS (after `<proceed/>`), so
+/// that a test reads what the receiver sends inside TLS.
 #[derive(Debug)]
 pub struct TlsByHand {
     /// The rustls client (to look at the negotiated version or suite).
