@@ -46,6 +46,7 @@ use xmpp_stream::bind::{BindDecision, BindError};
 use xmpp_stream::connection::CloseReason;
 use xmpp_stream::header::Role;
 use xmpp_stream::stream_error::{StreamCondition, StreamError};
+use xmpp_stream::stream_management::{AckPolicy, FailedCondition, ResumeDecision, SmSettings};
 use xmpp_stream::testing::TestPki;
 use xmpp_stream::xml::Element;
 
@@ -73,6 +74,8 @@ const MAX_RAW: usize = 512;
 const FLAG_TLS: u8 = 8;
 const FLAG_RECEIVER_NO_PLUS: u8 = 16;
 const FLAG_INITIATOR_NO_PLUS: u8 = 32;
+/// c2s with XEP-0198 stream management on both machines.
+const FLAG_SM: u8 = 64;
 
 /// What the handover operations insert right after `<starttls/>` / `<proceed/>` (or wherever
 /// the stream is when they run): whitespace, which the machines skip until the first TLS
@@ -205,12 +208,22 @@ fn stanza_templates(kind: StreamKind, to_receiver: bool) -> Vec<Vec<u8>> {
     .collect()
 }
 
+/// The unacknowledged-stanza limit the target's machines run with.
+fn sm_queue_limit() -> usize {
+    SmSettings::receiver().limits.max_stanzas
+}
+
 fn common_templates() -> Vec<Vec<u8>> {
     vec![
         b"</stream:stream>".to_vec(),
         b" \n\t ".to_vec(),
         b"<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>".to_vec(),
         b"<!-- c --><?pi x?>".to_vec(),
+        b"<r xmlns='urn:xmpp:sm:3'/>".to_vec(),
+        b"<a xmlns='urn:xmpp:sm:3' h='1'/>".to_vec(),
+        b"<enable xmlns='urn:xmpp:sm:3' resume='true'/>".to_vec(),
+        b"<resume xmlns='urn:xmpp:sm:3' previd='x' h='0'/>".to_vec(),
+        b"<enabled xmlns='urn:xmpp:sm:3' id='x' resume='true'/>".to_vec(),
     ]
 }
 
@@ -439,6 +452,8 @@ struct Harness {
     refuse_first_bind: bool,
     binds: u32,
     peer_to_mut: Vec<u8>,
+    /// Stream management is on (c2s).
+    sm: bool,
 }
 
 impl Harness {
@@ -467,6 +482,13 @@ impl Harness {
                 let r = resource.unwrap_or_else(|| "gen".into());
                 let _ = self.peer.bind(BindDecision::Accept(r));
             }
+            Event::ResumeRequest { .. } => {
+                assert!(self.sm, "peer: resumption request without stream management");
+                let _ = self.peer.resume(ResumeDecision::Refuse(FailedCondition::ItemNotFound));
+            }
+            Event::Detached(_) | Event::StreamManagementEnabled { .. } => {
+                assert!(self.sm, "peer: stream management event without it");
+            }
             Event::TlsEstablished(_) => {
                 assert!(self.config.tls, "peer: TLS established without TLS configured");
                 assert!(!p.tls, "peer: TLS established twice");
@@ -492,8 +514,11 @@ impl Harness {
                 p.established = true;
             }
             Event::Stanza(el) => {
+                // With stream management an initiator may read stanzas the server sent after
+                // bind, before `<enabled/>` (uncounted).
+                let enabling = self.sm && self.peer.role() == Role::Initiator && self.peer.bound_jid().is_some();
                 assert!(
-                    p.established,
+                    p.established || enabling,
                     "peer: stanza before the stream is established: {:?}",
                     el.to_xml()
                 );
@@ -626,6 +651,19 @@ impl Harness {
                 };
                 let _ = self.mut_.bind(decision);
             }
+            Event::ResumeRequest { .. } => {
+                assert!(self.sm, "resumption request without stream management");
+                assert!(s.authenticated && !s.bound, "resumption request out of place");
+                let _ = self.mut_.resume(ResumeDecision::Refuse(FailedCondition::ItemNotFound));
+            }
+            Event::Detached(session) => {
+                assert!(self.sm, "Detached without stream management");
+                assert!(!s.closed, "Detached after Closed");
+                assert!(session.unacked().len() <= sm_queue_limit(), "unacknowledged queue over its limit");
+            }
+            Event::StreamManagementEnabled { .. } => {
+                assert!(self.sm, "stream management enabled without it");
+            }
             Event::Bound(jid) => {
                 assert!(s.authenticated, "bound before authentication");
                 assert!(!s.bound, "bound twice");
@@ -639,8 +677,9 @@ impl Harness {
                 s.established = true;
             }
             Event::Stanza(el) => {
+                let enabling = self.sm && self.mut_.role() == Role::Initiator && s.bound;
                 assert!(
-                    s.established,
+                    s.established || enabling,
                     "stanza before the stream is established: {:?} (role {:?}, kind {:?})",
                     el.to_xml(),
                     self.mut_.role(),
@@ -758,7 +797,12 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
     };
     let pki = tls.then(tls_setup);
 
-    let receiver = Connection::receiver(
+    let sm = kind == StreamKind::Client && flags & FLAG_SM != 0;
+    let sm_settings = SmSettings {
+        ack: AckPolicy { stanzas: 2, delay: Duration::from_secs(5) },
+        ..SmSettings::receiver()
+    };
+    let mut receiver = Connection::receiver(
         ReceiverConfig {
             kind,
             domains: vec!["example.com".into()],
@@ -792,7 +836,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         StreamKind::Server => ("example.com", Some("example.org".to_owned()), InitiatorAuth::Sasl(credentials)),
         StreamKind::Component => ("c.example.com", None, InitiatorAuth::ComponentSecret("s3cr3t".into())),
     };
-    let initiator = Connection::initiator(
+    let mut initiator = Connection::initiator(
         InitiatorConfig {
             kind,
             to: to.into(),
@@ -807,6 +851,10 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         t0(),
     )
     .expect("valid initiator config");
+    if sm {
+        receiver.enable_stream_management(sm_settings).expect("a c2s machine");
+        initiator.enable_stream_management(sm_settings).expect("a c2s machine");
+    }
     let (mut_, peer) = if mut_is_receiver { (receiver, initiator) } else { (initiator, receiver) };
     let templates = if mut_is_receiver { receiver_templates(kind) } else { initiator_templates(kind) };
     let mut_sends = send_templates(kind, mut_is_receiver);
@@ -819,6 +867,7 @@ fn decode_and_run(data: &[u8]) -> ArbResult<Option<Seen>> {
         peer_seen: PeerSeen::default(),
         config,
         refuse_first_bind: flags & 4 != 0,
+        sm,
         binds: 0,
         peer_to_mut: Vec::new(),
     };

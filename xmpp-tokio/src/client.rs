@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rand_core::OsRng;
 use xmpp_jid::{BareJid, FullJid};
 use xmpp_stream::connection::{
-    AuthMethod, Connection, InitiatorAuth, InitiatorConfig, LoggedIn, Login, LoginError,
+    AuthMethod, Connection, Event, InitiatorAuth, InitiatorConfig, LoggedIn, Login, LoginError,
     NegotiationFailure,
 };
 use xmpp_stream::header::StreamKind;
@@ -49,7 +49,7 @@ pub struct ClientConfig {
     pub resolver: Option<hickory_resolver::TokioResolver>,
     /// XEP-0198 stream management, enabled after binding when the server offers it
     /// (default: on, asking for resumption). When the stream ends the session comes out in
-    /// [`Event::Detached`](crate::Event::Detached), for [`Client::resume`].
+    /// [`Event::Detached`], for [`Client::resume`].
     pub stream_management: Option<SmSettings>,
 }
 
@@ -122,7 +122,7 @@ impl ClientConfig {
 pub struct Client {
     /// Sends stanzas, closes.
     pub handle: Handle,
-    /// Stanzas and the final [`Event::Closed`](crate::Event::Closed).
+    /// Stanzas and the final [`Event::Closed`].
     pub events: Events,
     /// The bound full JID.
     pub jid: FullJid,
@@ -165,7 +165,7 @@ impl Client {
     }
 
     /// Connects like [`connect`](Self::connect) and resumes `previous` (the session of an
-    /// earlier stream, from its [`Event::Detached`](crate::Event::Detached)) instead of
+    /// earlier stream, from its [`Event::Detached`]) instead of
     /// binding: the server sends again what it had sent and `previous` never handled, and
     /// this side sends again what the server never handled ([`Client::resumed`]). When the
     /// server cannot resume it, a new session is bound and [`Client::not_resumed`] holds the
@@ -321,9 +321,21 @@ async fn open(
 /// reading is the core's [`Login`], shared with every adapter).
 pub(crate) async fn await_login(events: &mut Events) -> Result<LoggedIn, ConnectError> {
     let mut login = Login::new();
+    let mut early = Vec::new();
     while let Some(ev) = events.next().await {
+        if let Event::Stanza(_) = ev {
+            // Sent by the server before the stream was established (after bind, while
+            // stream management is being enabled): the application's, not the login's.
+            early.push(ev);
+            continue;
+        }
         match login.observe(&ev) {
-            Some(Ok(done)) => return Ok(done),
+            Some(Ok(done)) => {
+                for stanza in early {
+                    events.keep_early(stanza);
+                }
+                return Ok(done);
+            }
             Some(Err(e)) => return Err(ConnectError::Login(e)),
             None => tracing::trace!(event = ?ev, "negotiation"),
         }
@@ -348,6 +360,34 @@ mod tests {
     use super::*;
 
     fn assert_send<T: Send>(_: &T) {}
+
+    /// A stanza the server sends before the stream is established (between bind and
+    /// `<enabled/>`) is not swallowed by the login: it is the first event afterwards.
+    #[tokio::test]
+    async fn a_stanza_read_during_the_login_is_handed_out_first() {
+        let (_handle, mut events, _commands, tx) = driver::channels(&DriverConfig::default());
+        let early: xmpp_stream::xml::Element =
+            "<message xmlns='jabber:client'><body>early</body></message>"
+                .parse()
+                .unwrap();
+        let jid: FullJid = "juliet@example.com/balcony".parse().unwrap();
+        for event in [
+            Event::Authenticated {
+                mechanism: AuthMethod::from_sasl_name("SCRAM-SHA-1"),
+                identity: "juliet@example.com".into(),
+            },
+            Event::Bound(jid.clone()),
+            Event::Stanza(early.clone()),
+            Event::Established,
+            Event::Stanza(early.clone()),
+        ] {
+            tx.send(Box::new(event)).await.unwrap();
+        }
+        let (bound, _) = login(&mut events).await.unwrap();
+        assert_eq!(bound, jid);
+        assert_eq!(events.next().await, Some(Event::Stanza(early.clone())));
+        assert_eq!(events.next().await, Some(Event::Stanza(early)));
+    }
 
     /// Applications spawn logins on multi-threaded runtimes: the future must be `Send`.
     #[test]

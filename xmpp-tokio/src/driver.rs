@@ -197,12 +197,23 @@ pub(crate) enum TryCommandError {
 #[derive(Debug)]
 pub struct Events {
     rx: mpsc::Receiver<Box<Event>>,
+    /// Stanzas a login read before the stream was established (a server may send some
+    /// between bind and `<enabled/>`), handed out first.
+    early: std::collections::VecDeque<Event>,
 }
 
 impl Events {
     /// The next event, or `None` once the connection's task has ended.
     pub async fn next(&mut self) -> Option<Event> {
+        if let Some(event) = self.early.pop_front() {
+            return Some(event);
+        }
         self.rx.recv().await.map(|e| *e)
+    }
+
+    /// Keeps `event` (read during a login) to be handed out before the channel's.
+    pub(crate) fn keep_early(&mut self, event: Event) {
+        self.early.push_back(event);
     }
 }
 
@@ -215,6 +226,9 @@ impl futures_core::Stream for Events {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Event>> {
+        if let Some(event) = self.early.pop_front() {
+            return std::task::Poll::Ready(Some(event));
+        }
         self.rx.poll_recv(cx).map(|e| e.map(|e| *e))
     }
 }
@@ -263,7 +277,15 @@ where
 pub(crate) fn channels(config: &DriverConfig) -> (Handle, Events, CommandRx, EventTx) {
     let (cmd_tx, cmd_rx) = mpsc::channel(config.command_capacity.max(1));
     let (ev_tx, ev_rx) = mpsc::channel(config.event_capacity.max(1));
-    (Handle { tx: cmd_tx }, Events { rx: ev_rx }, cmd_rx, ev_tx)
+    (
+        Handle { tx: cmd_tx },
+        Events {
+            rx: ev_rx,
+            early: std::collections::VecDeque::new(),
+        },
+        cmd_rx,
+        ev_tx,
+    )
 }
 
 /// Where undelivered events wait: at most one taken from the machine (the rest stay in the
