@@ -261,9 +261,12 @@ impl<S: Storage> Server<S> {
         self.reroute_unacked(undelivered, now);
     }
 
-    /// A dropped stream's session waits for resumption; a clean close ends it (XEP-0198 §5).
+    /// A dropped stream's session waits for resumption; a clean close ends it (XEP-0198 §5),
+    /// and so does a core whose configuration turned stream management off (whatever its
+    /// adapter's machines did).
     fn may_park(&self, session: &SmSession, jid: &FullJid, reason: &CloseReason) -> bool {
-        session.is_resumable()
+        self.config.stream_management.is_some()
+            && session.is_resumable()
             && session.jid() == jid
             && !matches!(reason, CloseReason::Graceful)
             && self.parking.sessions.len() < self.config.max_parked_sessions

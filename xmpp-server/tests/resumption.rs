@@ -58,7 +58,9 @@ impl Juliet {
             client.resume_stream_management(p).unwrap();
         }
         let mut server = plaintext_server();
-        let sm = h.server.config().stream_management.unwrap();
+        // The machines manage the stream even when the core's configuration says not to
+        // (an adapter that ignores it): the core still decides.
+        let sm = (h.server.config().stream_management).unwrap_or_else(SmSettings::receiver);
         server.enable_stream_management(sm).unwrap();
         let conn = h.server.open_client();
         Juliet {
@@ -165,6 +167,12 @@ fn settle(h: &mut Harness, streams: &mut [&mut Juliet]) {
     panic!("never settled");
 }
 
+/// How many messages wait offline for juliet.
+fn juliets_offline_messages(h: &Harness) -> usize {
+    let juliet = "juliet@example.com".parse().unwrap();
+    xmpp_server::Storage::offline_count(h.server.storage(), &juliet).unwrap()
+}
+
 fn body(el: &Element) -> String {
     el.children()
         .find(|c| c.name() == "body")
@@ -255,11 +263,7 @@ fn xep0198_when_the_window_ends_unacked_messages_go_offline_and_requests_bounce(
             && error_condition(el).as_deref() == Some("service-unavailable")),
         "{out:?}"
     );
-    let stored = xmpp_server::Storage::offline_count(
-        h.server.storage(),
-        &"juliet@example.com".parse().unwrap(),
-    )
-    .unwrap();
+    let stored = juliets_offline_messages(&h);
     assert_eq!(stored, 1, "m2 only");
 }
 
@@ -334,30 +338,59 @@ fn xep0198_a_full_queue_ends_the_parked_session_into_offline_storage() {
         h.stanza(romeo, &chat(m));
     }
     assert_eq!(h.server.parked_sessions(), 0, "ended by the third");
-    let stored = xmpp_server::Storage::offline_count(
-        h.server.storage(),
-        &"juliet@example.com".parse().unwrap(),
-    )
-    .unwrap();
+    let stored = juliets_offline_messages(&h);
     assert_eq!(stored, 3);
 }
 
 #[test]
-fn xep0198_off_in_the_config_means_no_feature_and_no_parking() {
+fn xep0198_off_in_the_config_means_no_parking_and_no_resumption() {
     let mut config = Config::new(["example.com"]);
     config.stream_management = None;
     let mut h = Harness::with(config);
-    let conn = h.server.open_client();
-    // Without settings the adapter does not enable it on the machine; the core parks nothing.
-    h.event(
-        conn,
-        Event::Authenticated {
-            mechanism: xmpp_stream::connection::AuthMethod::from_sasl_name("PLAIN"),
-            identity: "juliet@example.com".into(),
-        },
+    let romeo = h.available("romeo", "orchard", 0);
+    let mut j = Juliet::connect(&mut h, None);
+    let previous = j.cut(&mut h).expect("the machines managed the stream");
+    assert_eq!(h.server.parked_sessions(), 0, "the core parks nothing");
+    assert_eq!(h.server.bound_resources(), 1, "juliet's resource is gone");
+    // A message for her now goes offline, and her resumption is refused: she binds anew.
+    h.stanza(romeo, &chat("m1"));
+    let k = Juliet::connect(&mut h, Some(previous));
+    assert!(k.client.is_established());
+    assert!(
+        k.client_events
+            .iter()
+            .any(|e| matches!(e, Event::ResumeFailed { .. }))
     );
-    h.bind(conn, Some("balcony"));
-    h.closed(conn);
-    assert_eq!(h.server.parked_sessions(), 0);
-    assert_eq!(h.server.bound_resources(), 0);
+    assert!(k.client_events.iter().any(|e| matches!(e, Event::Bound(_))));
+    let stored = juliets_offline_messages(&h);
+    assert_eq!(stored, 1);
+}
+
+/// A `Send` the adapter could not hand to a stream that had just ended (before its
+/// `Detached` reached the core) joins the session: the resumed client gets it.
+#[test]
+fn xep0198_a_stanza_handed_back_by_the_adapter_reaches_the_resumed_session() {
+    let mut h = Harness::with(config(eager_acks()));
+    let romeo = h.available("romeo", "orchard", 0);
+    let mut j = Juliet::connect(&mut h, None);
+    h.stanza(romeo, &chat("m1"));
+    // The adapter's queue refused it (its stream ended): it goes back to the core.
+    let refused = h
+        .actions()
+        .into_iter()
+        .find_map(|a| match a {
+            Action::Send { conn, stanza } if conn == j.conn => Some(stanza),
+            _ => None,
+        })
+        .expect("m1 routed to juliet");
+    h.server.undelivered(j.conn, refused);
+    let previous = j.cut(&mut h).unwrap();
+    assert_eq!(h.server.parked_sessions(), 1);
+    let k = Juliet::connect(&mut h, Some(previous));
+    assert!(
+        k.client_events
+            .iter()
+            .any(|e| matches!(e, Event::Resumed { .. }))
+    );
+    assert_eq!(k.received, ["m1"]);
 }

@@ -171,6 +171,16 @@ impl Link {
         Link::detached(&self.client_events)
     }
 
+    /// What [`Login`] makes of the initiator's events (as the adapters read a login).
+    fn login(events: &[Event]) -> xmpp_stream::connection::LoggedIn {
+        let mut login = xmpp_stream::connection::Login::new();
+        events
+            .iter()
+            .find_map(|e| login.observe(e))
+            .expect("the login ended")
+            .expect("logged in")
+    }
+
     /// The session a machine handed out when its stream ended.
     fn detached(events: &[Event]) -> Option<SmSession> {
         events.iter().find_map(|e| match e {
@@ -344,6 +354,13 @@ fn xep0198_resumption_resends_only_what_was_not_handled() {
     );
     assert_eq!(Link::stanzas(&link.server_events), ["c2", "c3"]);
     assert_eq!(Link::stanzas(&link.client_events), ["s1"]);
+    // The login outcome every adapter reads says so.
+    let logged_in = Link::login(&link.client_events);
+    assert!(logged_in.resumed && logged_in.stream_management);
+    assert_eq!(
+        logged_in.jid.unwrap().as_str(),
+        "juliet@example.com/balcony"
+    );
     // The counts go on from the old stream.
     assert_eq!(
         u32::from(link.server.stream_management().unwrap().handled()),
@@ -375,6 +392,9 @@ fn xep0198_refused_resumption_hands_back_the_unacked_and_binds() {
         _ => None,
     });
     assert_eq!(unacked.unwrap(), [message("c1")]);
+    let logged_in = Link::login(&link.client_events);
+    assert!(!logged_in.resumed && logged_in.stream_management);
+    assert_eq!(logged_in.not_resumed, [message("c1")]);
     assert!(
         link.client_events
             .iter()
@@ -389,7 +409,7 @@ fn xep0198_refused_resumption_hands_back_the_unacked_and_binds() {
 }
 
 #[test]
-fn xep0198_only_a_resumable_session_of_the_account_is_accepted() {
+fn xep0198_only_a_resumable_session_is_accepted() {
     let mut link = Link::new(Some(settings(100)), Some(settings(100)));
     link.collect();
     link.settle();

@@ -14,7 +14,7 @@ use xmpp_interop::CutProxy;
 use xmpp_interop::scenarios;
 use xmpp_jid::BareJid;
 use xmpp_stream::xml::Element;
-use xmpp_tokio::{Client, ClientConfig, DriverError, Event, ImServerConfig, SmSession};
+use xmpp_tokio::{Client, ClientConfig, DriverError, Event, ImServer, ImServerConfig, SmSession};
 
 const MESSAGES: usize = 10_000;
 /// Messages the sender may be ahead of the receiver (the parked session's queue must hold
@@ -41,6 +41,24 @@ fn chat(to: &str, n: usize) -> Element {
         .attr("type", "chat")
         .child(Element::builder("body", "jabber:client").text(n.to_string()))
         .build()
+}
+
+/// `serve_im` with the scenarios' accounts (stream management on, as by default), and the
+/// TLS material its clients trust.
+async fn serve() -> (ImServer, tls::TlsMaterial) {
+    let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
+    let mut config = ImServerConfig::new(
+        scenarios::core_config(),
+        Some((
+            material.server_config().unwrap(),
+            Some(material.cert.clone()),
+        )),
+        scenarios::credentials(),
+    );
+    config.accounts = scenarios::accounts();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = xmpp_tokio::serve_im([listener], [], config).unwrap();
+    (server, material)
 }
 
 /// Waits for the session of a stream that ended, and resumes it.
@@ -80,18 +98,7 @@ async fn link(jid: &BareJid, config: &ClientConfig, previous: Option<SmSession>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn xep0198_ten_thousand_messages_through_a_cutting_proxy_arrive_exactly_once() {
-    let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
-    let mut config = ImServerConfig::new(
-        scenarios::core_config(),
-        Some((
-            material.server_config().unwrap(),
-            Some(material.cert.clone()),
-        )),
-        scenarios::credentials(),
-    );
-    config.accounts = scenarios::accounts();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = xmpp_tokio::serve_im([listener], [], config).unwrap();
+    let (server, material) = serve().await;
     let proxy = Arc::new(CutProxy::start(server.client_addrs()[0]).unwrap());
     let trust = material.client_config().unwrap();
     let client_config = |resource: &str| {
@@ -221,18 +228,7 @@ async fn xep0198_a_session_survives_cuts_without_losing_or_duplicating_a_message
     use xmpp_im::session::{Backoff, Reconnect, SessionConfig};
     use xmpp_tokio::{Session, SessionEvent};
     const TOTAL: usize = 600;
-    let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
-    let mut config = ImServerConfig::new(
-        scenarios::core_config(),
-        Some((
-            material.server_config().unwrap(),
-            Some(material.cert.clone()),
-        )),
-        scenarios::credentials(),
-    );
-    config.accounts = scenarios::accounts();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = xmpp_tokio::serve_im([listener], [], config).unwrap();
+    let (server, material) = serve().await;
     let proxy = CutProxy::start(server.client_addrs()[0]).unwrap();
     let trust = material.client_config().unwrap();
     let quick = SessionConfig {
@@ -320,18 +316,7 @@ async fn xep0198_a_session_survives_cuts_without_losing_or_duplicating_a_message
 /// session out, resumable, with nothing unacknowledged after a clean close.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_with_credentials_and_stream_management_on_by_default() {
-    let material = tls::TlsMaterial::generate(scenarios::DOMAIN).unwrap();
-    let mut config = ImServerConfig::new(
-        scenarios::core_config(),
-        Some((
-            material.server_config().unwrap(),
-            Some(material.cert.clone()),
-        )),
-        scenarios::credentials(),
-    );
-    config.accounts = scenarios::accounts();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = xmpp_tokio::serve_im([listener], [], config).unwrap();
+    let (server, material) = serve().await;
     let cfg = ClientConfig::new(material.client_config().unwrap())
         .with_server("127.0.0.1", server.client_addrs()[0].port());
     assert!(cfg.stream_management.is_some());
